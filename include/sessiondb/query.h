@@ -1,0 +1,82 @@
+// The typed form of a getSessions request and its answer. The JSON front door
+// (Store::HandleGetSessions) parses the API's body into a SessionQuery; a
+// runtime that links the library can build one directly.
+#ifndef SESSIONDB_QUERY_H_
+#define SESSIONDB_QUERY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sessiondb/session.h"
+
+namespace sessiondb {
+
+// The page size cap: a larger limit is served as this many (SPEC §3).
+inline constexpr int64_t kMaxPageSize = 10000;
+inline constexpr int64_t kDefaultPageSize = 50;
+// The longest date window a request may span (SPEC §3), and the default one.
+inline constexpr int64_t kMaxWindowMs = 7LL * 24 * 3600 * 1000;
+// The most ids one lookup by sessionId may name (SPEC §3).
+inline constexpr size_t kMaxLookupIds = 50;
+
+enum class TagKind : uint8_t { kAny = 0, kUser = 1, kSession = 2 };
+
+// TagCondition matches a session that carries a tag of `kind` (kAny: either
+// kind) named `name` whose value is one of `values` (empty: any value).
+// Matching is exact and case-sensitive.
+struct TagCondition {
+  std::string name;
+  std::vector<std::string> values;
+  TagKind kind = TagKind::kAny;
+};
+
+// TagFilter: every condition of all_of matches, and, when any_of is not
+// empty, at least one of any_of.
+struct TagFilter {
+  std::vector<TagCondition> all_of;
+  std::vector<TagCondition> any_of;
+  bool empty() const { return all_of.empty() && any_of.empty(); }
+};
+
+// SessionQuery is a getSessions request. All filters combine with AND.
+struct SessionQuery {
+  std::optional<std::string> bot_id;  // absent: account-wide (every bot)
+  std::optional<ContainmentType> containment;
+  std::optional<SessionType> session_type;
+  // An internal user id or an alias of one (SPEC §2).
+  std::optional<std::string> user_id;
+  TagFilter tags;
+  // The window [from_ms, to_ms). Absent bounds take the defaults of SPEC §3:
+  // only from: to = from + 7 days; only to: from = to - 7 days; neither:
+  // the 7 days before the store's clock.
+  std::optional<int64_t> from_ms;
+  std::optional<int64_t> to_ms;
+  int64_t skip = 0;                  // >= 0
+  int64_t limit = kDefaultPageSize;  // >= 1; above kMaxPageSize serves that
+  // Non-empty: lookup by id. Every other field but bot_id is ignored.
+  std::vector<std::string> session_ids;
+};
+
+// SessionPage is the answer: the matches at positions [skip, skip + limit)
+// of the order start_time descending, sessionId descending.
+struct SessionPage {
+  int64_t total = 0;            // all matches, ignoring skip and limit
+  bool more_available = false;  // skip + sessions.size() < total
+  std::vector<Session> sessions;
+  // Lookup by id only: the requested ids not found, once each, in request
+  // order.
+  std::vector<std::string> invalid_sessions;
+};
+
+// ApiResponse is what the JSON front door answers: an HTTP status code and
+// the response body (the page, or {"errors":[{"msg":…,"code":…}]}).
+struct ApiResponse {
+  int status = 200;
+  std::string body;
+};
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_QUERY_H_

@@ -1,0 +1,101 @@
+// Store: an embeddable session store that answers getSessions.
+//
+// Example:
+//   sessiondb::Options options;
+//   auto store = sessiondb::Store::Open(options, "/var/lib/bot/sessions");
+//   if (!store.ok()) return store.status();
+//   absl::Status s = (*store)->Put(session);
+//   sessiondb::ApiResponse r = (*store)->HandleGetSessions(
+//       "st-…", std::nullopt, R"({"limit": 100})");
+#ifndef SESSIONDB_STORE_H_
+#define SESSIONDB_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "sessiondb/export.h"
+#include "sessiondb/options.h"
+#include "sessiondb/query.h"
+#include "sessiondb/session.h"
+
+namespace sessiondb {
+
+struct StoreStats {
+  int64_t sessions = 0;
+  // (botId, sessions) for every bot the store has seen, by botId.
+  std::vector<std::pair<std::string, int64_t>> sessions_per_bot;
+  int64_t aliases = 0;
+  int64_t approximate_disk_bytes = 0;
+};
+
+// Store is safe for concurrent use by multiple threads without external
+// synchronization: reads run in parallel; writes are serialized internally.
+// Non-copyable. Closing is destroying.
+class SESSIONDB_EXPORT Store {
+ public:
+  // Open opens (or, with create_if_missing, creates) the store in `path`.
+  // Fails with FailedPrecondition for a store of an unknown format version,
+  // Unavailable when another process holds it, DataLoss when it is corrupt.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const Options& options,
+                                                     std::string_view path);
+
+  Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  virtual ~Store() = default;
+
+  // Put upserts one session by sessionId: the record and every index entry
+  // change together; an existing session's old entries are removed. Returns
+  // InvalidArgument naming the field when the session breaks SPEC §1.
+  // Durable once it returns OK (see Options::sync_writes).
+  virtual absl::Status Put(const Session& session) = 0;
+
+  // PutBatch upserts all sessions atomically: all or none. An invalid session
+  // rejects the whole batch with InvalidArgument naming its index in the
+  // batch, its sessionId and the field. A sessionId repeated in the batch
+  // takes its last value.
+  virtual absl::Status PutBatch(absl::Span<const Session> sessions) = 0;
+
+  // Delete removes a session and its index entries. NotFound if absent.
+  virtual absl::Status Delete(std::string_view session_id) = 0;
+
+  // LinkUserAliases makes each alias (ASCII case-insensitive) resolve to
+  // identity.user_id in userId filters. A re-linked alias moves to the new id.
+  virtual absl::Status LinkUserAliases(const UserIdentity& identity) = 0;
+
+  // GetSessions answers a typed request. total, the page and moreAvailable
+  // come from one snapshot. InvalidArgument naming the field for a bad
+  // request (window longer than 7 days, limit < 1, ...).
+  virtual absl::StatusOr<SessionPage> GetSessions(
+      const SessionQuery& query) = 0;
+
+  // HandleGetSessions is the JSON front door of SPEC §3-4: bot_id absent means
+  // the account-wide route; containment_param is the raw query parameter;
+  // body is the raw request body. Never fails: errors are answered in the
+  // API's error shape with their HTTP status.
+  virtual ApiResponse HandleGetSessions(
+      std::optional<std::string_view> bot_id,
+      std::optional<std::string_view> containment_param,
+      std::string_view body) = 0;
+
+  // ExplainGetSessions runs the request like HandleGetSessions and describes
+  // the plan chosen and the keys, records and counters it touched.
+  virtual absl::StatusOr<std::string> ExplainGetSessions(
+      std::optional<std::string_view> bot_id,
+      std::optional<std::string_view> containment_param,
+      std::string_view body) = 0;
+
+  virtual absl::StatusOr<StoreStats> GetStats() = 0;
+};
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_STORE_H_

@@ -1,0 +1,257 @@
+#include "api/store_impl.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "codec/error_json.h"
+#include "codec/json_escape.h"
+#include "codec/record_json.h"
+#include "codec/request_codec.h"
+#include "query/date_window.h"
+#include "query/planner.h"
+#include "storage/counters.h"
+#include "storage/key_codec.h"
+#include "storage/record_codec.h"
+#include "storage/rocksdb_status.h"
+#include "util/absl_compat.h"
+#include "util/status_macros.h"
+
+namespace sessiondb {
+namespace {
+
+absl::Status ValidateQuery(const SessionQuery& q) {
+  if (!q.session_ids.empty()) {
+    if (q.session_ids.size() > kMaxLookupIds) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("sessionId: at most ", kMaxLookupIds, " ids, got ",
+                       q.session_ids.size()));
+    }
+    return absl::OkStatus();
+  }
+  if (q.skip < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("skip: must be an integer >= 0, got ", q.skip));
+  }
+  if (q.limit < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit: must be an integer >= 1, got ", q.limit));
+  }
+  if (q.user_id.has_value() && q.user_id->empty()) {
+    return absl::InvalidArgumentError("userId: must not be empty");
+  }
+  for (const auto* list : {&q.tags.all_of, &q.tags.any_of}) {
+    for (const TagCondition& c : *list) {
+      if (c.name.empty())
+        return absl::InvalidArgumentError("tags: a condition has no name");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string Iso(int64_t ms) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(ms),
+                          absl::UTCTimeZone());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options,
+                                                   std::string_view path) {
+  SESSIONDB_ASSIGN_OR_RETURN(std::unique_ptr<StorageEngine> engine,
+                             StorageEngine::Open(options, path));
+  return std::unique_ptr<Store>(new StoreImpl(std::move(engine)));
+}
+
+StoreImpl::StoreImpl(std::unique_ptr<StorageEngine> engine)
+    : engine_(std::move(engine)) {}
+
+int64_t StoreImpl::NowMs() const {
+  const Options& o = engine_->options();
+  return absl::ToUnixMillis(o.clock ? o.clock() : absl::Now());
+}
+
+absl::Status StoreImpl::Put(const Session& session) {
+  SESSIONDB_RETURN_IF_ERROR(ValidateSession(session));
+  return engine_->UpsertSessions(absl::MakeConstSpan(&session, 1));
+}
+
+absl::Status StoreImpl::PutBatch(absl::Span<const Session> sessions) {
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    absl::Status s = ValidateSession(sessions[i]);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("sessions[", i, "] (sessionId \"",
+                       sessions[i].session_id, "\"): ", s.message()));
+    }
+  }
+  if (sessions.empty()) return absl::OkStatus();
+  return engine_->UpsertSessions(sessions);
+}
+
+absl::Status StoreImpl::Delete(std::string_view session_id) {
+  return engine_->DeleteSession(session_id);
+}
+
+absl::Status StoreImpl::LinkUserAliases(const UserIdentity& identity) {
+  if (identity.user_id.empty() || identity.user_id.size() > 256) {
+    return absl::InvalidArgumentError("userId: must be 1-256 bytes");
+  }
+  for (size_t i = 0; i < identity.aliases.size(); ++i) {
+    if (identity.aliases[i].empty() || identity.aliases[i].size() > 256) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("aliases[", i, "]: must be 1-256 bytes"));
+    }
+  }
+  return engine_->PutAliases(identity);
+}
+
+absl::Status StoreImpl::Run(const SessionQuery& query, RecordSink sink,
+                            PageSummary* summary, ExecutionStats* stats) {
+  SESSIONDB_RETURN_IF_ERROR(ValidateQuery(query));
+  rocksdb::ManagedSnapshot snapshot(engine_->db());
+  if (!query.session_ids.empty()) {
+    summary->lookup = true;
+    SESSIONDB_ASSIGN_OR_RETURN(
+        LookupResult lookup,
+        LookupSessions(*engine_, snapshot.snapshot(), query.bot_id,
+                       query.session_ids, sink, stats));
+    summary->total = lookup.found;
+    summary->returned = lookup.found;
+    summary->invalid_sessions = std::move(lookup.invalid);
+    summary->plan = "lookup by sessionId";
+    return absl::OkStatus();
+  }
+  SESSIONDB_ASSIGN_OR_RETURN(
+      summary->window, ResolveDateWindow(query.from_ms, query.to_ms, NowMs()));
+  const int64_t limit = std::min(query.limit, kMaxPageSize);
+  SESSIONDB_ASSIGN_OR_RETURN(Plan plan, PlanQuery(*engine_, snapshot.snapshot(),
+                                                  query, summary->window));
+  summary->plan = plan.description;
+  summary->skip = query.skip;
+  int64_t returned = 0;
+  auto counting_sink = [&](const fb::Session& record) {
+    ++returned;
+    sink(record);
+  };
+  SESSIONDB_ASSIGN_OR_RETURN(
+      summary->total, ExecutePlan(*engine_, snapshot.snapshot(), plan,
+                                  query.skip, limit, counting_sink, stats));
+  summary->returned = returned;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SessionPage> StoreImpl::GetSessions(const SessionQuery& query) {
+  SessionPage page;
+  PageSummary summary;
+  ExecutionStats stats;
+  SESSIONDB_RETURN_IF_ERROR(Run(
+      query,
+      [&](const fb::Session& r) { page.sessions.push_back(DecodeRecord(r)); },
+      &summary, &stats));
+  page.total = summary.total;
+  page.more_available =
+      !summary.lookup && summary.skip + summary.returned < summary.total;
+  page.invalid_sessions = std::move(summary.invalid_sessions);
+  return page;
+}
+
+ApiResponse StoreImpl::HandleGetSessions(
+    std::optional<std::string_view> bot_id,
+    std::optional<std::string_view> containment_param, std::string_view body) {
+  absl::StatusOr<SessionQuery> query =
+      ParseGetSessionsRequest(bot_id, containment_param, body);
+  if (!query.ok()) return ErrorResponse(query.status());
+  std::string sessions;
+  PageSummary summary;
+  ExecutionStats stats;
+  bool first = true;
+  absl::Status s = Run(
+      *query,
+      [&](const fb::Session& r) {
+        if (!first) sessions.push_back(',');
+        first = false;
+        AppendRecordJson(r, &sessions);
+      },
+      &summary, &stats);
+  if (!s.ok()) return ErrorResponse(s);
+
+  ApiResponse response;
+  std::string& out = response.body;
+  out.reserve(sessions.size() + 64);
+  const bool more =
+      !summary.lookup && summary.skip + summary.returned < summary.total;
+  absl::StrAppend(&out, "{\"total\":", summary.total,
+                  ",\"moreAvailable\":", more ? "true" : "false",
+                  ",\"sessions\":[");
+  out += sessions;
+  out += ']';
+  if (summary.lookup) {
+    out += ",\"invalidSessions\":[";
+    for (size_t i = 0; i < summary.invalid_sessions.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      AppendJsonString(summary.invalid_sessions[i], &out);
+    }
+    out += ']';
+  }
+  out += '}';
+  return response;
+}
+
+absl::StatusOr<std::string> StoreImpl::ExplainGetSessions(
+    std::optional<std::string_view> bot_id,
+    std::optional<std::string_view> containment_param, std::string_view body) {
+  SESSIONDB_ASSIGN_OR_RETURN(
+      SessionQuery query,
+      ParseGetSessionsRequest(bot_id, containment_param, body));
+  PageSummary summary;
+  ExecutionStats stats;
+  SESSIONDB_RETURN_IF_ERROR(Run(
+      query, [](const fb::Session&) {}, &summary, &stats));
+  std::string out = absl::StrCat("plan:          ", summary.plan, "\n");
+  if (!summary.lookup) {
+    absl::StrAppend(&out, "window:        [", Iso(summary.window.from_ms), ", ",
+                    Iso(summary.window.to_ms), ")\n");
+  }
+  absl::StrAppend(&out, "page read:     ", stats.page_path, "\n",
+                  "total:         ", summary.total, "\n",
+                  "returned:      ", summary.returned, "\n",
+                  "keys visited:  ", stats.keys_visited, "\n",
+                  "records read:  ", stats.records_read, "\n",
+                  "counters read: ", stats.counters_read, "\n");
+  return out;
+}
+
+absl::StatusOr<StoreStats> StoreImpl::GetStats() {
+  StoreStats stats;
+  rocksdb::ReadOptions ro;
+  for (const auto& [no, bot_id] : engine_->bots().All()) {
+    std::string value;
+    rocksdb::Status s = engine_->db()->Get(ro, engine_->handle(Cf::kCounts),
+                                           BotTotalCounterKey(no), &value);
+    if (!s.ok() && !s.IsNotFound())
+      return FromRocksStatus(s, "reading counters");
+    int64_t n = 0;
+    for (int64_t c : DecodeCellCounts(value)) n += c;
+    stats.sessions += n;
+    stats.sessions_per_bot.emplace_back(bot_id, n);
+  }
+  std::sort(stats.sessions_per_bot.begin(), stats.sessions_per_bot.end());
+  std::unique_ptr<rocksdb::Iterator> it(
+      engine_->db()->NewIterator(ro, engine_->handle(Cf::kAliases)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++stats.aliases;
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(it->status(), "counting aliases"));
+  for (int i = 0; i < kNumCfs; ++i) {
+    uint64_t sst = 0, mem = 0;
+    engine_->db()->GetIntProperty(engine_->handle(static_cast<Cf>(i)),
+                                  "rocksdb.total-sst-files-size", &sst);
+    engine_->db()->GetIntProperty(engine_->handle(static_cast<Cf>(i)),
+                                  "rocksdb.cur-size-all-mem-tables", &mem);
+    stats.approximate_disk_bytes += static_cast<int64_t>(sst + mem);
+  }
+  return stats;
+}
+
+}  // namespace sessiondb

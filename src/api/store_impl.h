@@ -1,0 +1,55 @@
+// StoreImpl: the Store of include/sessiondb/store.h over a StorageEngine.
+#ifndef SESSIONDB_API_STORE_IMPL_H_
+#define SESSIONDB_API_STORE_IMPL_H_
+
+#include <memory>
+#include <string>
+
+#include "query/executor.h"
+#include "sessiondb/store.h"
+#include "storage/storage_engine.h"
+
+namespace sessiondb {
+
+// Safe for concurrent use (see Store).
+class StoreImpl final : public Store {
+ public:
+  explicit StoreImpl(std::unique_ptr<StorageEngine> engine);
+
+  absl::Status Put(const Session& session) override;
+  absl::Status PutBatch(absl::Span<const Session> sessions) override;
+  absl::Status Delete(std::string_view session_id) override;
+  absl::Status LinkUserAliases(const UserIdentity& identity) override;
+  absl::StatusOr<SessionPage> GetSessions(const SessionQuery& query) override;
+  ApiResponse HandleGetSessions(
+      std::optional<std::string_view> bot_id,
+      std::optional<std::string_view> containment_param,
+      std::string_view body) override;
+  absl::StatusOr<std::string> ExplainGetSessions(
+      std::optional<std::string_view> bot_id,
+      std::optional<std::string_view> containment_param,
+      std::string_view body) override;
+  absl::StatusOr<StoreStats> GetStats() override;
+
+ private:
+  // PageSummary is a page without its records (those went to the sink).
+  struct PageSummary {
+    int64_t total = 0;
+    int64_t returned = 0;
+    int64_t skip = 0;
+    bool lookup = false;
+    std::vector<std::string> invalid_sessions;
+    std::string plan;
+    DateWindow window;
+  };
+  // Run validates `query`, plans and executes it at one snapshot.
+  absl::Status Run(const SessionQuery& query, RecordSink sink,
+                   PageSummary* summary, ExecutionStats* stats);
+  int64_t NowMs() const;
+
+  std::unique_ptr<StorageEngine> engine_;
+};
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_API_STORE_IMPL_H_

@@ -1,0 +1,26 @@
+// The API's error shape and the one table from status codes to HTTP codes.
+#ifndef SESSIONDB_CODEC_ERROR_JSON_H_
+#define SESSIONDB_CODEC_ERROR_JSON_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "sessiondb/query.h"
+
+namespace sessiondb {
+
+// HttpStatusFor maps a status to the HTTP code of SPEC §4:
+// InvalidArgument/OutOfRange -> 400, Unauthenticated -> 401,
+// PermissionDenied -> 403, NotFound -> 404, Unimplemented -> 405,
+// everything else -> 500 (the HTTP layer answers 413 itself).
+int HttpStatusFor(const absl::Status& status);
+
+// ErrorJson writes {"errors":[{"msg":"<message>","code":<http>}]}.
+std::string ErrorJson(const absl::Status& status);
+
+// ErrorResponse is ErrorJson with its HTTP status.
+ApiResponse ErrorResponse(const absl::Status& status);
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_CODEC_ERROR_JSON_H_

@@ -1,0 +1,28 @@
+// The getSessions request codec: route parameter + body JSON -> SessionQuery.
+#ifndef SESSIONDB_CODEC_REQUEST_CODEC_H_
+#define SESSIONDB_CODEC_REQUEST_CODEC_H_
+
+#include <optional>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "sessiondb/query.h"
+
+namespace sessiondb {
+
+// ParseGetSessionsRequest applies SPEC §3: `bot_id` absent is the
+// account-wide route; `containment_param` is the raw query parameter
+// (case-insensitive; absent: no filter); `body` the raw body ("" or "{}":
+// all defaults). A date-only dateTo becomes 00:00 of the next day in
+// to_ms; window defaults and the 7-day rule are NOT applied here (they need
+// the clock; see ResolveDateWindow). skip/offset are merged into skip; limit
+// is not yet capped. With `sessionId` in the body every other field and the
+// containment parameter are ignored and not validated.
+// Returns InvalidArgument naming the field for any malformed input.
+absl::StatusOr<SessionQuery> ParseGetSessionsRequest(
+    std::optional<std::string_view> bot_id,
+    std::optional<std::string_view> containment_param, std::string_view body);
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_CODEC_REQUEST_CODEC_H_

@@ -1,0 +1,365 @@
+#include "query/executor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "query/session_streams.h"
+#include "storage/counters.h"
+#include "storage/index_entries.h"
+#include "storage/key_codec.h"
+#include "storage/record_codec.h"
+#include "storage/rocksdb_status.h"
+#include "storage/storage_engine.h"
+#include "util/absl_compat.h"
+#include "util/status_macros.h"
+
+namespace sessiondb {
+namespace {
+
+// A count of matching sessions and of all sessions in some range.
+struct RangeCount {
+  int64_t matching = 0;
+  int64_t all = 0;
+};
+
+// Executes one request; holds what every step shares.
+class Execution {
+ public:
+  Execution(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
+            const Plan& plan, ExecutionStats* stats)
+      : engine_(engine), plan_(plan), stats_(stats) {
+    read_options_.snapshot = snapshot;
+  }
+
+  absl::StatusOr<int64_t> RunCounted(int64_t skip, int64_t limit,
+                                     RecordSink sink);
+  absl::StatusOr<int64_t> RunScanned(int64_t skip, int64_t limit,
+                                     RecordSink sink);
+
+ private:
+  // CountPieces returns, per piece, the counts summed over the plan's bots.
+  absl::StatusOr<std::vector<RangeCount>> CountPieces(
+      const std::vector<WindowPiece>& pieces);
+  absl::StatusOr<RangeCount> CountByScan(int64_t lo_ms, int64_t hi_ms);
+  // FindSkipStart locates the `skip`-th match (0-based, newest first): the
+  // scan starts below *start_hi and skips *remaining more matches.
+  absl::Status FindSkipStart(const std::vector<WindowPiece>& pieces,
+                             const std::vector<RangeCount>& counts,
+                             int64_t skip, int64_t* start_hi,
+                             int64_t* remaining);
+  absl::StatusOr<const fb::Session*> FetchRecord(uint32_t bot_no,
+                                                 std::string_view order);
+  std::vector<StreamSpec> PrimaryStreams() const;
+
+  const StorageEngine& engine_;
+  const Plan& plan_;
+  ExecutionStats* stats_;
+  rocksdb::ReadOptions read_options_;
+  rocksdb::PinnableSlice fetched_;
+  std::string fetch_key_;
+};
+
+std::vector<StreamSpec> Execution::PrimaryStreams() const {
+  std::vector<StreamSpec> specs;
+  for (uint32_t bot : plan_.bots) {
+    std::string prefix;
+    AppendBot(bot, &prefix);
+    specs.push_back({Cf::kSessions, bot, std::move(prefix)});
+  }
+  return specs;
+}
+
+absl::StatusOr<const fb::Session*> Execution::FetchRecord(
+    uint32_t bot_no, std::string_view order) {
+  fetch_key_.clear();
+  AppendBot(bot_no, &fetch_key_);
+  fetch_key_.append(order);
+  fetched_.Reset();
+  rocksdb::Status s = engine_.db()->Get(
+      read_options_, engine_.handle(Cf::kSessions), fetch_key_, &fetched_);
+  ++stats_->records_read;
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat(
+        "an index entry points to the missing record ", DebugKey(fetch_key_)));
+  }
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading a session record"));
+  return VerifyRecord(std::string_view(fetched_.data(), fetched_.size()),
+                      DebugKey(fetch_key_));
+}
+
+absl::StatusOr<RangeCount> Execution::CountByScan(int64_t lo_ms,
+                                                  int64_t hi_ms) {
+  RangeCount count;
+  const bool all_cells = plan_.residual.cell_mask == kAllCells;
+  MergedStream stream(engine_, read_options_.snapshot, PrimaryStreams(), lo_ms,
+                      hi_ms);
+  for (; stream.Valid(); stream.Next()) {
+    ++count.all;
+    if (all_cells) {
+      ++count.matching;
+      continue;
+    }
+    const KeyRangeStream& cur = stream.current();
+    SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* record,
+                               VerifyRecord(cur.value(), DebugKey(cur.key())));
+    ++stats_->records_read;
+    if (plan_.residual.MatchesCell(RecordCell(*record))) ++count.matching;
+  }
+  stats_->keys_visited += stream.keys_visited();
+  SESSIONDB_RETURN_IF_ERROR(stream.status());
+  return count;
+}
+
+absl::StatusOr<std::vector<RangeCount>> Execution::CountPieces(
+    const std::vector<WindowPiece>& pieces) {
+  std::vector<RangeCount> counts(pieces.size());
+  std::vector<std::string> keys;
+  std::vector<size_t> key_piece;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (pieces[i].level < 0) {
+      SESSIONDB_ASSIGN_OR_RETURN(counts[i],
+                                 CountByScan(pieces[i].lo_ms, pieces[i].hi_ms));
+      continue;
+    }
+    for (uint32_t bot : plan_.bots) {
+      keys.push_back(CounterKey(bot, pieces[i].level, pieces[i].lo_ms));
+      key_piece.push_back(i);
+    }
+  }
+  if (keys.empty()) return counts;
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  engine_.db()->MultiGet(read_options_, engine_.handle(Cf::kCounts),
+                         keys.size(), slices.data(), values.data(),
+                         statuses.data());
+  stats_->counters_read += static_cast<int64_t>(keys.size());
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (statuses[k].IsNotFound()) continue;
+    SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(statuses[k], "reading counters"));
+    CellCounts cells =
+        DecodeCellCounts(std::string_view(values[k].data(), values[k].size()));
+    RangeCount& c = counts[key_piece[k]];
+    for (int cell = 0; cell < kCells; ++cell) {
+      c.all += cells[cell];
+      if (plan_.residual.MatchesCell(static_cast<uint8_t>(cell)))
+        c.matching += cells[cell];
+    }
+  }
+  return counts;
+}
+
+absl::Status Execution::FindSkipStart(const std::vector<WindowPiece>& pieces,
+                                      const std::vector<RangeCount>& counts,
+                                      int64_t skip, int64_t* start_hi,
+                                      int64_t* remaining) {
+  std::vector<WindowPiece> level_pieces = pieces;
+  std::vector<RangeCount> level_counts = counts;
+  while (true) {
+    size_t i = level_pieces.size();
+    while (i-- > 0) {  // newest piece first
+      if (skip < level_counts[i].matching) break;
+      skip -= level_counts[i].matching;
+    }
+    if (i == static_cast<size_t>(-1)) {
+      // Counters and scans disagree with the total: should not happen at one
+      // snapshot; scan the whole window to stay exact.
+      *start_hi = plan_.window.to_ms;
+      *remaining = skip;
+      return absl::OkStatus();
+    }
+    const WindowPiece target = level_pieces[i];
+    if (target.level < 1) {
+      *start_hi = target.hi_ms;
+      *remaining = skip;
+      return absl::OkStatus();
+    }
+    level_pieces = SplitPiece(target);
+    SESSIONDB_ASSIGN_OR_RETURN(level_counts, CountPieces(level_pieces));
+  }
+}
+
+absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
+                                              RecordSink sink) {
+  const DateWindow& w = plan_.window;
+  std::vector<WindowPiece> pieces = DecomposeWindow(w.from_ms, w.to_ms);
+  SESSIONDB_ASSIGN_OR_RETURN(std::vector<RangeCount> counts,
+                             CountPieces(pieces));
+  RangeCount total;
+  for (const RangeCount& c : counts) {
+    total.matching += c.matching;
+    total.all += c.all;
+  }
+  if (skip >= total.matching || limit <= 0) {
+    stats_->page_path = "none (skip past total)";
+    return total.matching;
+  }
+
+  int64_t start_hi = w.to_ms;
+  int64_t remaining = skip;
+  if (skip > 0) {
+    SESSIONDB_RETURN_IF_ERROR(
+        FindSkipStart(pieces, counts, skip, &start_hi, &remaining));
+  }
+
+  // A cell filter that keeps under a quarter of the window reads the page
+  // through by_cell (one Get per record); otherwise the primary scan is
+  // cheaper than the Gets and tests the cell on the record it reads anyway.
+  const uint8_t mask = plan_.residual.cell_mask;
+  const bool via_cell_index =
+      mask != kAllCells && total.matching * 4 < total.all;
+  std::vector<StreamSpec> specs;
+  if (via_cell_index) {
+    for (uint32_t bot : plan_.bots) {
+      for (uint8_t cell = 0; cell < kCells; ++cell) {
+        if ((mask >> cell) & 1)
+          specs.push_back({Cf::kByCell, bot, CellIndexPrefix(bot, cell)});
+      }
+    }
+  } else {
+    specs = PrimaryStreams();
+  }
+  stats_->page_path = absl::StrCat(
+      via_cell_index ? "by_cell + Get" : "sessions scan", ", starting ",
+      w.to_ms - start_hi, " ms below the window's end, skipping ", remaining);
+
+  MergedStream stream(engine_, read_options_.snapshot, specs, w.from_ms,
+                      start_hi);
+  int64_t emitted = 0;
+  for (; stream.Valid() && emitted < limit; stream.Next()) {
+    const KeyRangeStream& cur = stream.current();
+    const fb::Session* record;
+    if (via_cell_index) {
+      if (remaining > 0) {
+        --remaining;
+        continue;
+      }
+      SESSIONDB_ASSIGN_OR_RETURN(record,
+                                 FetchRecord(cur.bot_no(), cur.order()));
+    } else {
+      if (mask == kAllCells && remaining > 0) {
+        --remaining;
+        continue;
+      }
+      SESSIONDB_ASSIGN_OR_RETURN(
+          record, VerifyRecord(cur.value(), DebugKey(cur.key())));
+      ++stats_->records_read;
+      if (!plan_.residual.MatchesCell(RecordCell(*record))) continue;
+      if (remaining > 0) {
+        --remaining;
+        continue;
+      }
+    }
+    sink(*record);
+    ++emitted;
+  }
+  stats_->keys_visited += stream.keys_visited();
+  SESSIONDB_RETURN_IF_ERROR(stream.status());
+  return total.matching;
+}
+
+absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
+                                              RecordSink sink) {
+  const RecordFilter& filter = plan_.residual;
+  const bool needs_record = filter.NeedsRecord();
+  MergedStream stream(engine_, read_options_.snapshot, plan_.driver,
+                      plan_.window.from_ms, plan_.window.to_ms);
+  int64_t total = 0;
+  for (; stream.Valid(); stream.Next()) {
+    const KeyRangeStream& cur = stream.current();
+    const bool in_page = total >= skip && total - skip < limit;
+    const fb::Session* record = nullptr;
+    if (plan_.driver_is_primary) {
+      SESSIONDB_ASSIGN_OR_RETURN(
+          record, VerifyRecord(cur.value(), DebugKey(cur.key())));
+      ++stats_->records_read;
+      if (!filter.Matches(*record)) continue;
+    } else {
+      std::string_view value = cur.value();
+      if (value.size() != 1) {
+        return absl::DataLossError(absl::StrCat(
+            "index entry ", DebugKey(cur.key()), " has a malformed value"));
+      }
+      if (!filter.MatchesCell(static_cast<uint8_t>(value[0]))) continue;
+      if (needs_record || in_page) {
+        SESSIONDB_ASSIGN_OR_RETURN(record,
+                                   FetchRecord(cur.bot_no(), cur.order()));
+        if (needs_record && !filter.Matches(*record)) continue;
+      }
+    }
+    if (in_page) sink(*record);
+    ++total;
+  }
+  stats_->keys_visited += stream.keys_visited();
+  stats_->page_path = "during the scan";
+  SESSIONDB_RETURN_IF_ERROR(stream.status());
+  return total;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> ExecutePlan(const StorageEngine& engine,
+                                    const rocksdb::Snapshot* snapshot,
+                                    const Plan& plan, int64_t skip,
+                                    int64_t limit, RecordSink sink,
+                                    ExecutionStats* stats) {
+  Execution execution(engine, snapshot, plan, stats);
+  switch (plan.kind) {
+    case Plan::Kind::kEmpty:
+      return 0;
+    case Plan::Kind::kCounted:
+      return execution.RunCounted(skip, limit, sink);
+    case Plan::Kind::kScanned:
+      return execution.RunScanned(skip, limit, sink);
+  }
+  return absl::InternalError("unknown plan kind");
+}
+
+absl::StatusOr<LookupResult> LookupSessions(
+    const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
+    const std::optional<std::string>& bot_id,
+    const std::vector<std::string>& session_ids, RecordSink sink,
+    ExecutionStats* stats) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  LookupResult result;
+  absl::flat_hash_set<std::string> seen;
+  std::vector<std::pair<std::string, std::string>> found;  // (order, record)
+  for (const std::string& id : session_ids) {
+    if (!seen.insert(id).second) continue;
+    std::string primary_key;
+    rocksdb::Status s =
+        engine.db()->Get(ro, engine.handle(Cf::kSessionIds), id, &primary_key);
+    ++stats->keys_visited;
+    bool exists = false;
+    if (s.ok()) {
+      std::string record;
+      s = engine.db()->Get(ro, engine.handle(Cf::kSessions), primary_key,
+                           &record);
+      ++stats->records_read;
+      if (s.IsNotFound()) {
+        return absl::DataLossError(absl::StrCat(
+            "sessionId ", AsAbsl(DebugKey(id)), " maps to a missing record"));
+      }
+      SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading a session record"));
+      SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* r,
+                                 VerifyRecord(record, DebugKey(primary_key)));
+      exists = !bot_id.has_value() || r->bot_id()->string_view() == *bot_id;
+      if (exists)
+        found.emplace_back(primary_key.substr(kBotBytes), std::move(record));
+    } else if (!s.IsNotFound()) {
+      return FromRocksStatus(s, "reading the sessionId map");
+    }
+    if (!exists) result.invalid.push_back(id);
+  }
+  std::sort(found.begin(), found.end());
+  for (const auto& [order, record] : found)
+    sink(*fb::GetSession(record.data()));
+  result.found = static_cast<int64_t>(found.size());
+  stats->page_path = "sessionId map + Get";
+  return result;
+}
+
+}  // namespace sessiondb

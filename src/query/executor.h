@@ -1,0 +1,58 @@
+// The executor: runs a Plan at one snapshot, producing the exact total and
+// the records of one page, in the API's order.
+#ifndef SESSIONDB_QUERY_EXECUTOR_H_
+#define SESSIONDB_QUERY_EXECUTOR_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "query/planner.h"
+#include "rocksdb/db.h"
+#include "session_generated.h"
+
+namespace sessiondb {
+
+class StorageEngine;
+
+// ExecutionStats counts the work one request did (sessiondb explain).
+struct ExecutionStats {
+  int64_t keys_visited = 0;   // index / primary keys stepped over
+  int64_t records_read = 0;   // records fetched by key or decoded in a scan
+  int64_t counters_read = 0;  // bucket counters read
+  std::string page_path;      // how the page itself was read
+};
+
+// RecordSink receives the page's records in order. The record is valid only
+// during the call.
+using RecordSink = absl::FunctionRef<void(const fb::Session&)>;
+
+// ExecutePlan returns the total and calls `sink` for the matches at
+// positions [skip, skip + limit). Every read uses `snapshot`. DataLoss when
+// a record fails verification or an index entry points to no record.
+absl::StatusOr<int64_t> ExecutePlan(const StorageEngine& engine,
+                                    const rocksdb::Snapshot* snapshot,
+                                    const Plan& plan, int64_t skip,
+                                    int64_t limit, RecordSink sink,
+                                    ExecutionStats* stats);
+
+struct LookupResult {
+  int64_t found = 0;
+  std::vector<std::string> invalid;  // once each, in request order
+};
+
+// LookupSessions answers a lookup by sessionId (SPEC §3): the named sessions
+// that exist (and, with bot_id, belong to that bot), each once, newest
+// first, through `sink`.
+absl::StatusOr<LookupResult> LookupSessions(
+    const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
+    const std::optional<std::string>& bot_id,
+    const std::vector<std::string>& session_ids, RecordSink sink,
+    ExecutionStats* stats);
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_QUERY_EXECUTOR_H_

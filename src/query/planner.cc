@@ -1,0 +1,258 @@
+#include "query/planner.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "storage/key_codec.h"
+#include "storage/rocksdb_status.h"
+#include "storage/storage_engine.h"
+#include "util/absl_compat.h"
+#include "util/status_macros.h"
+
+namespace sessiondb {
+namespace {
+
+std::string BotsText(const std::vector<uint32_t>& bots) {
+  return bots.size() == 1 ? absl::StrCat("bot #", bots[0])
+                          : absl::StrCat(bots.size(), " bots");
+}
+
+// ResolveUser applies SPEC §2: the id itself if any session has it, else the
+// id its alias maps to, else nothing.
+absl::StatusOr<std::optional<std::string>> ResolveUser(
+    const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
+    const std::string& value) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string count;
+  rocksdb::Status s =
+      engine.db()->Get(ro, engine.handle(Cf::kUsers), value, &count);
+  if (s.ok()) {
+    int64_t n = 0;
+    if (count.size() >= 8) std::memcpy(&n, count.data(), 8);
+    if (n > 0) return std::optional<std::string>(value);
+  } else if (!s.IsNotFound()) {
+    return FromRocksStatus(s, "reading the user map");
+  }
+  std::string user_id;
+  s = engine.db()->Get(ro, engine.handle(Cf::kAliases), AsciiLower(value),
+                       &user_id);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocksStatus(s, "reading the alias map");
+  return std::optional<std::string>(std::move(user_id));
+}
+
+// DiscoverTagValues lists the distinct values of a tag name under one bot
+// and kind by skipping from value to value; nullopt past `limit` values.
+absl::StatusOr<std::optional<std::vector<std::string>>> DiscoverTagValues(
+    const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
+    uint32_t bot_no, uint8_t kind, const std::string& name, int limit) {
+  const std::string prefix = TagNamePrefix(bot_no, kind, name);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(
+      engine.db()->NewIterator(ro, engine.handle(Cf::kByTag)));
+  std::vector<std::string> values;
+  it->Seek(prefix);
+  while (it->Valid() && it->key().starts_with(prefix)) {
+    std::string_view key(it->key().data(), it->key().size());
+    size_t pos = prefix.size();
+    std::optional<std::string> value = ParseAscString(key, &pos);
+    if (!value.has_value()) {
+      return absl::DataLossError(
+          absl::StrCat("malformed tag index key ", DebugKey(key)));
+    }
+    if (static_cast<int>(values.size()) == limit) {
+      return std::optional<std::vector<std::string>>();
+    }
+    // Every key of this value shares prefix+asc(value), which ends in
+    // 0x00 0x01; 0x00 0x02 sorts after all of them and before the next value.
+    std::string next(key.substr(0, pos));
+    next.back() = '\x02';
+    values.push_back(std::move(*value));
+    it->Seek(next);
+  }
+  SESSIONDB_RETURN_IF_ERROR(
+      FromRocksStatus(it->status(), "scanning the tag index"));
+  return std::optional<std::vector<std::string>>(std::move(values));
+}
+
+// TagStreams returns the streams whose union is exactly the sessions that
+// match `c` (before the cell filter), or nullopt when it cannot be served
+// from the index.
+absl::StatusOr<std::optional<std::vector<StreamSpec>>> TagStreams(
+    const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
+    const std::vector<uint32_t>& bots, const TagCondition& c) {
+  std::vector<uint8_t> kinds;
+  if (c.kind != TagKind::kSession) kinds.push_back(kTagKindUser);
+  if (c.kind != TagKind::kUser) kinds.push_back(kTagKindSession);
+  std::vector<StreamSpec> specs;
+  const std::set<std::string> listed(c.values.begin(), c.values.end());
+  for (uint32_t bot : bots) {
+    for (uint8_t kind : kinds) {
+      if (!listed.empty()) {
+        for (const std::string& v : listed) {
+          specs.push_back(
+              {Cf::kByTag, bot, TagIndexPrefix(bot, kind, c.name, v)});
+        }
+        continue;
+      }
+      SESSIONDB_ASSIGN_OR_RETURN(
+          std::optional<std::vector<std::string>> values,
+          DiscoverTagValues(engine, snapshot, bot, kind, c.name,
+                            kMaxDiscoveredTagValues));
+      if (!values.has_value()) return std::optional<std::vector<StreamSpec>>();
+      for (const std::string& v : *values) {
+        specs.push_back(
+            {Cf::kByTag, bot, TagIndexPrefix(bot, kind, c.name, v)});
+      }
+    }
+  }
+  return std::optional<std::vector<StreamSpec>>(std::move(specs));
+}
+
+int64_t Probe(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
+              const std::vector<StreamSpec>& specs, const DateWindow& w) {
+  MergedStream stream(engine, snapshot, specs, w.from_ms, w.to_ms);
+  int64_t n = 0;
+  for (; stream.Valid() && n < kProbeKeys; stream.Next()) ++n;
+  return n;
+}
+
+std::string ConditionText(const TagCondition& c) {
+  const char* kind = c.kind == TagKind::kUser      ? "user"
+                     : c.kind == TagKind::kSession ? "session"
+                                                   : "any";
+  return absl::StrCat(kind, ":", c.name, "=",
+                      c.values.empty() ? "*" : absl::StrJoin(c.values, "|"));
+}
+
+}  // namespace
+
+absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
+                               const rocksdb::Snapshot* snapshot,
+                               const SessionQuery& query,
+                               const DateWindow& window) {
+  Plan plan;
+  plan.window = window;
+  plan.residual.cell_mask = CellMask(query.containment, query.session_type);
+
+  if (query.bot_id.has_value()) {
+    std::optional<uint32_t> bot = engine.bots().Find(*query.bot_id);
+    if (!bot.has_value()) {
+      plan.description = "empty: the bot has no sessions";
+      return plan;
+    }
+    plan.bots.push_back(*bot);
+  } else {
+    for (const auto& [no, id] : engine.bots().All()) plan.bots.push_back(no);
+  }
+  if (plan.bots.empty() || plan.residual.cell_mask == 0 ||
+      window.from_ms >= window.to_ms) {
+    plan.description = "empty: nothing can match";
+    return plan;
+  }
+
+  if (query.user_id.has_value()) {
+    SESSIONDB_ASSIGN_OR_RETURN(std::optional<std::string> user,
+                               ResolveUser(engine, snapshot, *query.user_id));
+    if (!user.has_value()) {
+      plan.description = "empty: userId is neither a known user nor an alias";
+      return plan;
+    }
+    plan.kind = Plan::Kind::kScanned;
+    for (uint32_t bot : plan.bots) {
+      plan.driver.push_back({Cf::kByUser, bot, UserIndexPrefix(bot, *user)});
+    }
+    plan.residual.all_of = query.tags.all_of;
+    plan.residual.any_of = query.tags.any_of;
+    plan.description = absl::StrCat("scan by_user (", BotsText(plan.bots),
+                                    ", user ", *user, ")");
+    return plan;
+  }
+
+  if (!query.tags.empty()) {
+    // Candidates: each AND-ed condition alone, or the OR group as a whole.
+    int best = -2;  // -2: none yet; -1: the OR group; i >= 0: all_of[i]
+    int64_t best_size = std::numeric_limits<int64_t>::max();
+    std::vector<StreamSpec> best_streams;
+    auto consider = [&](int candidate, std::vector<StreamSpec> streams) {
+      int64_t size = Probe(engine, snapshot, streams, window);
+      if (size < best_size) {
+        best = candidate;
+        best_size = size;
+        best_streams = std::move(streams);
+      }
+    };
+    for (size_t i = 0; i < query.tags.all_of.size(); ++i) {
+      SESSIONDB_ASSIGN_OR_RETURN(
+          std::optional<std::vector<StreamSpec>> streams,
+          TagStreams(engine, snapshot, plan.bots, query.tags.all_of[i]));
+      if (streams.has_value())
+        consider(static_cast<int>(i), std::move(*streams));
+    }
+    if (!query.tags.any_of.empty()) {
+      std::vector<StreamSpec> group;
+      bool usable = true;
+      for (const TagCondition& c : query.tags.any_of) {
+        SESSIONDB_ASSIGN_OR_RETURN(
+            std::optional<std::vector<StreamSpec>> streams,
+            TagStreams(engine, snapshot, plan.bots, c));
+        if (!streams.has_value()) {
+          usable = false;
+          break;
+        }
+        group.insert(group.end(), streams->begin(), streams->end());
+      }
+      if (usable) consider(-1, std::move(group));
+    }
+    if (best != -2) {
+      plan.kind = Plan::Kind::kScanned;
+      plan.driver = std::move(best_streams);
+      for (size_t i = 0; i < query.tags.all_of.size(); ++i) {
+        if (static_cast<int>(i) != best)
+          plan.residual.all_of.push_back(query.tags.all_of[i]);
+      }
+      if (best != -1) plan.residual.any_of = query.tags.any_of;
+      std::string driver_text;
+      if (best == -1) {
+        std::vector<std::string> parts;
+        for (const TagCondition& c : query.tags.any_of)
+          parts.push_back(ConditionText(c));
+        driver_text = absl::StrCat("any of [", absl::StrJoin(parts, ", "), "]");
+      } else {
+        driver_text = ConditionText(query.tags.all_of[best]);
+      }
+      plan.description = absl::StrCat(
+          "scan by_tag (", BotsText(plan.bots), ", ", driver_text, ", ",
+          plan.driver.size(), " ranges, probe ", best_size, ")");
+      return plan;
+    }
+    // No condition can drive: scan the records and test every tag.
+    plan.kind = Plan::Kind::kScanned;
+    plan.driver_is_primary = true;
+    for (uint32_t bot : plan.bots) {
+      std::string prefix;
+      AppendBot(bot, &prefix);
+      plan.driver.push_back({Cf::kSessions, bot, prefix});
+    }
+    plan.residual.all_of = query.tags.all_of;
+    plan.residual.any_of = query.tags.any_of;
+    plan.description = absl::StrCat("scan sessions (", BotsText(plan.bots),
+                                    ", every tag residual)");
+    return plan;
+  }
+
+  plan.kind = Plan::Kind::kCounted;
+  plan.description =
+      absl::StrCat("counted (", BotsText(plan.bots), ", cells 0x",
+                   absl::Hex(plan.residual.cell_mask), ")");
+  return plan;
+}
+
+}  // namespace sessiondb

@@ -1,0 +1,61 @@
+// The query planner: picks the access path for a getSessions request.
+//
+// Rules (docs/QUERY_PLANNER.md):
+//  - no userId and no tags: kCounted. total and the skip position come from
+//    the bucket counters; the page is read from the primary range (or, when
+//    the cell filter keeps under a quarter of the window, the by_cell index).
+//  - userId: kScanned over the by_user entries of (bot, user); the cell is in
+//    the index value, tags are residual on the record.
+//  - tags: kScanned over the tag index of the condition (or the OR group)
+//    that a bounded probe finds smallest; the others are residual.
+//  - otherwise (e.g. a tag condition without values whose name has too many
+//    values): kScanned over the primary range, every predicate residual.
+//  - an unknown bot or an unresolvable userId: kEmpty.
+#ifndef SESSIONDB_QUERY_PLANNER_H_
+#define SESSIONDB_QUERY_PLANNER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "query/date_window.h"
+#include "query/record_filter.h"
+#include "query/session_streams.h"
+#include "rocksdb/db.h"
+#include "sessiondb/query.h"
+
+namespace sessiondb {
+
+class StorageEngine;
+
+// A tag condition without values is served from the index only while its
+// name has at most this many distinct values per bot and kind.
+inline constexpr int kMaxDiscoveredTagValues = 64;
+// Keys a probe counts, at most, to compare candidate drivers.
+inline constexpr int kProbeKeys = 128;
+
+struct Plan {
+  enum class Kind { kEmpty, kCounted, kScanned };
+  Kind kind = Kind::kEmpty;
+  std::vector<uint32_t> bots;
+  DateWindow window;
+  // kScanned: the driver streams, and where a candidate's cell is read.
+  std::vector<StreamSpec> driver;
+  bool driver_is_primary = false;  // values are records, not cell bytes
+  // Every predicate the driver does not guarantee (the cell mask always).
+  RecordFilter residual;
+  std::string description;
+};
+
+// PlanQuery reads only what it needs to decide (bot dictionary, user and
+// alias maps, a few index keys for probes), all at `snapshot`.
+// REQUIRES: query.session_ids is empty (lookups do not plan).
+absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
+                               const rocksdb::Snapshot* snapshot,
+                               const SessionQuery& query,
+                               const DateWindow& window);
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_QUERY_PLANNER_H_

@@ -1,0 +1,130 @@
+#include "storage/counters.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace sessiondb {
+namespace {
+
+constexpr uint64_t kSignBit = uint64_t{1} << 63;
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+int64_t FloorTo(int64_t ms, int64_t width) {
+  return FloorDiv(ms, width) * width;
+}
+
+int64_t CeilTo(int64_t ms, int64_t width) {
+  int64_t f = FloorTo(ms, width);
+  return f == ms ? f : f + width;
+}
+
+void AddEncoded(std::string_view operand, std::string* acc) {
+  if (acc->size() < operand.size()) acc->resize(operand.size(), '\0');
+  for (size_t i = 0; i + 8 <= operand.size(); i += 8) {
+    int64_t a, b;
+    std::memcpy(&a, acc->data() + i, 8);
+    std::memcpy(&b, operand.data() + i, 8);
+    // Wrapping add: counts never approach 2^63, and wrapping keeps
+    // corrupt operands from being undefined behaviour.
+    a = static_cast<int64_t>(static_cast<uint64_t>(a) +
+                             static_cast<uint64_t>(b));
+    std::memcpy(acc->data() + i, &a, 8);
+  }
+}
+
+class Int64VectorAddOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/,
+             const rocksdb::Slice* existing_value, const rocksdb::Slice& value,
+             std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    new_value->clear();
+    if (existing_value != nullptr) {
+      new_value->assign(existing_value->data(), existing_value->size());
+    }
+    AddEncoded(std::string_view(value.data(), value.size()), new_value);
+    return true;
+  }
+  const char* Name() const override { return "sessiondb.Int64VectorAdd"; }
+};
+
+}  // namespace
+
+std::string EncodeCellCounts(const CellCounts& counts) {
+  std::string out(kCells * 8, '\0');
+  for (int i = 0; i < kCells; ++i)
+    std::memcpy(out.data() + 8 * i, &counts[i], 8);
+  return out;
+}
+
+CellCounts DecodeCellCounts(std::string_view value) {
+  CellCounts counts{};
+  for (int i = 0; i < kCells && (i + 1) * 8 <= static_cast<int>(value.size());
+       ++i) {
+    std::memcpy(&counts[i], value.data() + 8 * i, 8);
+  }
+  return counts;
+}
+
+std::string CounterKey(uint32_t bot_no, int level, int64_t start_ms_in_bucket) {
+  std::string key;
+  key.reserve(kBotBytes + 1 + 8);
+  AppendBot(bot_no, &key);
+  key.push_back(static_cast<char>(level));
+  int64_t bucket = FloorDiv(start_ms_in_bucket, kLevelWidthMs[level]);
+  AppendBigEndian64(static_cast<uint64_t>(bucket) ^ kSignBit, &key);
+  return key;
+}
+
+std::string BotTotalCounterKey(uint32_t bot_no) {
+  std::string key;
+  AppendBot(bot_no, &key);
+  key.push_back(static_cast<char>(kTotalLevel));
+  return key;
+}
+
+std::vector<WindowPiece> DecomposeWindow(int64_t from_ms, int64_t to_ms) {
+  std::vector<WindowPiece> pieces;
+  if (from_ms >= to_ms) return pieces;
+  const int64_t minute = kLevelWidthMs[0];
+  int64_t a = CeilTo(from_ms, minute);
+  int64_t b = FloorTo(to_ms, minute);
+  if (a >= b) {  // no whole minute inside
+    pieces.push_back({from_ms, to_ms, -1});
+    return pieces;
+  }
+  if (from_ms < a) pieces.push_back({from_ms, a, -1});
+  while (a < b) {
+    int level = 0;
+    for (int l = kCounterLevels - 1; l > 0; --l) {
+      if (a % kLevelWidthMs[l] == 0 && b - a >= kLevelWidthMs[l]) {
+        level = l;
+        break;
+      }
+    }
+    pieces.push_back({a, a + kLevelWidthMs[level], level});
+    a += kLevelWidthMs[level];
+  }
+  if (b < to_ms) pieces.push_back({b, to_ms, -1});
+  return pieces;
+}
+
+std::vector<WindowPiece> SplitPiece(const WindowPiece& piece) {
+  std::vector<WindowPiece> children;
+  int child = piece.level - 1;
+  for (int64_t t = piece.lo_ms; t < piece.hi_ms; t += kLevelWidthMs[child]) {
+    children.push_back({t, t + kLevelWidthMs[child], child});
+  }
+  return children;
+}
+
+std::shared_ptr<rocksdb::MergeOperator> NewCountsMergeOperator() {
+  return std::make_shared<Int64VectorAddOperator>();
+}
+
+}  // namespace sessiondb

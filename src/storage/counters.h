@@ -1,0 +1,64 @@
+// Exact per-bucket session counts, kept in the same WriteBatch as the data.
+//
+// For every session, each bucket containing its start_time at each level
+// (minute, hour, day) and the bot's total hold a CellCounts: one count per
+// cell (containment x sessionType). A count over a window [from, to) sums
+// the aligned buckets the window covers (at most 59 + 23 + 7 + 23 + 59 of
+// them) and iterates only the partial minutes at its two edges, so `total`
+// and a deep `skip` cost a small multiple of a page instead of a walk over
+// every match (FLOOR.md).
+#ifndef SESSIONDB_STORAGE_COUNTERS_H_
+#define SESSIONDB_STORAGE_COUNTERS_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rocksdb/merge_operator.h"
+#include "storage/key_codec.h"
+
+namespace sessiondb {
+
+// CellCounts is stored as kCells little-endian int64s; merge operands add.
+using CellCounts = std::array<int64_t, kCells>;
+
+inline constexpr int kCounterLevels = 3;
+inline constexpr int64_t kLevelWidthMs[kCounterLevels] = {60'000, 3'600'000,
+                                                          86'400'000};
+inline constexpr uint8_t kTotalLevel = 0xFF;
+
+std::string EncodeCellCounts(const CellCounts& counts);
+// DecodeCellCounts reads a stored value; missing trailing cells count 0.
+CellCounts DecodeCellCounts(std::string_view value);
+
+std::string CounterKey(uint32_t bot_no, int level, int64_t start_ms_in_bucket);
+std::string BotTotalCounterKey(uint32_t bot_no);
+
+// WindowPiece is [lo_ms, hi_ms): an aligned bucket of `level`, or with level
+// -1 a partial minute that must be counted by iteration.
+struct WindowPiece {
+  int64_t lo_ms;
+  int64_t hi_ms;
+  int level;
+};
+
+// DecomposeWindow covers [from, to) with the fewest aligned buckets plus at
+// most two partial minutes, in ascending time order.
+std::vector<WindowPiece> DecomposeWindow(int64_t from_ms, int64_t to_ms);
+
+// SplitPiece splits an aligned bucket of level >= 1 into its children of
+// level - 1, ascending.
+std::vector<WindowPiece> SplitPiece(const WindowPiece& piece);
+
+// NewCountsMergeOperator returns the associative operator of the `counts`
+// and `users` column families: element-wise int64 addition.
+// Its name ("sessiondb.Int64VectorAdd") is REQUIRED to stay the same across
+// opens.
+std::shared_ptr<rocksdb::MergeOperator> NewCountsMergeOperator();
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_STORAGE_COUNTERS_H_

@@ -1,0 +1,36 @@
+// Session <-> FlatBuffers record (schema/session.fbs), the value stored in
+// column family `sessions`.
+#ifndef SESSIONDB_STORAGE_RECORD_CODEC_H_
+#define SESSIONDB_STORAGE_RECORD_CODEC_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "flatbuffers/flatbuffers.h"
+#include "session_generated.h"
+#include "sessiondb/session.h"
+
+namespace sessiondb {
+
+// EncodeRecord serializes `session` into `builder` (cleared first) with
+// defaults resolved: sessionStatus is always written.
+// REQUIRES: ValidateSession(session).ok().
+void EncodeRecord(const Session& session,
+                  flatbuffers::FlatBufferBuilder* builder);
+
+// EncodeRecordToString is EncodeRecord into a fresh string.
+std::string EncodeRecordToString(const Session& session);
+
+// VerifyRecord runs the FlatBuffers verifier over `bytes` and returns the
+// record, which points into `bytes`. DataLoss naming `key_for_errors` (as
+// DebugString'd by the caller) when the bytes are not a valid record.
+absl::StatusOr<const fb::Session*> VerifyRecord(
+    std::string_view bytes, std::string_view key_for_errors);
+
+// DecodeRecord copies a verified record into a Session.
+Session DecodeRecord(const fb::Session& record);
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_STORAGE_RECORD_CODEC_H_

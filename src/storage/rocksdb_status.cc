@@ -1,0 +1,27 @@
+#include "storage/rocksdb_status.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "util/absl_compat.h"
+
+namespace sessiondb {
+
+absl::Status FromRocksStatus(const rocksdb::Status& s,
+                             std::string_view context) {
+  if (s.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(AsAbsl(context), ": ", s.ToString());
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsBusy() || s.IsTryAgain()) return absl::UnavailableError(message);
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
+  if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
+    return absl::UnavailableError(
+        absl::StrCat(message, " (is another process using this store?)"));
+  }
+  return absl::InternalError(message);
+}
+
+}  // namespace sessiondb

@@ -1,0 +1,71 @@
+// SessionBatch turns upserts and deletes into one RocksDB WriteBatch: the
+// records, the sessionId map, every index entry, the counters and the bot
+// dictionary change together or not at all.
+#ifndef SESSIONDB_STORAGE_SESSION_BATCH_H_
+#define SESSIONDB_STORAGE_SESSION_BATCH_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "flatbuffers/flatbuffers.h"
+#include "rocksdb/write_batch.h"
+#include "sessiondb/session.h"
+#include "storage/counters.h"
+
+namespace sessiondb {
+
+class StorageEngine;
+
+// Single-threaded; the caller holds the engine's write lock from the first
+// call until Finish's batch is written, so the state an upsert reads (the
+// session's previous version) cannot change underneath it.
+class SessionBatch {
+ public:
+  explicit SessionBatch(const StorageEngine& engine);
+
+  // Upsert stages `session`, removing the entries of its previous version
+  // (in the store or earlier in this batch).
+  // REQUIRES: ValidateSession(session).ok().
+  absl::Status Upsert(const Session& session);
+
+  // Delete stages the removal of a session. *found tells whether it existed.
+  absl::Status Delete(std::string_view session_id, bool* found);
+
+  // Finish adds the counter deltas to the batch and returns it; bots assigned
+  // a number by this batch are in new_bots().
+  rocksdb::WriteBatch* Finish();
+  const std::vector<std::pair<std::string, uint32_t>>& new_bots() const {
+    return new_bots_;
+  }
+
+ private:
+  // The current version of a session: its primary key and record bytes.
+  struct Version {
+    uint32_t bot_no;
+    std::string primary_key;
+    std::string record;
+  };
+  absl::StatusOr<std::optional<Version>> Current(std::string_view session_id);
+  absl::Status RemoveVersion(const Version& version);
+  uint32_t BotNumber(const std::string& bot_id);
+  void CountSession(uint32_t bot_no, int64_t start_ms, uint8_t cell,
+                    std::string_view user_id, int64_t delta);
+
+  const StorageEngine& engine_;
+  rocksdb::WriteBatch batch_;
+  flatbuffers::FlatBufferBuilder builder_;
+  // sessionId -> its version after the staged operations (nullopt: deleted).
+  absl::flat_hash_map<std::string, std::optional<Version>> staged_;
+  absl::flat_hash_map<std::string, CellCounts> counter_deltas_;
+  absl::flat_hash_map<std::string, int64_t> user_deltas_;
+  std::vector<std::pair<std::string, uint32_t>> new_bots_;
+};
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_STORAGE_SESSION_BATCH_H_

@@ -1,0 +1,72 @@
+// StorageEngine owns the RocksDB instance of a store: its column families,
+// the bot dictionary and the serialized write path.
+#ifndef SESSIONDB_STORAGE_STORAGE_ENGINE_H_
+#define SESSIONDB_STORAGE_STORAGE_ENGINE_H_
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "rocksdb/db.h"
+#include "sessiondb/options.h"
+#include "sessiondb/session.h"
+#include "storage/bot_dictionary.h"
+#include "storage/column_families.h"
+
+namespace sessiondb {
+
+// The on-disk format this code reads and writes. Open refuses any other.
+inline constexpr int kFormatVersion = 1;
+inline constexpr std::string_view kFormatVersionKey = "format_version";
+
+// Thread-safe: reads go straight to RocksDB; writes take write_mu_, so each
+// upsert reads the state the previous write left.
+class StorageEngine {
+ public:
+  // Open opens or creates the store at `path`; see Store::Open for errors.
+  static absl::StatusOr<std::unique_ptr<StorageEngine>> Open(
+      const Options& options, std::string_view path);
+  ~StorageEngine();
+  StorageEngine(const StorageEngine&) = delete;
+  StorageEngine& operator=(const StorageEngine&) = delete;
+
+  rocksdb::DB* db() const { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* handle(Cf cf) const {
+    return handles_[static_cast<int>(cf)];
+  }
+  const BotDictionary& bots() const { return bots_; }
+  const Options& options() const { return options_; }
+
+  // UpsertSessions writes every session in one WriteBatch, replacing any
+  // session with the same sessionId and its index entries and counts.
+  // REQUIRES: every session passed ValidateSession.
+  absl::Status UpsertSessions(absl::Span<const Session> sessions);
+
+  // DeleteSession removes a session; NotFound if absent.
+  absl::Status DeleteSession(std::string_view session_id);
+
+  // PutAliases maps every alias of `identity` to its user id.
+  absl::Status PutAliases(const UserIdentity& identity);
+
+ private:
+  StorageEngine() = default;
+  absl::Status Write(rocksdb::WriteBatch* batch, std::string_view what);
+
+  // Constant after Open.
+  Options options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::array<rocksdb::ColumnFamilyHandle*, kNumCfs> handles_{};
+  rocksdb::WriteOptions write_options_;
+  BotDictionary bots_;  // internally synchronized
+
+  absl::Mutex write_mu_;
+};
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_STORAGE_STORAGE_ENGINE_H_

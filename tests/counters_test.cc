@@ -1,0 +1,106 @@
+#include "storage/counters.h"
+
+#include <cstdlib>
+#include <random>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sessiondb {
+namespace {
+
+constexpr int64_t kMinute = 60'000, kHour = 3'600'000, kDay = 86'400'000;
+
+// Checks the pieces tile [from, to) exactly, in order, and each aligned piece
+// is one whole bucket of its level.
+void ExpectTiles(int64_t from, int64_t to,
+                 const std::vector<WindowPiece>& pieces) {
+  int64_t at = from;
+  int partial = 0;
+  for (const WindowPiece& p : pieces) {
+    EXPECT_EQ(p.lo_ms, at);
+    EXPECT_LT(p.lo_ms, p.hi_ms);
+    if (p.level < 0) {
+      ++partial;
+      EXPECT_LT(p.hi_ms - p.lo_ms, kMinute);
+    } else {
+      const int64_t w = kLevelWidthMs[p.level];
+      EXPECT_EQ(p.hi_ms - p.lo_ms, w);
+      EXPECT_EQ(((p.lo_ms % w) + w) % w, 0);
+    }
+    at = p.hi_ms;
+  }
+  EXPECT_EQ(at, to);
+  EXPECT_LE(partial, 2);
+}
+
+TEST(DecomposeWindow, DayAlignedWeekIsSevenDayBuckets) {
+  const int64_t from = 20'000 * kDay;
+  std::vector<WindowPiece> pieces = DecomposeWindow(from, from + 7 * kDay);
+  ASSERT_EQ(pieces.size(), 7u);
+  for (const WindowPiece& p : pieces) EXPECT_EQ(p.level, 2);
+}
+
+TEST(DecomposeWindow, UnalignedEdgesBecomePartialMinutes) {
+  const int64_t from = 20'000 * kDay + 5 * kHour + 7 * kMinute + 1234;
+  const int64_t to = from + 3 * kDay + 17;
+  std::vector<WindowPiece> pieces = DecomposeWindow(from, to);
+  ExpectTiles(from, to, pieces);
+  EXPECT_EQ(pieces.front().level, -1);
+  EXPECT_EQ(pieces.back().level, -1);
+  // At most 59 minutes + 23 hours on each side plus the whole days.
+  EXPECT_LE(pieces.size(), 2u + 2 * (59 + 23) + 3);
+}
+
+TEST(DecomposeWindow, WindowInsideOneMinuteIsOnePartialPiece) {
+  std::vector<WindowPiece> pieces =
+      DecomposeWindow(10 * kMinute + 5, 10 * kMinute + 50);
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_EQ(pieces[0].level, -1);
+}
+
+TEST(DecomposeWindow, EmptyWindowHasNoPieces) {
+  EXPECT_TRUE(DecomposeWindow(5, 5).empty());
+}
+
+TEST(DecomposeWindow, RandomWindowsAreTiledExactlyIncludingNegativeTimes) {
+  const char* env = std::getenv("SESSIONDB_TEST_SEED");
+  const uint32_t seed =
+      env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : 7u;
+  SCOPED_TRACE(testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 2000; ++i) {
+    int64_t from = static_cast<int64_t>(rng() % (40 * kDay)) - 20 * kDay;
+    int64_t to = from + static_cast<int64_t>(rng() % (7 * kDay + 1));
+    ExpectTiles(from, to, DecomposeWindow(from, to));
+  }
+}
+
+TEST(SplitPiece, DayBecomesTwentyFourHours) {
+  std::vector<WindowPiece> hours = SplitPiece({kDay, 2 * kDay, 2});
+  ASSERT_EQ(hours.size(), 24u);
+  ExpectTiles(kDay, 2 * kDay, hours);
+  for (const WindowPiece& p : hours) EXPECT_EQ(p.level, 1);
+}
+
+TEST(CounterKey, BucketsOfOneLevelSortByTime) {
+  EXPECT_LT(CounterKey(1, 0, -kMinute), CounterKey(1, 0, 0));
+  EXPECT_LT(CounterKey(1, 0, 0), CounterKey(1, 0, kMinute));
+  EXPECT_EQ(CounterKey(1, 1, kHour + 5), CounterKey(1, 1, kHour + kHour - 1));
+}
+
+TEST(CountsMergeOperator, AddsCellVectorsElementWise) {
+  auto op = NewCountsMergeOperator();
+  auto* assoc = static_cast<rocksdb::AssociativeMergeOperator*>(op.get());
+  std::string existing = EncodeCellCounts({1, 2, 3, 4, 5, 6});
+  std::string operand = EncodeCellCounts({10, -2, 0, 0, 0, 1});
+  rocksdb::Slice existing_slice(existing);
+  std::string out;
+  ASSERT_TRUE(assoc->Merge("k", &existing_slice, operand, &out, nullptr));
+  EXPECT_EQ(DecodeCellCounts(out), (CellCounts{11, 0, 3, 4, 5, 7}));
+  ASSERT_TRUE(assoc->Merge("k", nullptr, operand, &out, nullptr));
+  EXPECT_EQ(DecodeCellCounts(out), (CellCounts{10, -2, 0, 0, 0, 1}));
+}
+
+}  // namespace
+}  // namespace sessiondb
