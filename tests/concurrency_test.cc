@@ -84,8 +84,9 @@ TEST(Concurrency, ReadersSeeConsistentSnapshotsWhileAWriterMovesSessions) {
       std::set<std::string> ids;
       for (size_t k = 0; k < page->sessions.size(); ++k) {
         ids.insert(page->sessions[k].session_id);
-        if (k > 0)
+        if (k > 0) {
           ASSERT_TRUE(InApiOrder(page->sessions[k - 1], page->sessions[k]));
+        }
       }
       ASSERT_EQ(static_cast<int>(ids.size()), kSessions);
 

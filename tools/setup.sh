@@ -9,7 +9,7 @@ PACKAGES=(
   librocksdb-dev libgflags-dev libsnappy-dev liblz4-dev libzstd-dev libbz2-dev zlib1g-dev
   libflatbuffers-dev flatbuffers-compiler
   libabsl-dev
-  libsimdjson-dev
+  libsimdjson-dev nlohmann-json3-dev
   libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev

@@ -152,8 +152,7 @@ absl::StatusOr<SessionPage> StoreImpl::GetSessions(const SessionQuery& query) {
       [&](const fb::Session& r) { page.sessions.push_back(DecodeRecord(r)); },
       &summary, &stats));
   page.total = summary.total;
-  page.more_available =
-      !summary.lookup && summary.skip + summary.returned < summary.total;
+  page.more_available = summary.MoreAvailable();
   page.invalid_sessions = std::move(summary.invalid_sessions);
   return page;
 }
@@ -181,8 +180,7 @@ ApiResponse StoreImpl::HandleGetSessions(
   ApiResponse response;
   std::string& out = response.body;
   out.reserve(sessions.size() + 64);
-  const bool more =
-      !summary.lookup && summary.skip + summary.returned < summary.total;
+  const bool more = summary.MoreAvailable();
   absl::StrAppend(&out, "{\"total\":", summary.total,
                   ",\"moreAvailable\":", more ? "true" : "false",
                   ",\"sessions\":[");

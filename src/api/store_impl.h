@@ -41,6 +41,11 @@ class StoreImpl final : public Store {
     std::vector<std::string> invalid_sessions;
     std::string plan;
     DateWindow window;
+
+    // skip + returned < total, without overflowing for any skip.
+    bool MoreAvailable() const {
+      return !lookup && skip < total && returned < total - skip;
+    }
   };
   // Run validates `query`, plans and executes it at one snapshot.
   absl::Status Run(const SessionQuery& query, RecordSink sink,

@@ -81,7 +81,17 @@ absl::StatusOr<const fb::Session*> VerifyRecord(
         "corrupt session record at key ", AsAbsl(key_for_errors), " (",
         bytes.size(), " bytes fail the FlatBuffers verifier)"));
   }
-  return fb::GetSession(bytes.data());
+  const fb::Session* record = fb::GetSession(bytes.data());
+  // The verifier checks structure, not enum ranges: a flipped byte there
+  // would otherwise be served as a session of no known type.
+  if (static_cast<uint8_t>(record->session_type()) > 1 ||
+      static_cast<uint8_t>(record->containment_type()) > 2 ||
+      static_cast<uint8_t>(record->session_status()) > 1) {
+    return absl::DataLossError(
+        absl::StrCat("corrupt session record at key ", AsAbsl(key_for_errors),
+                     " (an enum field is out of range)"));
+  }
+  return record;
 }
 
 Session DecodeRecord(const fb::Session& r) {

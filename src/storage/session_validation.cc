@@ -39,13 +39,14 @@ absl::Status CheckTags(std::string_view field, const std::vector<Tag>& tags) {
     return Invalid(field, absl::StrCat("at most ", kMaxTagsPerKind,
                                        " tags, got ", tags.size()));
   }
+  // Field paths are built only on failure: this runs for every tag ingested.
   for (size_t i = 0; i < tags.size(); ++i) {
-    std::string prefix = absl::StrCat(AsAbsl(field), "[", i, "]");
-    absl::Status s =
-        CheckString(absl::StrCat(prefix, ".name"), tags[i].name, 1, 128);
-    if (!s.ok()) return s;
-    s = CheckString(absl::StrCat(prefix, ".value"), tags[i].value, 0, 1024);
-    if (!s.ok()) return s;
+    absl::Status s = CheckString("name", tags[i].name, 1, 128);
+    if (s.ok()) s = CheckString("value", tags[i].value, 0, 1024);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(AsAbsl(field), "[", i, "].", s.message()));
+    }
   }
   return absl::OkStatus();
 }

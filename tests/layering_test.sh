@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Layers depend one way: api -> codec -> query -> storage -> util.
+# Fails naming each file that includes a header from a layer above its own.
+set -u
+src="$(cd "$(dirname "$0")/../src" && pwd)"
+fail=0
+check() {  # check LAYER FORBIDDEN...
+  local layer=$1; shift
+  for above in "$@"; do
+    hits=$(grep -nE "#include \"$above/" "$src/$layer"/*.h "$src/$layer"/*.cc 2>/dev/null)
+    if [ -n "$hits" ]; then
+      echo "layering: $layer must not include $above/:"; echo "$hits"; fail=1
+    fi
+  done
+}
+check util storage query codec api
+check storage query codec api
+check query codec api
+check codec api
+if [ $fail -eq 0 ]; then echo "layering: ok (util < storage < query < codec < api)"; fi
+exit $fail
