@@ -1,0 +1,38 @@
+#include "command.h"
+
+#include <iostream>
+
+#include "absl/time/time.h"
+#include "codec/iso_time.h"
+
+namespace sessiondb::tools {
+
+std::vector<Command>& CommandRegistry() {
+  static auto* registry = new std::vector<Command>();
+  return *registry;
+}
+
+void StoreFlags::AddTo(CLI::App* app, bool with_now) {
+  app->add_option("--db", db, "store directory")->required();
+  if (with_now) {
+    app->add_option("--now", now, "fix \"now\" (ISO date or time, UTC)");
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags) {
+  Options options;
+  if (!flags.now.empty()) {
+    absl::StatusOr<ParsedTime> now = ParseApiTime(flags.now, "--now");
+    if (!now.ok()) return now.status();
+    absl::Time fixed = absl::FromUnixMillis(now->ms);
+    options.clock = [fixed] { return fixed; };
+  }
+  return Store::Open(options, flags.db);
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "sessiondb: " << status.message() << "\n";
+  return 1;
+}
+
+}  // namespace sessiondb::tools

@@ -1,0 +1,54 @@
+// Subcommands of the sessiondb tool. Each lives in its own cmd_*.cc file and
+// registers itself with SESSIONDB_REGISTER_COMMAND, so adding one touches no
+// shared dispatcher.
+#ifndef SESSIONDB_TOOLS_COMMAND_H_
+#define SESSIONDB_TOOLS_COMMAND_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "sessiondb/store.h"
+
+namespace sessiondb::tools {
+
+// Command is one subcommand: Configure adds its options to `app` and returns
+// the function that runs it once parsed (its result is the exit status).
+struct Command {
+  std::string name;
+  std::string help;
+  std::function<std::function<int()>(CLI::App* app)> configure;
+};
+
+std::vector<Command>& CommandRegistry();
+
+struct CommandRegistrar {
+  explicit CommandRegistrar(Command command) {
+    CommandRegistry().push_back(std::move(command));
+  }
+};
+
+#define SESSIONDB_REGISTER_COMMAND(id, ...)                           \
+  static ::sessiondb::tools::CommandRegistrar command_registrar_##id( \
+      __VA_ARGS__)
+
+// StoreFlags: --db and --now, shared by the commands that open a store.
+struct StoreFlags {
+  std::string db;
+  std::string now;  // fixes the clock: ISO date or time
+  void AddTo(CLI::App* app, bool with_now);
+};
+
+// OpenStore opens --db with the clock fixed by --now, if given.
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags);
+
+// Fail prints "sessiondb: <message>" on stderr and returns exit status 1.
+int Fail(const absl::Status& status);
+
+}  // namespace sessiondb::tools
+
+#endif  // SESSIONDB_TOOLS_COMMAND_H_
