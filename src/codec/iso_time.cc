@@ -188,7 +188,7 @@ absl::StatusOr<ParsedTime> ParseApiTime(std::string_view text,
   return ParsedTime{ms, /*date_only=*/false};
 }
 
-void AppendIsoMillis(int64_t ms, std::string* out) {
+char* WriteIsoMillis(int64_t ms, char* buf) {
   // Floor division: -1 ms is 1969-12-31T23:59:59.999Z.
   int64_t days = ms / kMsPerDay;
   int64_t in_day = ms % kMsPerDay;
@@ -201,7 +201,7 @@ void AppendIsoMillis(int64_t ms, std::string* out) {
   const unsigned secs = ms_of_day / 1000;
   const unsigned year = static_cast<unsigned>(c.year);  // 0-9999 (REQUIRES)
 
-  char buf[24];  // YYYY-MM-DDThh:mm:ss.mmmZ
+  // YYYY-MM-DDThh:mm:ss.mmmZ
   Put2(year / 100, buf);
   Put2(year % 100, buf + 2);
   buf[4] = '-';
@@ -219,6 +219,12 @@ void AppendIsoMillis(int64_t ms, std::string* out) {
   buf[20] = static_cast<char>('0' + milli / 100);
   Put2(milli % 100, buf + 21);
   buf[23] = 'Z';
+  return buf + kIsoMillisSize;
+}
+
+void AppendIsoMillis(int64_t ms, std::string* out) {
+  char buf[kIsoMillisSize];
+  WriteIsoMillis(ms, buf);
   out->append(buf, sizeof(buf));
 }
 

@@ -35,6 +35,11 @@ absl::StatusOr<ParsedTime> ParseApiTime(std::string_view text,
 void AppendIsoMillis(int64_t ms, std::string* out);
 std::string FormatIsoMillis(int64_t ms);
 
+// WriteIsoMillis writes the same kIsoMillisSize bytes at `out` and returns
+// the position after them (for writers that manage their own buffer).
+inline constexpr size_t kIsoMillisSize = 24;
+char* WriteIsoMillis(int64_t ms, char* out);
+
 }  // namespace sessiondb
 
 #endif  // SESSIONDB_CODEC_ISO_TIME_H_

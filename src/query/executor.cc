@@ -49,16 +49,17 @@ class Execution {
                              const std::vector<RangeCount>& counts,
                              int64_t skip, int64_t* start_hi,
                              int64_t* remaining);
-  absl::StatusOr<const fb::Session*> FetchRecord(uint32_t bot_no,
-                                                 std::string_view order);
+  // AddPageKey records a page entry found through an index; FetchPage reads
+  // all of them with one MultiGet and hands them to `sink` in order.
+  void AddPageKey(uint32_t bot_no, std::string_view order);
+  absl::Status FetchPage(RecordSink sink);
   std::vector<StreamSpec> PrimaryStreams() const;
 
   const StorageEngine& engine_;
   const Plan& plan_;
   ExecutionStats* stats_;
   rocksdb::ReadOptions read_options_;
-  rocksdb::PinnableSlice fetched_;
-  std::string fetch_key_;
+  std::vector<std::string> page_keys_;
 };
 
 std::vector<StreamSpec> Execution::PrimaryStreams() const {
@@ -71,22 +72,38 @@ std::vector<StreamSpec> Execution::PrimaryStreams() const {
   return specs;
 }
 
-absl::StatusOr<const fb::Session*> Execution::FetchRecord(
-    uint32_t bot_no, std::string_view order) {
-  fetch_key_.clear();
-  AppendBot(bot_no, &fetch_key_);
-  fetch_key_.append(order);
-  fetched_.Reset();
-  rocksdb::Status s = engine_.db()->Get(
-      read_options_, engine_.handle(Cf::kSessions), fetch_key_, &fetched_);
-  ++stats_->records_read;
-  if (s.IsNotFound()) {
-    return absl::DataLossError(absl::StrCat(
-        "an index entry points to the missing record ", DebugKey(fetch_key_)));
+void Execution::AddPageKey(uint32_t bot_no, std::string_view order) {
+  std::string& key = page_keys_.emplace_back();
+  key.reserve(kBotBytes + order.size());
+  AppendBot(bot_no, &key);
+  key.append(order);
+}
+
+absl::Status Execution::FetchPage(RecordSink sink) {
+  const size_t n = page_keys_.size();
+  if (n == 0) return absl::OkStatus();
+  std::vector<rocksdb::Slice> slices(page_keys_.begin(), page_keys_.end());
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> statuses(n);
+  engine_.db()->MultiGet(read_options_, engine_.handle(Cf::kSessions), n,
+                         slices.data(), values.data(), statuses.data());
+  stats_->records_read += static_cast<int64_t>(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].IsNotFound()) {
+      return absl::DataLossError(
+          absl::StrCat("an index entry points to the missing record ",
+                       DebugKey(page_keys_[i])));
+    }
+    SESSIONDB_RETURN_IF_ERROR(
+        FromRocksStatus(statuses[i], "reading a session record"));
+    SESSIONDB_ASSIGN_OR_RETURN(
+        const fb::Session* record,
+        VerifyStoredRecord(std::string_view(values[i].data(), values[i].size()),
+                           page_keys_[i]));
+    sink(*record);
   }
-  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading a session record"));
-  return VerifyRecord(std::string_view(fetched_.data(), fetched_.size()),
-                      DebugKey(fetch_key_));
+  page_keys_.clear();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<RangeCount> Execution::CountByScan(int64_t lo_ms,
@@ -103,7 +120,7 @@ absl::StatusOr<RangeCount> Execution::CountByScan(int64_t lo_ms,
     }
     const KeyRangeStream& cur = stream.current();
     SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* record,
-                               VerifyRecord(cur.value(), DebugKey(cur.key())));
+                               VerifyStoredRecord(cur.value(), cur.key()));
     ++stats_->records_read;
     if (plan_.residual.MatchesCell(RecordCell(*record))) ++count.matching;
   }
@@ -222,79 +239,80 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
     specs = PrimaryStreams();
   }
   stats_->page_path = absl::StrCat(
-      via_cell_index ? "by_cell + Get" : "sessions scan", ", starting ",
-      w.to_ms - start_hi, " ms below the window's end, skipping ", remaining);
+      via_cell_index ? "by_cell, then one MultiGet" : "sessions scan",
+      ", starting ", w.to_ms - start_hi,
+      " ms below the window's end, skipping ", remaining);
 
   MergedStream stream(engine_, read_options_.snapshot, specs, w.from_ms,
                       start_hi);
   int64_t emitted = 0;
   for (; stream.Valid() && emitted < limit; stream.Next()) {
     const KeyRangeStream& cur = stream.current();
-    const fb::Session* record;
     if (via_cell_index) {
       if (remaining > 0) {
         --remaining;
         continue;
       }
-      SESSIONDB_ASSIGN_OR_RETURN(record,
-                                 FetchRecord(cur.bot_no(), cur.order()));
-    } else {
-      if (mask == kAllCells && remaining > 0) {
-        --remaining;
-        continue;
-      }
-      SESSIONDB_ASSIGN_OR_RETURN(
-          record, VerifyRecord(cur.value(), DebugKey(cur.key())));
-      ++stats_->records_read;
-      if (!plan_.residual.MatchesCell(RecordCell(*record))) continue;
-      if (remaining > 0) {
-        --remaining;
-        continue;
-      }
+      AddPageKey(cur.bot_no(), cur.order());
+      ++emitted;
+      continue;
+    }
+    if (mask == kAllCells && remaining > 0) {
+      --remaining;
+      continue;
+    }
+    SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* record,
+                               VerifyStoredRecord(cur.value(), cur.key()));
+    ++stats_->records_read;
+    if (!plan_.residual.MatchesCell(RecordCell(*record))) continue;
+    if (remaining > 0) {
+      --remaining;
+      continue;
     }
     sink(*record);
     ++emitted;
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
+  SESSIONDB_RETURN_IF_ERROR(FetchPage(sink));
   return total.matching;
 }
 
 absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
                                               RecordSink sink) {
   const RecordFilter& filter = plan_.residual;
-  const bool needs_record = filter.NeedsRecord();
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver,
                       plan_.window.from_ms, plan_.window.to_ms);
   int64_t total = 0;
+  bool malformed = false;
   for (; stream.Valid(); stream.Next()) {
     const KeyRangeStream& cur = stream.current();
     const bool in_page = total >= skip && total - skip < limit;
-    const fb::Session* record = nullptr;
     if (plan_.driver_is_primary) {
-      SESSIONDB_ASSIGN_OR_RETURN(
-          record, VerifyRecord(cur.value(), DebugKey(cur.key())));
+      SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* record,
+                                 VerifyStoredRecord(cur.value(), cur.key()));
       ++stats_->records_read;
       if (!filter.Matches(*record)) continue;
+      if (in_page) sink(*record);
     } else {
-      std::string_view value = cur.value();
-      if (value.size() != 1) {
-        return absl::DataLossError(absl::StrCat(
-            "index entry ", DebugKey(cur.key()), " has a malformed value"));
+      // The index payload decides the match; records are read for the page
+      // only, after the scan, with one MultiGet.
+      if (!filter.MatchesPayload(cur.value(), &malformed)) {
+        if (malformed) {
+          return absl::DataLossError(absl::StrCat(
+              "index entry ", DebugKey(cur.key()), " has a malformed value"));
+        }
+        continue;
       }
-      if (!filter.MatchesCell(static_cast<uint8_t>(value[0]))) continue;
-      if (needs_record || in_page) {
-        SESSIONDB_ASSIGN_OR_RETURN(record,
-                                   FetchRecord(cur.bot_no(), cur.order()));
-        if (needs_record && !filter.Matches(*record)) continue;
-      }
+      if (in_page) AddPageKey(cur.bot_no(), cur.order());
     }
-    if (in_page) sink(*record);
     ++total;
   }
   stats_->keys_visited += stream.keys_visited();
-  stats_->page_path = "during the scan";
+  stats_->page_path = plan_.driver_is_primary ? "during the scan"
+                                              : "index scan, then one MultiGet";
   SESSIONDB_RETURN_IF_ERROR(stream.status());
+  SESSIONDB_RETURN_IF_ERROR(FetchPage(sink));
   return total;
 }
 
@@ -345,7 +363,7 @@ absl::StatusOr<LookupResult> LookupSessions(
       }
       SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading a session record"));
       SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* r,
-                                 VerifyRecord(record, DebugKey(primary_key)));
+                                 VerifyStoredRecord(record, primary_key));
       exists = !bot_id.has_value() || r->bot_id()->string_view() == *bot_id;
       if (exists)
         found.emplace_back(primary_key.substr(kBotBytes), std::move(record));

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "storage/index_entries.h"
+#include "storage/index_payload.h"
 #include "storage/key_codec.h"
 
 namespace sessiondb {
@@ -22,6 +23,22 @@ bool ListMatches(
     std::string_view value = View(t->value());
     for (const std::string& v : c.values) {
       if (v == value) return true;
+    }
+  }
+  return false;
+}
+
+bool PayloadMatches(const TagCondition& c, const IndexPayloadView& payload,
+                    bool* malformed) {
+  size_t pos = 1;
+  PayloadTag tag;
+  while (payload.NextTag(&pos, &tag, malformed)) {
+    if (c.kind == TagKind::kUser && tag.kind != kTagKindUser) continue;
+    if (c.kind == TagKind::kSession && tag.kind != kTagKindSession) continue;
+    if (tag.name != c.name) continue;
+    if (c.values.empty()) return true;
+    for (const std::string& v : c.values) {
+      if (v == tag.value) return true;
     }
   }
   return false;
@@ -61,6 +78,28 @@ bool RecordFilter::Matches(const fb::Session& record) const {
   if (any_of.empty()) return true;
   for (const TagCondition& c : any_of) {
     if (TagConditionMatches(c, record)) return true;
+  }
+  return false;
+}
+
+}  // namespace sessiondb
+
+namespace sessiondb {
+
+bool RecordFilter::MatchesPayload(std::string_view bytes,
+                                  bool* malformed) const {
+  IndexPayloadView payload(bytes);
+  if (!payload.Valid()) {
+    *malformed = true;
+    return false;
+  }
+  if (!MatchesCell(payload.cell())) return false;
+  for (const TagCondition& c : all_of) {
+    if (!PayloadMatches(c, payload, malformed)) return false;
+  }
+  if (any_of.empty()) return true;
+  for (const TagCondition& c : any_of) {
+    if (PayloadMatches(c, payload, malformed)) return true;
   }
   return false;
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "session_generated.h"
@@ -38,6 +39,10 @@ struct RecordFilter {
   }
   // Matches tests every predicate, the cell included.
   bool Matches(const fb::Session& record) const;
+  // MatchesPayload tests the cell and the tag conditions against an index
+  // entry's payload (index_payload.h); user_id is not in a payload and must
+  // be guaranteed by the index itself. Sets *malformed for bad bytes.
+  bool MatchesPayload(std::string_view payload, bool* malformed) const;
 };
 
 }  // namespace sessiondb

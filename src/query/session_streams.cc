@@ -78,12 +78,17 @@ void MergedStream::Advance(size_t stream_index) {
 }
 
 void MergedStream::Next() {
+  if (streams_.size() == 1) {  // nothing to merge or deduplicate
+    Advance(heap_.front());
+    return;
+  }
   last_order_.assign(current().order());
   Advance(heap_.front());
   // The same session reached through another stream (an OR of tags, a tag
   // of both kinds) is skipped: equal order suffix means equal sessionId.
-  while (!heap_.empty() && current().order() == last_order_)
+  while (!heap_.empty() && current().order() == last_order_) {
     Advance(heap_.front());
+  }
 }
 
 absl::Status MergedStream::status() const {

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "storage/index_payload.h"
 #include "storage/key_codec.h"
 
 namespace sessiondb {
@@ -24,13 +25,14 @@ void ForEachIndexEntry(
     uint32_t bot_no, const fb::Session& record,
     absl::FunctionRef<void(Cf, const std::string&, const std::string&)> fn) {
   const uint8_t cell = RecordCell(record);
-  const std::string cell_value(1, static_cast<char>(cell));
+  std::string payload;
+  EncodeIndexPayload(record, &payload);
   std::string order;
   AppendOrder(record.start_time_ms(), View(record.session_id()), &order);
 
   fn(Cf::kByCell, CellIndexPrefix(bot_no, cell) + order, std::string());
   fn(Cf::kByUser, UserIndexPrefix(bot_no, View(record.user_id())) + order,
-     cell_value);
+     payload);
 
   // A tag repeated in the record owns one entry, not two.
   std::set<std::pair<std::string_view, std::string_view>> seen;
@@ -43,7 +45,7 @@ void ForEachIndexEntry(
       fn(Cf::kByTag,
          TagIndexPrefix(bot_no, kind, View(t->name()), View(t->value())) +
              order,
-         cell_value);
+         payload);
     }
   };
   tags(record.user_tags(), kTagKindUser);

@@ -17,8 +17,9 @@ namespace sessiondb {
 uint8_t RecordCell(const fb::Session& record);
 
 // ForEachIndexEntry calls `fn(cf, key, value)` for every secondary index
-// entry of `record` stored under bot `bot_no`: by_cell, by_user and one
-// by_tag entry per distinct (kind, name, value).
+// entry of `record` stored under bot `bot_no`: by_cell (empty value),
+// by_user and one by_tag entry per distinct (kind, name, value), those two
+// valued with the record's IndexPayload (index_payload.h).
 void ForEachIndexEntry(
     uint32_t bot_no, const fb::Session& record,
     absl::FunctionRef<void(Cf, const std::string&, const std::string&)> fn);

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "storage/key_codec.h"
 #include "util/absl_compat.h"
 
 namespace sessiondb {
@@ -92,6 +93,13 @@ absl::StatusOr<const fb::Session*> VerifyRecord(
                      " (an enum field is out of range)"));
   }
   return record;
+}
+
+absl::StatusOr<const fb::Session*> VerifyStoredRecord(std::string_view bytes,
+                                                      std::string_view key) {
+  absl::StatusOr<const fb::Session*> record = VerifyRecord(bytes, "");
+  if (record.ok()) return record;
+  return VerifyRecord(bytes, DebugKey(key));
 }
 
 Session DecodeRecord(const fb::Session& r) {

@@ -28,6 +28,11 @@ std::string EncodeRecordToString(const Session& session);
 absl::StatusOr<const fb::Session*> VerifyRecord(
     std::string_view bytes, std::string_view key_for_errors);
 
+// VerifyStoredRecord is VerifyRecord for the record stored under `key`; the
+// key is rendered with DebugKey only when verification fails (hot path).
+absl::StatusOr<const fb::Session*> VerifyStoredRecord(std::string_view bytes,
+                                                      std::string_view key);
+
 // DecodeRecord copies a verified record into a Session.
 Session DecodeRecord(const fb::Session& record);
 
