@@ -1,5 +1,7 @@
 #include "storage/record_codec.h"
 
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +10,9 @@
 
 namespace sessiondb {
 namespace {
+
+// The largest scalar of a record (int64) sets the buffer's alignment.
+constexpr uintptr_t kRecordAlignment = 8;
 
 flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Tag>>>
 EncodeTags(const std::vector<Tag>& tags, flatbuffers::FlatBufferBuilder* b) {

@@ -23,8 +23,14 @@ void EncodeRecord(const Session& session,
 std::string EncodeRecordToString(const Session& session);
 
 // VerifyRecord runs the FlatBuffers verifier over `bytes` and returns the
-// record, which points into `bytes`. DataLoss naming `key_for_errors` (as
-// DebugString'd by the caller) when the bytes are not a valid record.
+// record. DataLoss naming `key_for_errors` (as DebugKey'd by the caller) when
+// the bytes are not a valid record.
+// FlatBuffers need the buffer aligned to 8 bytes; values read from RocksDB
+// often are not. Aligned bytes are read in place and the record points into
+// `bytes`; misaligned ones are first copied into a thread-local buffer, and
+// then the record is valid only until the next Verify* call on this thread.
+// A caller that keeps a record longer keeps its own copy of the bytes (a
+// std::string's heap buffer is aligned).
 absl::StatusOr<const fb::Session*> VerifyRecord(
     std::string_view bytes, std::string_view key_for_errors);
 
