@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Sets everything up, builds a demo store of 100,000 generated sessions (8
-# bots, 28 days, with user aliases) and answers a real getSessions request
-# against it. Rerunning reuses the store.
+# bots, 28 days from 2026-01-05, with user aliases), writes a demo apps file,
+# starts `sessiondb serve` on localhost in the background (it keeps running
+# after this script ends) and prints a ready-to-paste curl request, with a
+# freshly minted token, that returns real sessions.
+#
+# Rerunning reuses the store, stops the server of the previous run and starts
+# a new one. Files: demo/store, demo/apps.json, demo/server.pid,
+# demo/server.log (one line per request). Port: SESSIONDB_DEMO_PORT (8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -9,7 +15,20 @@ tools/build.sh release
 SHARED="$(cd .. && pwd)/shared"
 DEMO=demo
 CLI=build/release/tools/sessiondb
+PORT="${SESSIONDB_DEMO_PORT:-8080}"
 mkdir -p "$DEMO"
+
+# The server of a previous run holds the store's lock: stop it first.
+if [ -f "$DEMO/server.pid" ]; then
+  pid="$(cat "$DEMO/server.pid")"
+  if kill -0 "$pid" 2>/dev/null && grep -qa "sessiondb" "/proc/$pid/cmdline" 2>/dev/null; then
+    echo "== stopping the demo server of the previous run (pid $pid)"
+    kill -TERM "$pid"
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$DEMO/server.pid"
+fi
+
 if [ ! -f "$DEMO/.loaded" ]; then
   rm -rf "$DEMO/store"
   echo "== generating 100,000 sessions with $SHARED/tools/gen_sessions.py"
@@ -22,9 +41,52 @@ if [ ! -f "$DEMO/.loaded" ]; then
 fi
 "$CLI" stats --db "$DEMO/store"
 BOT=$("$CLI" stats --db "$DEMO/store" | awk '/^  st-/ {print $2, $1}' | sort -rn | head -1 | cut -d' ' -f2)
-BODY='{"skip": 0, "limit": 3, "dateFrom": "2026-01-20", "dateTo": "2026-01-21", "tags": {"and": [{"name": "intent", "values": ["billing"], "type": "session"}]}}'
-echo "== POST /api/public/bot/$BOT/getSessions?containmentType=selfService"
-echo "   body: $BODY"
-"$CLI" query --db "$DEMO/store" --bot "$BOT" --containment selfService "$BODY" | python3 -m json.tool
-echo "== how it was answered"
-"$CLI" explain --db "$DEMO/store" --bot "$BOT" --containment selfService "$BODY"
+
+# Demo apps (SPEC §5) with fresh random secrets: a reader of the busiest bot,
+# an admin of every bot, a writer for ingest.
+secret() { python3 -c 'import secrets; print(secrets.token_urlsafe(32))'; }
+umask 077
+cat > "$DEMO/apps.json" <<EOF
+{"apps": [
+  {"appId": "cs-demo-bot-reader", "clientSecret": "$(secret)", "scopes": ["bot:sessions"], "bots": ["$BOT"]},
+  {"appId": "cs-demo-admin", "clientSecret": "$(secret)", "scopes": ["admin:bot-sessions"]},
+  {"appId": "cs-demo-writer", "clientSecret": "$(secret)", "scopes": ["sessions:write"]}
+]}
+EOF
+umask 022
+
+echo "== starting sessiondb serve on 127.0.0.1:$PORT (log: $DEMO/server.log)"
+# setsid: the server outlives this script and the terminal it ran in.
+setsid "$CLI" serve --db "$DEMO/store" --apps "$DEMO/apps.json" \
+  --listen "127.0.0.1:$PORT" > "$DEMO/server.out" 2> "$DEMO/server.log" < /dev/null &
+echo $! > "$DEMO/server.pid"
+for _ in $(seq 100); do
+  if curl -sf "http://127.0.0.1:$PORT/healthz" > /dev/null 2>&1; then break; fi
+  if ! kill -0 "$(cat "$DEMO/server.pid")" 2>/dev/null; then
+    echo "sessiondb serve did not start:" >&2; cat "$DEMO/server.log" >&2; exit 1
+  fi
+  sleep 0.1
+done
+cat "$DEMO/server.out"
+
+TOKEN=$("$CLI" token --apps "$DEMO/apps.json" --app cs-demo-bot-reader --ttl 86400)
+BODY='{"skip": 0, "limit": 3, "dateFrom": "2026-01-20", "dateTo": "2026-01-21"}'
+URL="http://127.0.0.1:$PORT/api/public/bot/$BOT/getSessions?containmentType=selfService"
+read -r -d '' REQUEST <<EOF || true
+curl --location --request POST '$URL' \\
+     --header 'auth: $TOKEN' \\
+     --header 'Content-Type: application/json' \\
+     --data-raw '$BODY'
+EOF
+echo "== the answer to"
+echo "$REQUEST"
+eval "$REQUEST" --silent --show-error | python3 -m json.tool | head -40
+echo "   ..."
+echo
+echo "== the server keeps running (pid $(cat "$DEMO/server.pid")); paste this to ask it yourself:"
+echo
+echo "$REQUEST"
+echo
+echo "   token valid 24 h, for bot $BOT only; an admin token for every bot and the"
+echo "   account-wide route: $CLI token --apps $DEMO/apps.json --app cs-demo-admin"
+echo "   stop the server: kill \$(cat $DEMO/server.pid)    routes, scopes, ingest: docs/HTTP.md"

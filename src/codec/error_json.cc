@@ -35,6 +35,17 @@ std::string ValidUtf8Or(std::string_view s) {
   return out;
 }
 
+std::string ErrorJsonWithCode(int http_status, std::string_view message) {
+  std::string out = "{\"errors\":[{\"msg\":";
+  if (IsValidUtf8(message)) {
+    AppendJsonString(message, &out);
+  } else {
+    AppendJsonString(ValidUtf8Or(message), &out);
+  }
+  absl::StrAppend(&out, ",\"code\":", http_status, "}]}");
+  return out;
+}
+
 }  // namespace
 
 int HttpStatusFor(const absl::Status& status) {
@@ -58,20 +69,17 @@ int HttpStatusFor(const absl::Status& status) {
 }
 
 std::string ErrorJson(const absl::Status& status) {
-  std::string out = "{\"errors\":[{\"msg\":";
-  const std::string_view message(status.message().data(),
-                                 status.message().size());
-  if (IsValidUtf8(message)) {
-    AppendJsonString(message, &out);
-  } else {
-    AppendJsonString(ValidUtf8Or(message), &out);
-  }
-  absl::StrAppend(&out, ",\"code\":", HttpStatusFor(status), "}]}");
-  return out;
+  return ErrorJsonWithCode(
+      HttpStatusFor(status),
+      std::string_view(status.message().data(), status.message().size()));
 }
 
 ApiResponse ErrorResponse(const absl::Status& status) {
   return ApiResponse{HttpStatusFor(status), ErrorJson(status)};
+}
+
+ApiResponse HttpErrorResponse(int http_status, std::string_view message) {
+  return ApiResponse{http_status, ErrorJsonWithCode(http_status, message)};
 }
 
 }  // namespace sessiondb

@@ -3,6 +3,7 @@
 #define SESSIONDB_CODEC_ERROR_JSON_H_
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "sessiondb/query.h"
@@ -20,6 +21,10 @@ std::string ErrorJson(const absl::Status& status);
 
 // ErrorResponse is ErrorJson with its HTTP status.
 ApiResponse ErrorResponse(const absl::Status& status);
+
+// HttpErrorResponse answers an error that has no status code of its own (the
+// HTTP layer's 413) in the same shape: {"errors":[{"msg":…,"code":http}]}.
+ApiResponse HttpErrorResponse(int http_status, std::string_view message);
 
 }  // namespace sessiondb
 

@@ -1,0 +1,213 @@
+#include "server/jwt.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <simdjson.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "codec/json_escape.h"
+#include "util/absl_compat.h"
+
+namespace sessiondb {
+namespace {
+
+constexpr size_t kSha256Bytes = 32;
+// Tokens travel in one header line; anything longer is not one of ours.
+constexpr size_t kMaxTokenBytes = 8192;
+
+absl::Status Unauthenticated(std::string_view what) {
+  return absl::UnauthenticatedError(absl::StrCat("token: ", AsAbsl(what)));
+}
+
+bool IsBase64UrlChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+         (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+// DecodeJsonSegment decodes one base64url segment holding a JSON object.
+absl::Status DecodeJsonSegment(std::string_view segment, std::string_view name,
+                               simdjson::dom::parser& parser,
+                               simdjson::dom::object* out) {
+  std::string json;
+  if (!Base64UrlDecode(segment, &json)) {
+    return Unauthenticated(
+        absl::StrCat("malformed ", AsAbsl(name), " (not base64url)"));
+  }
+  simdjson::dom::element root;
+  if (parser.parse(json).get(root) != simdjson::SUCCESS ||
+      root.get_object().get(*out) != simdjson::SUCCESS) {
+    return Unauthenticated(
+        absl::StrCat("malformed ", AsAbsl(name), " (not a JSON object)"));
+  }
+  return absl::OkStatus();
+}
+
+// CheckTimeClaim enforces exp (now must be before it) or nbf (now must not be
+// before it). NumericDate is seconds since the epoch, possibly fractional.
+absl::Status CheckTimeClaim(simdjson::dom::object payload, const char* claim,
+                            absl::Time now) {
+  simdjson::dom::element value;
+  if (payload[claim].get(value) != simdjson::SUCCESS) return absl::OkStatus();
+  double seconds = 0;
+  if (value.get_double().get(seconds) != simdjson::SUCCESS ||
+      !std::isfinite(seconds)) {
+    return Unauthenticated(absl::StrCat("claim ", claim, " must be a number"));
+  }
+  const double now_seconds = absl::ToDoubleSeconds(now - absl::UnixEpoch());
+  const bool is_exp = std::string_view(claim) == "exp";
+  if (is_exp && now_seconds >= seconds) {
+    return Unauthenticated(absl::StrCat(
+        "expired at ",
+        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                         absl::FromUnixSeconds(static_cast<int64_t>(seconds)),
+                         absl::UTCTimeZone())));
+  }
+  if (!is_exp && now_seconds < seconds) {
+    return Unauthenticated(absl::StrCat(
+        "not valid before ",
+        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                         absl::FromUnixSeconds(static_cast<int64_t>(seconds)),
+                         absl::UTCTimeZone())));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string Base64UrlEncode(std::string_view bytes) {
+  std::string out;
+  absl::WebSafeBase64Escape(AsAbsl(bytes), &out);
+  return out;
+}
+
+bool Base64UrlDecode(std::string_view text, std::string* bytes) {
+  // Abseil also accepts padding and the standard alphabet; JWS allows
+  // neither, so the alphabet is checked here first.
+  for (char c : text) {
+    if (!IsBase64UrlChar(c)) return false;
+  }
+  if (text.size() % 4 == 1) return false;
+  return absl::WebSafeBase64Unescape(AsAbsl(text), bytes);
+}
+
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
+       &mac_len);
+  return std::string(reinterpret_cast<const char*>(mac), mac_len);
+}
+
+absl::StatusOr<std::string> MintToken(const App& app, absl::Time now,
+                                      absl::Duration ttl) {
+  if (ttl <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("ttl: must be positive");
+  }
+  unsigned char nonce[16];
+  if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
+    return absl::InternalError("jti: OpenSSL RAND_bytes failed");
+  }
+  const int64_t iat = absl::ToUnixSeconds(now);
+  const int64_t exp =
+      iat + absl::ToInt64Seconds(absl::Ceil(ttl, absl::Seconds(1)));
+  std::string payload = "{\"appId\":";
+  AppendJsonString(app.app_id, &payload);
+  absl::StrAppend(&payload, ",\"iat\":", iat, ",\"exp\":", exp, ",\"jti\":\"",
+                  absl::BytesToHexString(absl::string_view(
+                      reinterpret_cast<const char*>(nonce), sizeof(nonce))),
+                  "\"}");
+  std::string signing_input =
+      absl::StrCat(Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})"), ".",
+                   Base64UrlEncode(payload));
+  const std::string mac = HmacSha256(app.client_secret, signing_input);
+  absl::StrAppend(&signing_input, ".", Base64UrlEncode(mac));
+  return signing_input;
+}
+
+absl::StatusOr<const App*> VerifyToken(std::string_view token,
+                                       const AppsConfig& apps, absl::Time now) {
+  if (token.empty()) return Unauthenticated("missing");
+  if (token.size() > kMaxTokenBytes) {
+    return Unauthenticated(
+        absl::StrCat("malformed (longer than ", kMaxTokenBytes, " bytes)"));
+  }
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(AsAbsl(token), absl::ByChar('.'));
+  if (parts.size() != 3) {
+    return Unauthenticated(
+        "malformed (expected header.payload.signature in base64url)");
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::object header;
+  absl::Status s =
+      DecodeJsonSegment(std::string_view(parts[0].data(), parts[0].size()),
+                        "header", parser, &header);
+  if (!s.ok()) return s;
+  std::string_view alg;
+  if (header["alg"].get_string().get(alg) != simdjson::SUCCESS) {
+    return Unauthenticated("header has no alg");
+  }
+  if (alg != "HS256") {
+    return Unauthenticated(
+        absl::StrCat("alg must be HS256, got \"", AsAbsl(alg), "\""));
+  }
+  simdjson::dom::element unused;
+  if (header["crit"].get(unused) == simdjson::SUCCESS) {
+    return Unauthenticated("header crit is not supported");
+  }
+
+  // The payload names the app whose secret verifies the signature; nothing
+  // in it is trusted until the signature checks.
+  simdjson::dom::parser payload_parser;
+  simdjson::dom::object payload;
+  s = DecodeJsonSegment(std::string_view(parts[1].data(), parts[1].size()),
+                        "payload", payload_parser, &payload);
+  if (!s.ok()) return s;
+  std::string_view app_id;
+  simdjson::dom::element app_id_value;
+  if (payload["appId"].get(app_id_value) != simdjson::SUCCESS) {
+    return Unauthenticated("claim appId is required");
+  }
+  if (app_id_value.get_string().get(app_id) != simdjson::SUCCESS ||
+      app_id.empty()) {
+    return Unauthenticated("claim appId must be a non-empty string");
+  }
+  const App* app = apps.Find(app_id);
+  if (app == nullptr) {
+    return Unauthenticated(
+        absl::StrCat("appId \"", AsAbsl(app_id), "\" is not a known app"));
+  }
+
+  std::string signature;
+  if (!Base64UrlDecode(std::string_view(parts[2].data(), parts[2].size()),
+                       &signature) ||
+      signature.size() != kSha256Bytes) {
+    return Unauthenticated("malformed signature (not 32 bytes of base64url)");
+  }
+  const size_t signing_input_bytes = parts[0].size() + 1 + parts[1].size();
+  const std::string expected =
+      HmacSha256(app->client_secret, token.substr(0, signing_input_bytes));
+  if (CRYPTO_memcmp(expected.data(), signature.data(), kSha256Bytes) != 0) {
+    return Unauthenticated("signature does not verify");
+  }
+
+  s = CheckTimeClaim(payload, "exp", now);
+  if (!s.ok()) return s;
+  s = CheckTimeClaim(payload, "nbf", now);
+  if (!s.ok()) return s;
+  return app;
+}
+
+}  // namespace sessiondb

@@ -1,0 +1,145 @@
+#include "server/route_handler.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "codec/error_json.h"
+#include "server/authorization.h"
+#include "server/ingest_body.h"
+#include "server/jwt.h"
+#include "util/absl_compat.h"
+
+namespace sessiondb {
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  absl::string_view t = absl::StripAsciiWhitespace(AsAbsl(s));
+  return std::string_view(t.data(), t.size());
+}
+
+// StripBearer removes a leading "Bearer " (any case) and the spaces after it.
+std::optional<std::string_view> StripBearer(std::string_view value) {
+  constexpr std::string_view kBearer = "bearer ";
+  if (value.size() < kBearer.size() ||
+      !absl::EqualsIgnoreCase(AsAbsl(value.substr(0, kBearer.size())),
+                              AsAbsl(kBearer))) {
+    return std::nullopt;
+  }
+  return Trim(value.substr(kBearer.size()));
+}
+
+// ContainmentParam is the containmentType query parameter. Repeating it with
+// one value is harmless; with different values the request is ambiguous.
+absl::StatusOr<std::optional<std::string_view>> ContainmentParam(
+    const QueryParams& params) {
+  auto [begin, end] = params.equal_range("containmentType");
+  if (begin == end) return std::nullopt;
+  for (auto it = std::next(begin); it != end; ++it) {
+    if (it->second != begin->second) {
+      return absl::InvalidArgumentError(
+          "containmentType: given more than once with different values");
+    }
+  }
+  return std::string_view(begin->second);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string_view> BearerToken(const RequestHead& head) {
+  if (head.auth.has_value()) {
+    std::string_view token = Trim(*head.auth);
+    if (std::optional<std::string_view> bare = StripBearer(token)) {
+      token = *bare;
+    }
+    if (token.empty()) {
+      return absl::UnauthenticatedError("token: the auth header is empty");
+    }
+    return token;
+  }
+  if (head.authorization.has_value()) {
+    std::optional<std::string_view> token =
+        StripBearer(Trim(*head.authorization));
+    if (!token.has_value() || token->empty()) {
+      return absl::UnauthenticatedError(
+          "token: the Authorization header must be \"Bearer <JWT>\"");
+    }
+    return *token;
+  }
+  return absl::UnauthenticatedError(
+      "token: missing; send the JWT in the auth header (or Authorization: "
+      "Bearer)");
+}
+
+RouteHandler::RouteHandler(Store& store, const AppsConfig& apps,
+                           BodyLimits limits, std::function<absl::Time()> clock)
+    : store_(store),
+      apps_(apps),
+      limits_(limits),
+      clock_(clock ? std::move(clock) : [] { return absl::Now(); }) {}
+
+absl::StatusOr<AdmittedRequest> RouteHandler::Admit(
+    const RequestHead& head) const {
+  std::optional<Route> route = MatchRoute(head.path);
+  if (!route.has_value()) {
+    return absl::NotFoundError(absl::StrCat("no route ", AsAbsl(head.path)));
+  }
+  if (!IsMethodAllowed(route->kind, head.method)) {
+    return absl::UnimplementedError(absl::StrCat(
+        "method ", AsAbsl(head.method), " is not allowed on ",
+        AsAbsl(head.path), "; use ", AsAbsl(AllowedMethods(route->kind))));
+  }
+  AdmittedRequest admitted{*std::move(route), nullptr, 0};
+  if (admitted.route.kind == RouteKind::kHealthz) return admitted;
+
+  absl::StatusOr<std::string_view> token = BearerToken(head);
+  if (!token.ok()) return token.status();
+  absl::StatusOr<const App*> app = VerifyToken(*token, apps_, clock_());
+  if (!app.ok()) return app.status();
+  absl::Status allowed = Authorize(**app, admitted.route);
+  if (!allowed.ok()) return allowed;
+  admitted.app = *app;
+  admitted.body_limit = admitted.route.kind == RouteKind::kIngestSessions
+                            ? limits_.ingest_bytes
+                            : limits_.query_bytes;
+  return admitted;
+}
+
+ApiResponse RouteHandler::Handle(const AdmittedRequest& request,
+                                 const QueryParams& params,
+                                 std::string_view body) const {
+  switch (request.route.kind) {
+    case RouteKind::kHealthz:
+      return ApiResponse{200, R"({"status":"ok"})"};
+    case RouteKind::kIngestSessions:
+      return HandleIngest(body);
+    case RouteKind::kBotGetSessions:
+    case RouteKind::kAccountGetSessions: {
+      absl::StatusOr<std::optional<std::string_view>> containment =
+          ContainmentParam(params);
+      if (!containment.ok()) return ErrorResponse(containment.status());
+      std::optional<std::string_view> bot;
+      if (request.route.kind == RouteKind::kBotGetSessions) {
+        bot = request.route.bot_id;
+      }
+      return store_.HandleGetSessions(bot, *containment, body);
+    }
+  }
+  return ErrorResponse(absl::InternalError("unknown route"));
+}
+
+ApiResponse RouteHandler::HandleIngest(std::string_view body) const {
+  absl::StatusOr<std::vector<Session>> sessions = ParseIngestBody(body);
+  if (!sessions.ok()) return ErrorResponse(sessions.status());
+  absl::Status written = store_.PutBatch(*sessions);
+  if (!written.ok()) return ErrorResponse(written);
+  return ApiResponse{200, absl::StrCat("{\"written\":", sessions->size(), "}")};
+}
+
+}  // namespace sessiondb

@@ -1,0 +1,86 @@
+// RouteHandler: the HTTP endpoint's logic, apart from the transport. The HTTP
+// layer (http_server.h) calls Admit with the request line and headers before
+// it reads the body, then Handle with the body.
+#ifndef SESSIONDB_SERVER_ROUTE_HANDLER_H_
+#define SESSIONDB_SERVER_ROUTE_HANDLER_H_
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/apps_config.h"
+#include "server/routes.h"
+#include "sessiondb/query.h"
+#include "sessiondb/store.h"
+
+namespace sessiondb {
+
+// BodyLimits caps request bodies per route; a larger body is answered 413.
+struct BodyLimits {
+  // getSessions bodies are small JSON objects. Default: 1 MiB.
+  size_t query_bytes = size_t{1} << 20;
+  // Ingest batches (NDJSON or a JSON array). Default: 64 MiB.
+  size_t ingest_bytes = size_t{64} << 20;
+};
+
+// RequestHead is what Admit sees: no body yet.
+struct RequestHead {
+  std::string_view method;
+  std::string_view path;  // percent-decoded, without the query string
+  std::optional<std::string_view> auth;           // the `auth` header
+  std::optional<std::string_view> authorization;  // `Authorization: Bearer …`
+};
+
+// AdmittedRequest is a request that may proceed: its route, its caller
+// (nullptr for /healthz) and the most body bytes it may send.
+struct AdmittedRequest {
+  Route route;
+  const App* app = nullptr;
+  size_t body_limit = 0;
+};
+
+// QueryParams are the decoded query-string parameters, in order.
+using QueryParams = std::multimap<std::string, std::string>;
+
+// RouteHandler is safe for concurrent use (the Store is; the rest is const).
+// It borrows the store and the apps, which must outlive it.
+class RouteHandler {
+ public:
+  // `clock` is the time tokens are checked against (exp, nbf).
+  RouteHandler(Store& store, const AppsConfig& apps, BodyLimits limits,
+               std::function<absl::Time()> clock);
+
+  // Admit decides everything that needs no body, in this order: NotFound
+  // (unknown route, 404), Unimplemented (wrong method, 405), Unauthenticated
+  // (no, malformed, wrongly signed or expired token, unknown app, 401),
+  // PermissionDenied (scope or bot, 403). Reads no store data.
+  absl::StatusOr<AdmittedRequest> Admit(const RequestHead& head) const;
+
+  // Handle answers an admitted request whose body fits its limit: the
+  // getSessions page, {"written": N} for ingest, or the error in the API's
+  // shape. Never fails.
+  ApiResponse Handle(const AdmittedRequest& request, const QueryParams& params,
+                     std::string_view body) const;
+
+ private:
+  ApiResponse HandleIngest(std::string_view body) const;
+
+  Store& store_;
+  const AppsConfig& apps_;
+  const BodyLimits limits_;
+  const std::function<absl::Time()> clock_;
+};
+
+// BearerToken extracts the token: the `auth` header as is (a leading
+// "Bearer " is tolerated), else `Authorization: Bearer <token>`.
+// Unauthenticated when neither carries one.
+absl::StatusOr<std::string_view> BearerToken(const RequestHead& head);
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_SERVER_ROUTE_HANDLER_H_

@@ -1,0 +1,125 @@
+// sessiondb serve: the getSessions REST API over HTTP (SPEC §5), until
+// SIGTERM or SIGINT; then in-flight requests finish and the store closes.
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "command.h"
+#include "server/apps_config.h"
+#include "server/http_server.h"
+
+namespace sessiondb::tools {
+namespace {
+
+struct ServeFlags {
+  StoreFlags store;
+  std::string apps_file;
+  std::string listen = "127.0.0.1:8080";
+  int threads = ServerOptions().threads;
+};
+
+// ParseListen splits HOST:PORT; an IPv6 host is written in brackets.
+absl::Status ParseListen(const std::string& listen, ServerOptions* options) {
+  const size_t colon = listen.rfind(':');
+  const auto bad = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen: expected HOST:PORT, got \"", listen, "\""));
+  };
+  if (colon == std::string::npos || colon == 0) return bad();
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  const std::string port_text = listen.substr(colon + 1);
+  int port = -1;
+  auto [end, error] = std::from_chars(
+      port_text.data(), port_text.data() + port_text.size(), port);
+  if (host.empty() || port_text.empty() || error != std::errc() ||
+      end != port_text.data() + port_text.size() || port < 0 || port > 65535) {
+    return bad();
+  }
+  options->host = host;
+  options->port = port;
+  return absl::OkStatus();
+}
+
+int RunServe(const ServeFlags& flags) {
+  ServerOptions options;
+  options.threads = flags.threads;
+  absl::Status listen = ParseListen(flags.listen, &options);
+  if (!listen.ok()) return Fail(listen);
+  // A malformed apps file stops serve before anything else happens.
+  absl::StatusOr<AppsConfig> apps = AppsConfig::Load(flags.apps_file);
+  if (!apps.ok()) return Fail(apps.status());
+
+  // SIGTERM and SIGINT are taken by one thread with sigwait, so they must be
+  // blocked before any other thread starts (RocksDB's included).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(flags.store);
+  if (!store.ok()) return Fail(store.status());
+  absl::StatusOr<std::unique_ptr<HttpServer>> server =
+      HttpServer::Bind(**store, *apps, options);
+  if (!server.ok()) return Fail(server.status());
+
+  std::atomic<bool> signalled{false};
+  std::thread waiter([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    if (signalled.exchange(true)) return;
+    std::cerr << "sessiondb: " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
+              << ": finishing in-flight requests\n";
+    (*server)->Stop();
+  });
+  std::cout << "sessiondb: listening on http://"
+            << ((*server)->host().find(':') != std::string::npos
+                    ? absl::StrCat("[", (*server)->host(), "]")
+                    : (*server)->host())
+            << ":" << (*server)->port() << " (" << options.threads
+            << " threads, store " << flags.store.db << ")" << std::endl;
+
+  absl::Status ran = (*server)->Run();
+  if (!signalled.exchange(true)) {
+    // Run ended without a signal: wake the waiter with one of its own.
+    pthread_kill(waiter.native_handle(), SIGTERM);
+  }
+  waiter.join();
+  server->reset();
+  store->reset();
+  std::cerr << "sessiondb: stopped; store closed\n";
+  if (!ran.ok()) return Fail(ran);
+  return 0;
+}
+
+SESSIONDB_REGISTER_COMMAND(
+    serve,
+    Command{"serve", "answer the getSessions REST API over HTTP",
+            [](CLI::App* app) {
+              auto flags = std::make_shared<ServeFlags>();
+              flags->store.AddTo(app, /*with_now=*/true);
+              app->add_option("--apps", flags->apps_file,
+                              "apps file (JSON, SPEC §5)")
+                  ->required();
+              app->add_option("--listen", flags->listen,
+                              "HOST:PORT (default 127.0.0.1:8080; port 0 "
+                              "picks a free one)");
+              app->add_option("--threads", flags->threads,
+                              "worker threads; each open connection holds "
+                              "one (default 32)");
+              return std::function<int()>([flags] { return RunServe(*flags); });
+            }});
+
+}  // namespace
+}  // namespace sessiondb::tools
