@@ -18,117 +18,15 @@
 #include "storage/key_codec.h"
 #include "testing/session_builder.h"
 #include "testing/status_matchers.h"
+#include "testing/store_contents.h"
 #include "testing/temp_dir.h"
 
 namespace sessiondb {
 namespace {
 
+using ::sessiondb::testing::ExpectStoreHolds;
 using ::sessiondb::testing::MakeSession;
 using ::sessiondb::testing::TempDir;
-
-using KeyValues = std::map<std::string, std::string>;
-
-// ReadAllColumnFamilies opens the closed store read-only and returns every
-// column family's contents.
-std::map<std::string, KeyValues> ReadAllColumnFamilies(
-    const std::string& path) {
-  Options options;
-  auto descriptors = BuildCfDescriptors(options, rocksdb::NewLRUCache(8 << 20));
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path,
-                                                   descriptors, &handles, &db);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  std::map<std::string, KeyValues> out;
-  if (!s.ok()) return out;
-  for (size_t i = 0; i < handles.size(); ++i) {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db->NewIterator(rocksdb::ReadOptions(), handles[i]));
-    KeyValues& kv = out[descriptors[i].name];
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      kv[it->key().ToString()] = it->value().ToString();
-    }
-    db->DestroyColumnFamilyHandle(handles[i]).PermitUncheckedError();
-  }
-  delete db;
-  return out;
-}
-
-std::set<std::string> Keys(const KeyValues& kv) {
-  std::set<std::string> keys;
-  for (const auto& [k, v] : kv) keys.insert(k);
-  return keys;
-}
-
-// Counter values with every all-zero entry dropped (a moved session leaves
-// zero counts behind, which are equal to absent ones).
-std::map<std::string, CellCounts> NonZeroCounts(const KeyValues& kv) {
-  std::map<std::string, CellCounts> out;
-  for (const auto& [k, v] : kv) {
-    CellCounts c = DecodeCellCounts(v);
-    bool zero = true;
-    for (int64_t n : c) zero = zero && n == 0;
-    if (!zero) out[k] = c;
-  }
-  return out;
-}
-
-uint8_t Cell(const Session& s) {
-  return static_cast<uint8_t>(static_cast<int>(s.containment_type) * 2 +
-                              static_cast<int>(s.session_type));
-}
-
-// ExpectStoreHolds checks every column family against `model`.
-void ExpectStoreHolds(const std::string& path,
-                      const std::map<std::string, Session>& model) {
-  std::map<std::string, KeyValues> cfs = ReadAllColumnFamilies(path);
-  std::map<std::string, uint32_t> bot_numbers;
-  for (const auto& [k, v] : cfs["default"]) {
-    if (k.rfind("bot/", 0) == 0)
-      bot_numbers[k.substr(4)] = DecodeBigEndian32(v.data());
-  }
-  std::set<std::string> sessions, by_cell, by_user, by_tag, session_ids;
-  std::map<std::string, CellCounts> counts;
-  std::map<std::string, int64_t> users;
-  for (const auto& [id, s] : model) {
-    ASSERT_TRUE(bot_numbers.count(s.bot_id)) << s.bot_id;
-    const uint32_t bot = bot_numbers[s.bot_id];
-    std::string order;
-    AppendOrder(s.start_time_ms, s.session_id, &order);
-    const std::string primary = SessionKey(bot, s.start_time_ms, s.session_id);
-    sessions.insert(primary);
-    session_ids.insert(s.session_id);
-    EXPECT_EQ(cfs["session_ids"][s.session_id], primary)
-        << "sessionId map of " << id;
-    by_cell.insert(CellIndexPrefix(bot, Cell(s)) + order);
-    by_user.insert(UserIndexPrefix(bot, s.user_id) + order);
-    for (const Tag& t : s.user_tags) {
-      by_tag.insert(TagIndexPrefix(bot, kTagKindUser, t.name, t.value) + order);
-    }
-    for (const Tag& t : s.session_tags) {
-      by_tag.insert(TagIndexPrefix(bot, kTagKindSession, t.name, t.value) +
-                    order);
-    }
-    for (int level = 0; level < kCounterLevels; ++level) {
-      counts[CounterKey(bot, level, s.start_time_ms)][Cell(s)] += 1;
-    }
-    counts[BotTotalCounterKey(bot)][Cell(s)] += 1;
-    users[s.user_id] += 1;
-  }
-  EXPECT_EQ(Keys(cfs["sessions"]), sessions);
-  EXPECT_EQ(Keys(cfs["session_ids"]), session_ids);
-  EXPECT_EQ(Keys(cfs["by_cell"]), by_cell);
-  EXPECT_EQ(Keys(cfs["by_user"]), by_user);
-  EXPECT_EQ(Keys(cfs["by_tag"]), by_tag);
-  EXPECT_EQ(NonZeroCounts(cfs["counts"]), counts);
-  std::map<std::string, int64_t> actual_users;
-  for (const auto& [k, v] : cfs["users"]) {
-    int64_t n = 0;
-    std::memcpy(&n, v.data(), std::min<size_t>(8, v.size()));
-    if (n != 0) actual_users[k] = n;
-  }
-  EXPECT_EQ(actual_users, users);
-}
 
 class StoreIndexTest : public ::testing::Test {
  protected:

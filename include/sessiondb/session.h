@@ -53,7 +53,7 @@ struct Session {
   int64_t messages_exchanged = 0;
   int64_t tasks_executed = 0;
 
-  friend bool operator==(const Session& a, const Session& b);
+  friend SESSIONDB_EXPORT bool operator==(const Session& a, const Session& b);
 };
 
 // UserIdentity maps aliases (email, enterprise id; matched ASCII

@@ -30,6 +30,11 @@ class StoreImpl final : public Store {
       std::optional<std::string_view> containment_param,
       std::string_view body) override;
   absl::StatusOr<StoreStats> GetStats() override;
+  absl::StatusOr<CheckReport> Check(const CheckOptions& options) override;
+
+  // engine gives the utilities (src/utilities: export, retention) the
+  // storage layer this store owns. Valid while the store lives.
+  StorageEngine& engine() const { return *engine_; }
 
  private:
   // PageSummary is a page without its records (those went to the sink).

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "query/user_resolution.h"
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
@@ -20,31 +21,6 @@ namespace {
 std::string BotsText(const std::vector<uint32_t>& bots) {
   return bots.size() == 1 ? absl::StrCat("bot #", bots[0])
                           : absl::StrCat(bots.size(), " bots");
-}
-
-// ResolveUser applies SPEC §2: the id itself if any session has it, else the
-// id its alias maps to, else nothing.
-absl::StatusOr<std::optional<std::string>> ResolveUser(
-    const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
-    const std::string& value) {
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot;
-  std::string count;
-  rocksdb::Status s =
-      engine.db()->Get(ro, engine.handle(Cf::kUsers), value, &count);
-  if (s.ok()) {
-    int64_t n = 0;
-    if (count.size() >= 8) std::memcpy(&n, count.data(), 8);
-    if (n > 0) return std::optional<std::string>(value);
-  } else if (!s.IsNotFound()) {
-    return FromRocksStatus(s, "reading the user map");
-  }
-  std::string user_id;
-  s = engine.db()->Get(ro, engine.handle(Cf::kAliases), AsciiLower(value),
-                       &user_id);
-  if (s.IsNotFound()) return std::optional<std::string>();
-  if (!s.ok()) return FromRocksStatus(s, "reading the alias map");
-  return std::optional<std::string>(std::move(user_id));
 }
 
 // DiscoverTagValues lists the distinct values of a tag name under one bot

@@ -67,7 +67,7 @@ void SessionBatch::CountSession(uint32_t bot_no, int64_t start_ms, uint8_t cell,
 absl::Status SessionBatch::RemoveVersion(const Version& version) {
   SESSIONDB_ASSIGN_OR_RETURN(
       const fb::Session* old,
-      VerifyRecord(version.record, DebugKey(version.primary_key)));
+      VerifyStoredRecord(version.record, version.primary_key));
   batch_.Delete(engine_.handle(Cf::kSessions), version.primary_key);
   ForEachIndexEntry(version.bot_no, *old,
                     [&](Cf cf, const std::string& key, const std::string&) {
@@ -131,6 +131,20 @@ absl::Status SessionBatch::Delete(std::string_view session_id, bool* found) {
   batch_.Delete(engine_.handle(Cf::kSessionIds), ToSlice(session_id));
   staged_[std::string(session_id)] = std::nullopt;
   return absl::OkStatus();
+}
+
+absl::Status SessionBatch::DeleteIf(
+    std::string_view session_id,
+    absl::FunctionRef<bool(const fb::Session&)> condition, bool* deleted) {
+  *deleted = false;
+  SESSIONDB_ASSIGN_OR_RETURN(std::optional<Version> current,
+                             Current(session_id));
+  if (!current.has_value()) return absl::OkStatus();
+  SESSIONDB_ASSIGN_OR_RETURN(
+      const fb::Session* record,
+      VerifyStoredRecord(current->record, current->primary_key));
+  if (!condition(*record)) return absl::OkStatus();
+  return Delete(session_id, deleted);
 }
 
 rocksdb::WriteBatch* SessionBatch::Finish() {

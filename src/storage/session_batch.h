@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "flatbuffers/flatbuffers.h"
 #include "rocksdb/write_batch.h"
+#include "session_generated.h"
 #include "sessiondb/session.h"
 #include "storage/counters.h"
 
@@ -35,6 +37,14 @@ class SessionBatch {
 
   // Delete stages the removal of a session. *found tells whether it existed.
   absl::Status Delete(std::string_view session_id, bool* found);
+
+  // DeleteIf stages the removal of a session only when its current version
+  // (in the store or earlier in this batch) satisfies `condition`; *deleted
+  // tells whether it did. Lets a caller that chose sessions from an older
+  // snapshot skip those a later write moved out of its selection.
+  absl::Status DeleteIf(std::string_view session_id,
+                        absl::FunctionRef<bool(const fb::Session&)> condition,
+                        bool* deleted);
 
   // Finish adds the counter deltas to the batch and returns it; bots assigned
   // a number by this batch are in new_bots().

@@ -1,9 +1,11 @@
 #include "storage/storage_engine.h"
 
+#include <cstring>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "storage/info_log.h"
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/session_batch.h"
@@ -13,12 +15,16 @@
 namespace sessiondb {
 
 absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(
-    const Options& options, std::string_view path) {
+    const Options& options, std::string_view path, rocksdb::Env* env) {
   std::unique_ptr<StorageEngine> engine(new StorageEngine());
   engine->options_ = options;
   engine->write_options_.sync = options.sync_writes;
 
   rocksdb::DBOptions db_options = BuildDbOptions(options);
+  if (env != nullptr) db_options.env = env;
+  // Not RocksDB's own LOG writer: it aborts the process on the write after a
+  // failed one (a full disk); see info_log.h.
+  db_options.info_log = NewInfoLog(path);
   db_options.create_if_missing = options.create_if_missing;
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -115,6 +121,55 @@ absl::Status StorageEngine::DeleteSession(std::string_view session_id) {
         absl::StrCat("sessionId: no session ", AsAbsl(DebugKey(session_id))));
   }
   return Write(batch.Finish(), "deleting a session");
+}
+
+absl::StatusOr<int64_t> StorageEngine::DeleteSessionsIf(
+    absl::Span<const std::string> session_ids,
+    absl::FunctionRef<bool(const fb::Session&)> condition) {
+  absl::MutexLock lock(&write_mu_);
+  SessionBatch batch(*this);
+  int64_t deleted = 0;
+  for (const std::string& id : session_ids) {
+    bool one = false;
+    SESSIONDB_RETURN_IF_ERROR(batch.DeleteIf(id, condition, &one));
+    deleted += one ? 1 : 0;
+  }
+  if (deleted == 0) return 0;
+  SESSIONDB_RETURN_IF_ERROR(Write(batch.Finish(), "deleting sessions"));
+  return deleted;
+}
+
+absl::StatusOr<int64_t> StorageEngine::ForgetUserIdentity(
+    std::string_view user_id, absl::Span<const std::string> alias_keys) {
+  absl::MutexLock lock(&write_mu_);
+  rocksdb::WriteBatch batch;
+  int64_t removed = 0;
+  std::string value;
+  for (const std::string& key : alias_keys) {
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), handle(Cf::kAliases), key, &value);
+    if (s.IsNotFound()) continue;
+    SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading the alias map"));
+    if (value != user_id) continue;  // re-linked to someone else meanwhile
+    batch.Delete(handle(Cf::kAliases), key);
+    ++removed;
+  }
+  // Writers hold write_mu_ too, so a count read as zero stays zero until
+  // this batch is written.
+  const rocksdb::Slice user_key(user_id.data(), user_id.size());
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), handle(Cf::kUsers), user_key, &value);
+  if (s.ok()) {
+    int64_t count = 0;
+    if (value.size() >= sizeof(count))
+      std::memcpy(&count, value.data(), sizeof(count));
+    if (count == 0) batch.Delete(handle(Cf::kUsers), user_key);
+  } else if (!s.IsNotFound()) {
+    return FromRocksStatus(s, "reading the user map");
+  }
+  if (batch.Count() == 0) return 0;
+  SESSIONDB_RETURN_IF_ERROR(Write(&batch, "forgetting a user identity"));
+  return removed;
 }
 
 absl::Status StorageEngine::PutAliases(const UserIdentity& identity) {

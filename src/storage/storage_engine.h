@@ -9,10 +9,12 @@
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "rocksdb/db.h"
+#include "session_generated.h"
 #include "sessiondb/options.h"
 #include "sessiondb/session.h"
 #include "storage/bot_dictionary.h"
@@ -29,8 +31,11 @@ inline constexpr std::string_view kFormatVersionKey = "format_version";
 class StorageEngine {
  public:
   // Open opens or creates the store at `path`; see Store::Open for errors.
+  // `env`, when not null, is the RocksDB Env all file access goes through
+  // (tests inject disk faults with one); it must outlive the engine.
   static absl::StatusOr<std::unique_ptr<StorageEngine>> Open(
-      const Options& options, std::string_view path);
+      const Options& options, std::string_view path,
+      rocksdb::Env* env = nullptr);
   ~StorageEngine();
   StorageEngine(const StorageEngine&) = delete;
   StorageEngine& operator=(const StorageEngine&) = delete;
@@ -40,6 +45,12 @@ class StorageEngine {
     return handles_[static_cast<int>(cf)];
   }
   const BotDictionary& bots() const { return bots_; }
+  // mutable_bots: for a repair that restores a lost dictionary entry
+  // (consistency_check.h).
+  BotDictionary& mutable_bots() { return bots_; }
+  // write_mutex is held by every write; a repair holds it to keep writers
+  // out while it rebuilds derived data.
+  absl::Mutex& write_mutex() ABSL_LOCK_RETURNED(write_mu_) { return write_mu_; }
   const Options& options() const { return options_; }
 
   // UpsertSessions writes every session in one WriteBatch, replacing any
@@ -52,6 +63,21 @@ class StorageEngine {
 
   // PutAliases maps every alias of `identity` to its user id.
   absl::Status PutAliases(const UserIdentity& identity);
+
+  // DeleteSessionsIf removes, in one WriteBatch, each listed session whose
+  // current record satisfies `condition` (tested under the write lock, so a
+  // session an upsert moved out of the caller's selection since it was
+  // chosen stays). Absent ids are skipped. Returns how many were removed.
+  absl::StatusOr<int64_t> DeleteSessionsIf(
+      absl::Span<const std::string> session_ids,
+      absl::FunctionRef<bool(const fb::Session&)> condition);
+
+  // ForgetUserIdentity removes, in one WriteBatch, each alias key
+  // (ascii-lowered, as stored) that still maps to `user_id`, and the
+  // per-user session count of `user_id` if no session has it any more.
+  // Returns how many aliases were removed.
+  absl::StatusOr<int64_t> ForgetUserIdentity(
+      std::string_view user_id, absl::Span<const std::string> alias_keys);
 
  private:
   StorageEngine() = default;

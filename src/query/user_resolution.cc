@@ -1,0 +1,34 @@
+#include "query/user_resolution.h"
+
+#include <cstring>
+
+#include "storage/key_codec.h"
+#include "storage/rocksdb_status.h"
+#include "storage/storage_engine.h"
+
+namespace sessiondb {
+
+absl::StatusOr<std::optional<std::string>> ResolveUser(
+    const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
+    const std::string& value) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::string count;
+  rocksdb::Status s =
+      engine.db()->Get(ro, engine.handle(Cf::kUsers), value, &count);
+  if (s.ok()) {
+    int64_t n = 0;
+    if (count.size() >= 8) std::memcpy(&n, count.data(), 8);
+    if (n > 0) return std::optional<std::string>(value);
+  } else if (!s.IsNotFound()) {
+    return FromRocksStatus(s, "reading the user map");
+  }
+  std::string user_id;
+  s = engine.db()->Get(ro, engine.handle(Cf::kAliases), AsciiLower(value),
+                       &user_id);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocksStatus(s, "reading the alias map");
+  return std::optional<std::string>(std::move(user_id));
+}
+
+}  // namespace sessiondb

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""End-to-end test of the offline tools of the built `sessiondb` CLI:
+export (NDJSON and CSV), purge and forget-user, on gen_sessions.py data.
+
+- `export` of a filter equals the concatenation of `query` pages for the
+  same filter taken 7-day window by window, newest first.
+- CSV: a header row, RFC 4180 (Python's csv module reads it back), the same
+  values as the NDJSON lines.
+- `purge --before` and `forget-user` print how many sessions went, exactly
+  the ones selected, and leave `export`/`query` answering without them.
+
+  cli_offline_test.py --cli build/release/tools/sessiondb --shared ../shared
+"""
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+START = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
+DAYS = 28
+failures = []
+
+
+def check(ok, what):
+    if not ok:
+        failures.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def run(cli, *args, stdin=None):
+    r = subprocess.run([cli, *args], capture_output=True, text=True, input=stdin)
+    if r.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} exited {r.returncode}: {r.stderr}")
+    return r
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def export(cli, db, *flags):
+    out = run(cli, "export", "--db", db, *flags).stdout
+    return [json.loads(line) for line in out.splitlines() if line]
+
+
+def paged(cli, db, bot, containment, body):
+    """The sessions of every page of every 7-day window, newest first."""
+    sessions = []
+    flags = []
+    if bot:
+        flags += ["--bot", bot]
+    if containment:
+        flags += ["--containment", containment]
+    for w in range(DAYS // 7 - 1, -1, -1):
+        frm = START + dt.timedelta(days=7 * w)
+        body.update({"dateFrom": iso(frm), "dateTo": iso(frm + dt.timedelta(days=7)),
+                     "limit": 500})
+        skip = 0
+        while True:
+            body["skip"] = skip
+            r = json.loads(run(cli, "query", "--db", db, *flags, json.dumps(body)).stdout)
+            sessions += r["sessions"]
+            if not r["moreAvailable"]:
+                break
+            skip += 500
+    return sessions
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--shared", required=True)
+    a = ap.parse_args()
+    gen = os.path.join(a.shared, "tools", "gen_sessions.py")
+    with tempfile.TemporaryDirectory(prefix="sessiondb-offline-") as tmp:
+        data = os.path.join(tmp, "s.ndjson")
+        users = os.path.join(tmp, "u.ndjson")
+        with open(data, "w") as f:
+            subprocess.run([sys.executable, gen, "--sessions", "4000", "--bots", "3",
+                            "--days", str(DAYS), "--seed", "11", "--users-out", users],
+                           stdout=f, check=True)
+        records = [json.loads(line) for line in open(data)]
+        identities = [json.loads(line) for line in open(users)]
+        db = os.path.join(tmp, "db")
+        run(a.cli, "load", "--db", db, data)
+        run(a.cli, "load-users", "--db", db, users)
+        bots = sorted({r["botId"] for r in records})
+        window = ["--from", START.strftime("%Y-%m-%d"),
+                  "--to", (START + dt.timedelta(days=DAYS - 1)).strftime("%Y-%m-%d")]
+
+        # export == getSessions pages, window by window.
+        user = identities[3]
+        cases = [
+            ("account-wide", [], None, None, {}),
+            ("one bot", ["--bot", bots[0]], bots[0], None, {}),
+            ("bot + containment", ["--bot", bots[1], "--containment", "selfservice"],
+             bots[1], "selfservice", {}),
+            ("user by alias", ["--user", user["aliases"][0].upper()], None, None,
+             {"userId": user["aliases"][0].upper()}),
+        ]
+        for name, flags, bot, containment, body in cases:
+            got = export(a.cli, db, *flags, *window)
+            want = paged(a.cli, db, bot, containment, body)
+            check(len(want) > 0, f"{name}: the case selects sessions")
+            check(got == want, f"{name}: export ({len(got)}) != pages ({len(want)})")
+        everything = export(a.cli, db)
+        check(len(everything) == len(records), "export without dates holds every session")
+
+        # CSV: RFC 4180, same values as NDJSON.
+        # Bytes, not text mode: universal newlines would hide the CRLFs.
+        text = subprocess.run([a.cli, "export", "--db", db, "--format", "csv"],
+                              capture_output=True, check=True).stdout.decode()
+        check(text.endswith("\r\n") and "\r\n" in text[:300], "CSV rows end with CRLF")
+        r = subprocess.run([a.cli, "export", "--db", db, "--format", "csv", "--out",
+                            os.path.join(tmp, "out.csv")], capture_output=True, text=True)
+        check(r.returncode == 0 and re.search(r"exported 4000 sessions, \d+ bytes in", r.stderr),
+              f"export prints a summary on stderr: {r.stderr!r}")
+        with open(os.path.join(tmp, "out.csv"), newline="") as f:
+            check(f.read() == text, "--out writes what stdout gets")
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        check(rows[0][:4] == ["sessionId", "botId", "channel", "userId"], "CSV header")
+        check(len(rows) == len(everything) + 1, "one CSV row per session")
+        for row, obj in zip(rows[1:], everything):
+            rec = dict(zip(rows[0], row))
+            check(rec["sessionId"] == obj["sessionId"] and
+                  rec["start_time"] == obj["start_time"] and
+                  rec["end_time"] == obj.get("end_time", "") and
+                  json.loads(rec["tags"]) == obj["tags"] and
+                  json.loads(rec["session_lang"]) == obj["session_lang"] and
+                  rec["isDeveloper"] == json.dumps(obj["isDeveloper"]) and
+                  int(rec["noOfMessagesExchanged"]) == obj["noOfMessagesExchanged"],
+                  f"CSV row of {obj['sessionId']} carries its values")
+
+        # purge: exactly the sessions before the cutoff, on one bot.
+        cutoff = START + dt.timedelta(days=9, hours=5)
+        doomed = [r for r in records if r["botId"] == bots[0] and r["start_time"] < iso(cutoff)]
+        out = run(a.cli, "purge", "--db", db, "--before", iso(cutoff), "--bot", bots[0]).stdout
+        check(f"deleted {len(doomed)} sessions" in out, f"purge reports {len(doomed)}: {out!r}")
+        left = {s["sessionId"] for s in export(a.cli, db)}
+        check(left == {r["sessionId"] for r in records} - {r["sessionId"] for r in doomed},
+              "purge deletes exactly the sessions before the cutoff")
+
+        # forget-user by alias: every session of the user, and its aliases.
+        victim = identities[5]
+        mine = [r for r in records if r["userId"] == victim["userId"] and
+                r["sessionId"] in left]
+        out = run(a.cli, "forget-user", "--db", db, victim["aliases"][1]).stdout
+        check(f"deleted {len(mine)} sessions and {len(victim['aliases'])} aliases" in out,
+              f"forget-user reports {len(mine)} sessions: {out!r}")
+        check(export(a.cli, db, "--user", victim["userId"]) == [] and
+              export(a.cli, db, "--user", victim["aliases"][0]) == [],
+              "nothing of the user is left")
+        check(len(export(a.cli, db)) == len(left) - len(mine),
+              "forget-user deletes only the user's sessions")
+    if failures:
+        print(f"{len(failures)} failures", file=sys.stderr)
+        return 1
+    print("cli_offline: ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
