@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "sessiondb/check.h"
 #include "sessiondb/export.h"
 #include "sessiondb/options.h"
 #include "sessiondb/query.h"
@@ -94,6 +95,15 @@ class SESSIONDB_EXPORT Store {
       std::string_view body) = 0;
 
   virtual absl::StatusOr<StoreStats> GetStats() = 0;
+
+  // Check verifies the whole store (sessiondb/check.h): every record, every
+  // index entry, the sessionId map, counters and user counts against a
+  // recount. With options.repair it rebuilds the derived data from the
+  // records and checks again. Inconsistencies are in the report; the status
+  // is an error only when the store cannot be read (DataLoss for a corrupt
+  // file) or a repair write fails. Reads at one snapshot; safe to run while
+  // other threads read and write (a repair makes writers wait).
+  virtual absl::StatusOr<CheckReport> Check(const CheckOptions& options) = 0;
 };
 
 }  // namespace sessiondb

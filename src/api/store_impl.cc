@@ -12,6 +12,7 @@
 #include "codec/request_codec.h"
 #include "query/date_window.h"
 #include "query/planner.h"
+#include "storage/consistency_check.h"
 #include "storage/counters.h"
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
@@ -164,6 +165,10 @@ ApiResponse StoreImpl::HandleGetSessions(
       ParseGetSessionsRequest(bot_id, containment_param, body);
   if (!query.ok()) return ErrorResponse(query.status());
   std::string sessions;
+  // A generated session's JSON is ~700 bytes; reserving for a typical page
+  // avoids regrowing (and recopying) the buffer while it is written.
+  sessions.reserve(
+      static_cast<size_t>(std::clamp<int64_t>(query->limit, 1, 256)) * 768);
   PageSummary summary;
   ExecutionStats stats;
   bool first = true;
@@ -250,6 +255,10 @@ absl::StatusOr<StoreStats> StoreImpl::GetStats() {
     stats.approximate_disk_bytes += static_cast<int64_t>(sst + mem);
   }
   return stats;
+}
+
+absl::StatusOr<CheckReport> StoreImpl::Check(const CheckOptions& options) {
+  return CheckConsistency(*engine_, options);
 }
 
 }  // namespace sessiondb

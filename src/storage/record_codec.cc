@@ -11,9 +11,6 @@
 namespace sessiondb {
 namespace {
 
-// The largest scalar of a record (int64) sets the buffer's alignment.
-constexpr uintptr_t kRecordAlignment = 8;
-
 flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Tag>>>
 EncodeTags(const std::vector<Tag>& tags, flatbuffers::FlatBufferBuilder* b) {
   std::vector<flatbuffers::Offset<fb::Tag>> offsets;
@@ -80,6 +77,12 @@ std::string EncodeRecordToString(const Session& session) {
 
 absl::StatusOr<const fb::Session*> VerifyRecord(
     std::string_view bytes, std::string_view key_for_errors) {
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(int64_t) != 0) {
+    // A std::string's buffer (inline or heap) is 8-byte aligned.
+    thread_local std::string aligned;
+    aligned.assign(bytes.data(), bytes.size());
+    bytes = aligned;
+  }
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()),
                                  bytes.size());
   if (!fb::VerifySessionBuffer(verifier)) {

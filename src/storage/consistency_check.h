@@ -1,0 +1,41 @@
+// CheckConsistency: the full-store verifier behind Store::Check and
+// `sessiondb check` (public contract in sessiondb/check.h).
+//
+// The records are the truth. One pass at one RocksDB snapshot:
+//   1. the bot dictionary (default CF "bot/" keys): 4-byte numbers, none 0,
+//      none shared, the same as the engine's in-memory dictionary;
+//   2. every record (CF sessions) passes VerifyRecord and ValidateSession,
+//      and its key is SessionKey(dictionary number of its botId, start_time,
+//      sessionId); a sessionId is stored once;
+//   3. from the records that own their sessionId, the expected derived data
+//      is recomputed with the write path's own definitions —
+//      ForEachIndexEntry (every secondary index entry, key AND value),
+//      CounterKey / BotTotalCounterKey / RecordCell (counters), the userId
+//      counts and the sessionId map — and compared both ways, entry by entry,
+//      with every column family ForEachIndexEntry writes to and with
+//      session_ids, counts and users. All-zero counters and zero user counts
+//      (left behind by deletes) are not inconsistencies.
+//   4. aliases: keys are ASCII-lowercase, values non-empty userIds.
+// Memory: O(records + index entries) for the expected data.
+#ifndef SESSIONDB_STORAGE_CONSISTENCY_CHECK_H_
+#define SESSIONDB_STORAGE_CONSISTENCY_CHECK_H_
+
+#include "absl/status/statusor.h"
+#include "sessiondb/check.h"
+#include "storage/storage_engine.h"
+
+namespace sessiondb {
+
+// CheckConsistency verifies the store and, with options.repair, rebuilds the
+// derived data from the records (see CheckOptions) and checks again.
+// Inconsistencies are results, not errors: the status is non-OK only when the
+// store cannot be read (a RocksDB error, e.g. DataLoss for a corrupt file,
+// naming the column family) or a repair write fails.
+// Safe to run while other threads read and write: the check reads at one
+// snapshot; a repair holds the engine's write lock while it checks and writes.
+absl::StatusOr<CheckReport> CheckConsistency(StorageEngine& engine,
+                                             const CheckOptions& options);
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_STORAGE_CONSISTENCY_CHECK_H_
