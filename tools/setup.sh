@@ -13,6 +13,8 @@ PACKAGES=(
   libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev
+  clang libclang-rt-14-dev
+  libcpp-httplib-dev libssl-dev wrk curl
 )
 
 missing=()
