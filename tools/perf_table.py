@@ -152,6 +152,9 @@ def query_table(runs, time_key, baseline=None, out=sys.stdout):
             if isinstance(b, dict):
                 g = s / micros(b, time_key)
                 row += f" {g:.2f}×{'' if g <= TARGET_GROWTH else ' ✗'} |"
+                if g > TARGET_GROWTH:
+                    misses.append(f"{shape}: latency {g:.2f}× the baseline's "
+                                  f"(target ≤ {TARGET_GROWTH:.0f}×)")
             else:
                 row += " – |"
         print(row, file=out)

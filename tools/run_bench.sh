@@ -16,6 +16,9 @@
 #    repetitions; BENCH_SKIP_INGEST=1 skips ingest;
 # 5. prints the table (tools/perf_table.py), with latency growth against
 #    the 1m results when the size is not 1m.
+# BENCH_REUSE_STORE=1 keeps a store built by older storage code instead of
+# rebuilding it (answers are still checked against SQLite): for read-path
+# changes on the 10m set, whose store takes most of an hour to build.
 # Results: build/bench-results/<size>-query.json, <size>-ingest.json,
 # <size>-table.md. Extra flags go to both benchmark binaries, e.g.
 # --benchmark_filter=BotWeek/ or --benchmark_min_time=1.
@@ -43,13 +46,15 @@ if [ -f "$gen" ]; then
   echo "run_bench: C++ generator == gen_sessions.py (20,000 sessions)"
 fi
 
-"$bin/bench_data" build --dataset="$size"
+reuse=()
+if [ "${BENCH_REUSE_STORE:-0}" = 1 ]; then reuse=(--reuse_store); fi
+"$bin/bench_data" build --dataset="$size" "${reuse[@]}"
 
 mkdir -p "$out"
 flags=(--benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
        --benchmark_enable_random_interleaving=true --benchmark_out_format=json)
 status=0
-"$bin/query_bench" --dataset="$size" "${flags[@]}" \
+"$bin/query_bench" --dataset="$size" "${reuse[@]}" "${flags[@]}" \
   --benchmark_out="$out/$size-query.json" "$@" || status=$?
 files=("$out/$size-query.json")
 if [ "${BENCH_SKIP_INGEST:-0}" != 1 ]; then
