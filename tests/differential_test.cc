@@ -64,13 +64,15 @@ constexpr int kDataDays = 20;
 constexpr int kMaxMismatchesReported = 8;
 
 int64_t DayStartMs(int y, int m, int d) {
-  return absl::ToUnixMillis(absl::FromCivil(absl::CivilDay(y, m, d), absl::UTCTimeZone()));
+  return absl::ToUnixMillis(
+      absl::FromCivil(absl::CivilDay(y, m, d), absl::UTCTimeZone()));
 }
 const int64_t kT0 = DayStartMs(2026, 1, 5);
 
 uint64_t TestSeed() {
   const char* s = std::getenv("SESSIONDB_TEST_SEED");
-  return s != nullptr && *s != '\0' ? std::strtoull(s, nullptr, 10) : kDefaultSeed;
+  return s != nullptr && *s != '\0' ? std::strtoull(s, nullptr, 10)
+                                    : kDefaultSeed;
 }
 
 int Scale() {
@@ -109,12 +111,14 @@ class Rng {
   double Unit() { return std::uniform_real_distribution<double>(0, 1)(gen_); }
   template <typename T>
   const T& Pick(const std::vector<T>& v) {
-    return v[static_cast<size_t>(Uniform(0, static_cast<int64_t>(v.size()) - 1))];
+    return v[static_cast<size_t>(
+        Uniform(0, static_cast<int64_t>(v.size()) - 1))];
   }
   std::string FlipCase(std::string s) {
     for (char& c : s) {
       if (std::isalpha(static_cast<unsigned char>(c)) && OneIn(2)) {
-        c = std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c) : std::toupper(c);
+        c = std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c)
+                                                        : std::toupper(c);
       }
     }
     return s;
@@ -132,8 +136,9 @@ struct WeightedBot {
   std::string id;
   int weight;
 };
-const std::vector<WeightedBot> kBots = {{"bot-a", 40}, {"bot-b", 20},     {"bot-a1", 12},
-                                        {"bot", 10},   {"bot-\xc3\xa9", 10}, {"b", 8}};
+const std::vector<WeightedBot> kBots = {{"bot-a", 40},        {"bot-b", 20},
+                                        {"bot-a1", 12},       {"bot", 10},
+                                        {"bot-\xc3\xa9", 10}, {"b", 8}};
 // Bot ids no session has: prefixes and case variants of real ones.
 const std::vector<std::string> kUnknownBots = {"bot-", "bo", "BOT-A", "bot-c",
                                                std::string("bot-a\x01", 6)};
@@ -150,24 +155,27 @@ const std::string kEmailLikeUser = "shared@example.com";
 std::vector<UserIdentity> InitialIdentities() {
   std::vector<UserIdentity> out;
   for (int i = 0; i < kRegularUsers; ++i) {
-    if (i % 7 == 0) continue;  // these users have no alias until a mutation links one
-    out.push_back({RegularUser(i), {absl::StrFormat("user%d@example.com", i),
-                                    absl::StrFormat("EMP-%04d", i)}});
+    if (i % 7 == 0)
+      continue;  // these users have no alias until a mutation links one
+    out.push_back({RegularUser(i),
+                   {absl::StrFormat("user%d@example.com", i),
+                    absl::StrFormat("EMP-%04d", i)}});
   }
   out.push_back({RegularUser(5), {"u-rare"}});
   out.push_back({RegularUser(6), {"SHARED@example.com"}});
-  out.push_back({"u-ghost", {"ghost@example.com"}});  // no session ever has u-ghost
+  out.push_back(
+      {"u-ghost", {"ghost@example.com"}});  // no session ever has u-ghost
   return out;
 }
 
-const std::vector<std::pair<std::string, std::vector<std::string>>> kUserTagVocab = {
-    {"regular", {"newuser", "returning", "NewUser"}},
-    {"tier", {"gold", "silver", ""}},
-    {"shared", {"x", "y"}}};
-const std::vector<std::pair<std::string, std::vector<std::string>>> kSessionTagVocab = {
-    {"intent", {"billing", "refund", "faq"}},
-    {"csat", {"1", "2", "3"}},
-    {"shared", {"x", "z"}}};
+const std::vector<std::pair<std::string, std::vector<std::string>>>
+    kUserTagVocab = {{"regular", {"newuser", "returning", "NewUser"}},
+                     {"tier", {"gold", "silver", ""}},
+                     {"shared", {"x", "y"}}};
+const std::vector<std::pair<std::string, std::vector<std::string>>>
+    kSessionTagVocab = {{"intent", {"billing", "refund", "faq"}},
+                        {"csat", {"1", "2", "3"}},
+                        {"shared", {"x", "z"}}};
 
 // Session ids that share prefixes, hold NUL or 0x01 bytes, or high code points,
 // so byte-wise order and key prefixes are exercised by the sessionId tie-break.
@@ -186,9 +194,9 @@ const std::vector<std::string> kTrickyIds = {
     std::string("a\0\0", 3),
     std::string("\0", 1),
     std::string("\x01", 1),
-    "a\xc3\xbf",          // U+00FF
-    "a\xef\xbf\xbf",      // U+FFFF
-    "\xf4\x8f\xbf\xbf",   // U+10FFFF
+    "a\xc3\xbf",         // U+00FF
+    "a\xef\xbf\xbf",     // U+FFFF
+    "\xf4\x8f\xbf\xbf",  // U+10FFFF
     std::string(128, 'z'),
     std::string(127, 'z'),
 };
@@ -198,9 +206,12 @@ const char* TypeName(SessionType t) {
 }
 const char* ContainmentName(ContainmentType c) {
   switch (c) {
-    case ContainmentType::kDropOff: return "dropOff";
-    case ContainmentType::kSelfService: return "selfService";
-    case ContainmentType::kAgent: return "agent";
+    case ContainmentType::kDropOff:
+      return "dropOff";
+    case ContainmentType::kSelfService:
+      return "selfService";
+    case ContainmentType::kAgent:
+      return "agent";
   }
   return "?";
 }
@@ -238,7 +249,8 @@ struct ModelPage {
 };
 
 bool NewestFirst(const Session& a, const Session& b) {
-  if (a.start_time_ms != b.start_time_ms) return a.start_time_ms > b.start_time_ms;
+  if (a.start_time_ms != b.start_time_ms)
+    return a.start_time_ms > b.start_time_ms;
   return a.session_id > b.session_id;  // std::string compares bytes as unsigned
 }
 
@@ -246,16 +258,20 @@ bool Carries(const std::vector<Tag>& tags, const TagCondition& c) {
   for (const Tag& t : tags) {
     if (t.name != c.name) continue;
     if (c.values.empty()) return true;
-    if (std::find(c.values.begin(), c.values.end(), t.value) != c.values.end()) return true;
+    if (std::find(c.values.begin(), c.values.end(), t.value) != c.values.end())
+      return true;
   }
   return false;
 }
 
 bool TagMatches(const Session& s, const TagCondition& c) {
   switch (c.kind) {
-    case TagKind::kUser: return Carries(s.user_tags, c);
-    case TagKind::kSession: return Carries(s.session_tags, c);
-    case TagKind::kAny: return Carries(s.user_tags, c) || Carries(s.session_tags, c);
+    case TagKind::kUser:
+      return Carries(s.user_tags, c);
+    case TagKind::kSession:
+      return Carries(s.session_tags, c);
+    case TagKind::kAny:
+      return Carries(s.user_tags, c) || Carries(s.session_tags, c);
   }
   return false;
 }
@@ -264,7 +280,8 @@ class Model {
  public:
   void Put(Session s) {
     if (!s.session_status.has_value()) {
-      s.session_status = s.end_time_ms.has_value() ? SessionStatus::kClosed : SessionStatus::kActive;
+      s.session_status = s.end_time_ms.has_value() ? SessionStatus::kClosed
+                                                   : SessionStatus::kActive;
     }
     std::string id = s.session_id;
     sessions_[id] = std::move(s);
@@ -329,9 +346,10 @@ class Model {
       bool ok = true;
       for (const TagCondition& c : q.all_of) ok = ok && TagMatches(s, c);
       if (!ok) continue;
-      if (!q.any_of.empty() &&
-          std::none_of(q.any_of.begin(), q.any_of.end(),
-                       [&](const TagCondition& c) { return TagMatches(s, c); })) {
+      if (!q.any_of.empty() && std::none_of(q.any_of.begin(), q.any_of.end(),
+                                            [&](const TagCondition& c) {
+                                              return TagMatches(s, c);
+                                            })) {
         continue;
       }
       matches.push_back(s);
@@ -343,7 +361,8 @@ class Model {
       int64_t end = std::min(page.total, q.skip + served);
       page.sessions.assign(matches.begin() + q.skip, matches.begin() + end);
     }
-    page.more = q.skip + static_cast<int64_t>(page.sessions.size()) < page.total;
+    page.more =
+        q.skip + static_cast<int64_t>(page.sessions.size()) < page.total;
     return page;
   }
 
@@ -427,7 +446,8 @@ Json SessionJson(const Session& s) {
   j["sessionType"] = TypeName(s.session_type);
   j["containmentType"] = ContainmentName(s.containment_type);
   j["isDeveloper"] = s.is_developer;
-  j["sessionStatus"] = s.session_status.value_or(SessionStatus::kActive) == SessionStatus::kActive
+  j["sessionStatus"] = s.session_status.value_or(SessionStatus::kActive) ==
+                               SessionStatus::kActive
                            ? "active"
                            : "closed";
   Json tags = Json::object();
@@ -443,7 +463,9 @@ Json TagConditionDebugJson(const TagCondition& c) {
   Json j = Json::object();
   j["name"] = c.name;
   j["values"] = c.values;
-  j["kind"] = c.kind == TagKind::kAny ? "any" : c.kind == TagKind::kUser ? "user" : "session";
+  j["kind"] = c.kind == TagKind::kAny    ? "any"
+              : c.kind == TagKind::kUser ? "user"
+                                         : "session";
   return j;
 }
 
@@ -454,9 +476,12 @@ std::string DescribeTyped(const SessionQuery& q, int64_t now) {
   if (q.containment) j["containment"] = ContainmentName(*q.containment);
   if (q.session_type) j["sessionType"] = TypeName(*q.session_type);
   if (q.user_id) j["user"] = *q.user_id;
-  for (const TagCondition& c : q.tags.all_of) j["all_of"].push_back(TagConditionDebugJson(c));
-  for (const TagCondition& c : q.tags.any_of) j["any_of"].push_back(TagConditionDebugJson(c));
-  if (q.from_ms) j["from"] = absl::StrCat(Iso(*q.from_ms), " (", *q.from_ms, ")");
+  for (const TagCondition& c : q.tags.all_of)
+    j["all_of"].push_back(TagConditionDebugJson(c));
+  for (const TagCondition& c : q.tags.any_of)
+    j["any_of"].push_back(TagConditionDebugJson(c));
+  if (q.from_ms)
+    j["from"] = absl::StrCat(Iso(*q.from_ms), " (", *q.from_ms, ")");
   if (q.to_ms) j["to"] = absl::StrCat(Iso(*q.to_ms), " (", *q.to_ms, ")");
   j["skip"] = q.skip;
   j["limit"] = q.limit;
@@ -479,8 +504,8 @@ std::string FirstDifference(const std::vector<std::string>& got,
   if (i == got.size() && i == want.size()) return "same ids";
   return absl::StrCat("first difference at #", i, ": got ",
                       i < got.size() ? Quote(got[i]) : "(end)", ", want ",
-                      i < want.size() ? Quote(want[i]) : "(end)", " (", got.size(), " vs ",
-                      want.size(), " ids)");
+                      i < want.size() ? Quote(want[i]) : "(end)", " (",
+                      got.size(), " vs ", want.size(), " ids)");
 }
 
 template <typename Container, typename F>
@@ -500,9 +525,10 @@ struct JsonRequest {
 };
 
 std::string DescribeJson(const JsonRequest& r, int64_t now) {
-  return absl::StrCat("now=", Iso(now), " bot=", r.bot ? Quote(*r.bot) : "(account-wide)",
-                      " containmentType=", r.containment ? Quote(*r.containment) : "(absent)",
-                      " body=", r.body);
+  return absl::StrCat(
+      "now=", Iso(now), " bot=", r.bot ? Quote(*r.bot) : "(account-wide)",
+      " containmentType=", r.containment ? Quote(*r.containment) : "(absent)",
+      " body=", r.body);
 }
 
 struct OptionSet {
@@ -522,7 +548,8 @@ class Harness {
     char* made = mkdtemp(buf.data());
     dir_ = made != nullptr ? std::string(made) : tmpl;
     for (int i = 0; i < 30; ++i) pool_times_.push_back(RandomPlainTime());
-    for (int d = 0; d < kDataDays; d += 3) pool_times_.push_back(kT0 + d * kDayMs);
+    for (int d = 0; d < kDataDays; d += 3)
+      pool_times_.push_back(kT0 + d * kDayMs);
     for (int i = 0; i < 3; ++i) tricky_times_.push_back(RandomPlainTime());
   }
   ~Harness() {
@@ -550,12 +577,15 @@ class Harness {
     Open();
   }
 
-  bool TooManyMismatches() const { return mismatches_ >= kMaxMismatchesReported; }
+  bool TooManyMismatches() const {
+    return mismatches_ >= kMaxMismatchesReported;
+  }
   int64_t requests_checked() const { return requests_checked_; }
   std::string CoverageSummary() const {
-    return absl::StrCat(requests_checked_, " requests (", errors_checked_, " errors, ",
-                        lookups_checked_, " lookups, ", nonempty_pages_,
-                        " non-empty pages, ", tie_breaks_seen_, " pages with start_time ties)");
+    return absl::StrCat(requests_checked_, " requests (", errors_checked_,
+                        " errors, ", lookups_checked_, " lookups, ",
+                        nonempty_pages_, " non-empty pages, ", tie_breaks_seen_,
+                        " pages with start_time ties)");
   }
   void CountCoverage(const Expectation& e, const ModelPage& page) {
     if (e.error) {
@@ -565,7 +595,8 @@ class Harness {
     if (e.query.lookup) ++lookups_checked_;
     if (!page.sessions.empty()) ++nonempty_pages_;
     for (size_t i = 1; i < page.sessions.size(); ++i) {
-      if (page.sessions[i].start_time_ms == page.sessions[i - 1].start_time_ms) {
+      if (page.sessions[i].start_time_ms ==
+          page.sessions[i - 1].start_time_ms) {
         ++tie_breaks_seen_;
         break;
       }
@@ -577,14 +608,17 @@ class Harness {
 
   // ---- Data generation ----
 
-  int64_t RandomPlainTime() { return kT0 + rng_.Uniform(0, kDataDays * kDayMs - 1); }
+  int64_t RandomPlainTime() {
+    return kT0 + rng_.Uniform(0, kDataDays * kDayMs - 1);
+  }
 
   int64_t RandomStartTime() {
     int p = static_cast<int>(rng_.Uniform(0, 99));
     if (p < 25) return rng_.Pick(pool_times_);
     if (p < 30) return kT0 + rng_.Uniform(0, kDataDays) * kDayMs;
     if (p < 35) return kT0 + rng_.Uniform(0, kDataDays) * kDayMs - 1;
-    if (p < 38) return kT0 - rng_.Uniform(1, 2 * kDayMs);  // before the busy window
+    if (p < 38)
+      return kT0 - rng_.Uniform(1, 2 * kDayMs);  // before the busy window
     // On and next to hour boundaries, where time-bucketed counts split.
     if (p < 43) return kT0 + rng_.Uniform(0, kDataDays * 24) * kHourMs;
     if (p < 46) return kT0 + rng_.Uniform(0, kDataDays * 24) * kHourMs - 1;
@@ -610,14 +644,16 @@ class Harness {
   }
 
   std::vector<Tag> RandomTags(
-      const std::vector<std::pair<std::string, std::vector<std::string>>>& vocab) {
+      const std::vector<std::pair<std::string, std::vector<std::string>>>&
+          vocab) {
     std::vector<Tag> tags;
     int n = static_cast<int>(rng_.Uniform(0, 3));
     for (int i = 0; i < n; ++i) {
       const auto& [name, values] = rng_.Pick(vocab);
       tags.push_back({name, rng_.Pick(values)});
     }
-    if (!tags.empty() && rng_.Percent(15)) tags.push_back(rng_.Pick(tags));  // duplicate tag
+    if (!tags.empty() && rng_.Percent(15))
+      tags.push_back(rng_.Pick(tags));  // duplicate tag
     return tags;
   }
 
@@ -638,29 +674,34 @@ class Harness {
   }
 
   bool IsTricky(const std::string& id) const {
-    return std::find(kTrickyIds.begin(), kTrickyIds.end(), id) != kTrickyIds.end();
+    return std::find(kTrickyIds.begin(), kTrickyIds.end(), id) !=
+           kTrickyIds.end();
   }
 
   Session RandomSession(const std::string& id) {
-    static const std::vector<std::string> kChannels = {"rtm", "web", "msteams", "slack"};
-    static const std::vector<std::vector<std::string>> kLangs = {{}, {"en"}, {"en", "es"}, {"de"}};
+    static const std::vector<std::string> kChannels = {"rtm", "web", "msteams",
+                                                       "slack"};
+    static const std::vector<std::vector<std::string>> kLangs = {
+        {}, {"en"}, {"en", "es"}, {"de"}};
     Session s;
     s.session_id = id;
     s.bot_id = PickBot();
     s.channel = rng_.Pick(kChannels);
     s.user_id = PickUser();
-    s.start_time_ms =
-        IsTricky(id) && rng_.OneIn(2) ? rng_.Pick(tricky_times_) : RandomStartTime();
+    s.start_time_ms = IsTricky(id) && rng_.OneIn(2) ? rng_.Pick(tricky_times_)
+                                                    : RandomStartTime();
     SetRandomEnd(s);
     s.session_lang = rng_.Pick(kLangs);
-    s.session_type = rng_.Percent(75) ? SessionType::kInteractive : SessionType::kNonInteractive;
+    s.session_type = rng_.Percent(75) ? SessionType::kInteractive
+                                      : SessionType::kNonInteractive;
     int c = static_cast<int>(rng_.Uniform(0, 9));
     s.containment_type = c < 6   ? ContainmentType::kSelfService
                          : c < 9 ? ContainmentType::kDropOff
                                  : ContainmentType::kAgent;
     s.is_developer = rng_.Percent(5);
     if (rng_.Percent(15)) {
-      s.session_status = rng_.OneIn(2) ? SessionStatus::kActive : SessionStatus::kClosed;
+      s.session_status =
+          rng_.OneIn(2) ? SessionStatus::kActive : SessionStatus::kClosed;
     }
     s.user_tags = RandomTags(kUserTagVocab);
     s.session_tags = RandomTags(kSessionTagVocab);
@@ -673,7 +714,8 @@ class Harness {
     if (rng_.Percent(15)) {
       s.end_time_ms.reset();  // live session
     } else {
-      s.end_time_ms = s.start_time_ms + (rng_.OneIn(10) ? 0 : rng_.Uniform(1, 2 * kHourMs));
+      s.end_time_ms =
+          s.start_time_ms + (rng_.OneIn(10) ? 0 : rng_.Uniform(1, 2 * kHourMs));
     }
   }
 
@@ -681,21 +723,26 @@ class Harness {
   Session MovedSession(Session s) {
     if (rng_.Percent(40)) s.bot_id = PickBot();
     if (rng_.Percent(40)) {
-      s.start_time_ms = rng_.OneIn(2) ? RandomStartTime() : s.start_time_ms + rng_.Uniform(-5, 5);
+      s.start_time_ms = rng_.OneIn(2) ? RandomStartTime()
+                                      : s.start_time_ms + rng_.Uniform(-5, 5);
       SetRandomEnd(s);
     } else if (!s.end_time_ms && rng_.OneIn(2)) {
-      s.end_time_ms = s.start_time_ms + rng_.Uniform(0, kHourMs);  // the live session ends
+      s.end_time_ms =
+          s.start_time_ms + rng_.Uniform(0, kHourMs);  // the live session ends
       if (rng_.OneIn(2)) s.session_status.reset();
     }
     if (rng_.Percent(30)) s.user_id = PickUser();
-    if (rng_.Percent(30)) s.containment_type = static_cast<ContainmentType>(rng_.Uniform(0, 2));
-    if (rng_.Percent(20)) s.session_type = static_cast<SessionType>(rng_.Uniform(0, 1));
+    if (rng_.Percent(30))
+      s.containment_type = static_cast<ContainmentType>(rng_.Uniform(0, 2));
+    if (rng_.Percent(20))
+      s.session_type = static_cast<SessionType>(rng_.Uniform(0, 1));
     if (rng_.Percent(30)) s.user_tags = RandomTags(kUserTagVocab);
     if (rng_.Percent(30)) s.session_tags = RandomTags(kSessionTagVocab);
     if (rng_.Percent(20)) s.messages_exchanged = rng_.Uniform(0, 50);
     if (rng_.Percent(10)) {
-      s.session_status = rng_.OneIn(2) ? std::optional<SessionStatus>()
-                                       : std::optional<SessionStatus>(SessionStatus::kActive);
+      s.session_status =
+          rng_.OneIn(2) ? std::optional<SessionStatus>()
+                        : std::optional<SessionStatus>(SessionStatus::kActive);
     }
     return s;
   }
@@ -703,7 +750,9 @@ class Harness {
   const Session* RandomExisting() {
     if (model_.sessions().empty()) return nullptr;
     auto it = model_.sessions().begin();
-    std::advance(it, rng_.Uniform(0, static_cast<int64_t>(model_.sessions().size()) - 1));
+    std::advance(
+        it,
+        rng_.Uniform(0, static_cast<int64_t>(model_.sessions().size()) - 1));
     return &it->second;
   }
 
@@ -728,18 +777,29 @@ class Harness {
     }
   }
 
-  // InvalidRecord breaks one SPEC §1 rule; `fields` are names the error may use.
+  // InvalidRecord breaks one SPEC §1 rule; `fields` are names the error may
+  // use.
   Session InvalidRecord(std::vector<std::string>& fields, bool& names_id) {
-    Session s = RandomSession("badrec-" + std::to_string(rng_.Uniform(0, 1 << 30)));
+    Session s =
+        RandomSession("badrec-" + std::to_string(rng_.Uniform(0, 1 << 30)));
     names_id = true;
     switch (rng_.Uniform(0, 7)) {
-      case 0: s.bot_id = ""; fields = {"botId", "bot_id"}; break;
-      case 1: s.channel = std::string(65, 'c'); fields = {"channel"}; break;
+      case 0:
+        s.bot_id = "";
+        fields = {"botId", "bot_id"};
+        break;
+      case 1:
+        s.channel = std::string(65, 'c');
+        fields = {"channel"};
+        break;
       case 2:
         s.end_time_ms = s.start_time_ms - 1;
         fields = {"end_time", "endTime", "end_time_ms"};
         break;
-      case 3: s.user_id = ""; fields = {"userId", "user_id"}; break;
+      case 3:
+        s.user_id = "";
+        fields = {"userId", "user_id"};
+        break;
       case 4:
         s.session_id = std::string(129, 'q');
         fields = {"sessionId", "session_id"};
@@ -749,7 +809,10 @@ class Harness {
         s.messages_exchanged = -1;
         fields = {"noOfMessagesExchanged", "messages"};
         break;
-      case 6: s.user_tags.push_back({"", "v"}); fields = {"name", "tag"}; break;
+      case 6:
+        s.user_tags.push_back({"", "v"});
+        fields = {"name", "tag"};
+        break;
       default:
         s.session_tags.push_back({"big", std::string(1025, 'v')});
         fields = {"value", "tag"};
@@ -777,10 +840,12 @@ class Harness {
         int q = static_cast<int>(rng_.Uniform(0, 9));
         if (q < 4 || batch.empty()) {
           const Session* old = RandomExisting();
-          batch.push_back(old != nullptr && q < 3 ? MovedSession(*old)
-                                                  : RandomSession(NewSessionId()));
+          batch.push_back(old != nullptr && q < 3
+                              ? MovedSession(*old)
+                              : RandomSession(NewSessionId()));
         } else if (q < 6) {
-          batch.push_back(MovedSession(rng_.Pick(batch)));  // repeated id in the batch
+          batch.push_back(
+              MovedSession(rng_.Pick(batch)));  // repeated id in the batch
         } else {
           batch.push_back(RandomSession(NewSessionId()));
         }
@@ -804,8 +869,9 @@ class Harness {
       int64_t n = rng_.Uniform(1, 8);
       for (int64_t i = 0; i < n; ++i) {
         const Session* old = RandomExisting();
-        batch.push_back(old != nullptr && rng_.OneIn(2) ? MovedSession(*old)
-                                                        : RandomSession(NewSessionId()));
+        batch.push_back(old != nullptr && rng_.OneIn(2)
+                            ? MovedSession(*old)
+                            : RandomSession(NewSessionId()));
         reserved_.insert(batch.back().session_id);
       }
       reserved_.clear();
@@ -818,10 +884,12 @@ class Harness {
       EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
       EXPECT_TRUE(ContainsAnyIgnoringCase(std::string(s.message()), fields))
           << "batch error should name one of " << IdList(fields) << ": " << s;
-      EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr(std::to_string(bad_index)))
+      EXPECT_THAT(std::string(s.message()),
+                  ::testing::HasSubstr(std::to_string(bad_index)))
           << "batch error should name the record's index";
       if (names_id) {
-        EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr(bad.session_id))
+        EXPECT_THAT(std::string(s.message()),
+                    ::testing::HasSubstr(bad.session_id))
             << "batch error should name the record's sessionId";
       }
       // The model is unchanged: later queries check nothing was applied.
@@ -833,18 +901,25 @@ class Harness {
       EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
       EXPECT_TRUE(ContainsAnyIgnoringCase(std::string(s.message()), fields))
           << "error should name one of " << IdList(fields) << ": " << s;
-    } else if (p < 95) {  // link aliases, sometimes re-linking one to another user
+    } else if (p <
+               95) {  // link aliases, sometimes re-linking one to another user
       UserIdentity identity;
-      identity.user_id = rng_.OneIn(8) ? kRareUser : RegularUser(static_cast<int>(rng_.Uniform(0, kRegularUsers - 1)));
+      identity.user_id = rng_.OneIn(8)
+                             ? kRareUser
+                             : RegularUser(static_cast<int>(
+                                   rng_.Uniform(0, kRegularUsers - 1)));
       int64_t n = rng_.Uniform(1, 3);
       for (int64_t i = 0; i < n; ++i) {
         int q = static_cast<int>(rng_.Uniform(0, 5));
         std::string alias =
-            q == 0   ? absl::StrFormat("user%d@example.com", rng_.Uniform(0, kRegularUsers - 1))
-            : q == 1 ? absl::StrFormat("EMP-%04d", rng_.Uniform(0, kRegularUsers - 1))
+            q == 0   ? absl::StrFormat("user%d@example.com",
+                                       rng_.Uniform(0, kRegularUsers - 1))
+            : q == 1 ? absl::StrFormat("EMP-%04d",
+                                       rng_.Uniform(0, kRegularUsers - 1))
             : q == 2 ? std::string("u-rare")
-            : q == 3 ? std::string("SHARED@example.com")
-                     : absl::StrFormat("new%d@example.com", rng_.Uniform(0, 40));
+            : q == 3
+                ? std::string("SHARED@example.com")
+                : absl::StrFormat("new%d@example.com", rng_.Uniform(0, 40));
         identity.aliases.push_back(rng_.FlipCase(alias));
       }
       ASSERT_OK(store_->LinkUserAliases(identity));
@@ -867,22 +942,30 @@ class Harness {
   std::string RandomUserFilter() {
     int p = static_cast<int>(rng_.Uniform(0, 99));
     int i = static_cast<int>(rng_.Uniform(0, kRegularUsers - 1));
-    if (p < 30) return RegularUser(static_cast<int>(kRegularUsers * rng_.Unit() * rng_.Unit()));
+    if (p < 30)
+      return RegularUser(
+          static_cast<int>(kRegularUsers * rng_.Unit() * rng_.Unit()));
     if (p < 45) return rng_.FlipCase(absl::StrFormat("user%d@example.com", i));
     if (p < 55) return rng_.FlipCase(absl::StrFormat("EMP-%04d", i));
     if (p < 62) return rng_.OneIn(2) ? "u-rare" : "U-RARE";
-    if (p < 70) return rng_.OneIn(2) ? kEmailLikeUser : rng_.FlipCase(kEmailLikeUser);
+    if (p < 70)
+      return rng_.OneIn(2) ? kEmailLikeUser : rng_.FlipCase(kEmailLikeUser);
     if (p < 75) return "ghost@example.com";
-    if (p < 80) return rng_.FlipCase(absl::StrFormat("new%d@example.com", rng_.Uniform(0, 40)));
+    if (p < 80)
+      return rng_.FlipCase(
+          absl::StrFormat("new%d@example.com", rng_.Uniform(0, 40)));
     if (p < 85) return "nobody@example.com";
-    if (p < 92) return absl::AsciiStrToUpper(RegularUser(i));  // internal ids are exact
+    if (p < 92)
+      return absl::AsciiStrToUpper(RegularUser(i));  // internal ids are exact
     return absl::StrFormat("user%d@example.com", 7 * rng_.Uniform(0, 4));
   }
 
   TagCondition RandomCondition(bool allow_any_kind) {
     TagCondition c;
     int k = static_cast<int>(rng_.Uniform(0, allow_any_kind ? 2 : 1));
-    c.kind = k == 0 ? TagKind::kUser : k == 1 ? TagKind::kSession : TagKind::kAny;
+    c.kind = k == 0   ? TagKind::kUser
+             : k == 1 ? TagKind::kSession
+                      : TagKind::kAny;
     const auto& vocab = c.kind == TagKind::kSession ? kSessionTagVocab
                         : c.kind == TagKind::kUser  ? kUserTagVocab
                         : rng_.OneIn(2)             ? kSessionTagVocab
@@ -893,7 +976,10 @@ class Harness {
     int count = n < 35 ? 0 : n < 75 ? 1 : static_cast<int>(rng_.Uniform(2, 3));
     for (int i = 0; i < count; ++i) {
       int q = static_cast<int>(rng_.Uniform(0, 9));
-      c.values.push_back(q == 0 ? "GOLD" : q == 1 ? "" : q == 2 ? "x" : rng_.Pick(values));
+      c.values.push_back(q == 0   ? "GOLD"
+                         : q == 1 ? ""
+                         : q == 2 ? "x"
+                                  : rng_.Pick(values));
     }
     return c;
   }
@@ -907,25 +993,32 @@ class Harness {
     if (p < 55) return f;
     bool with_or = rng_.Percent(40);
     int64_t n_all = rng_.Uniform(with_or ? 0 : 1, 3);
-    for (int64_t i = 0; i < n_all; ++i) f.all_of.push_back(RandomCondition(!(with_or && json_compatible)));
+    for (int64_t i = 0; i < n_all; ++i)
+      f.all_of.push_back(RandomCondition(!(with_or && json_compatible)));
     if (with_or) {
       int64_t n_any = rng_.Uniform(1, 3);
-      for (int64_t i = 0; i < n_any; ++i) f.any_of.push_back(RandomCondition(true));
+      for (int64_t i = 0; i < n_any; ++i)
+        f.any_of.push_back(RandomCondition(true));
     }
     return f;
   }
 
   int64_t AnchorTime() {
-    if (rng_.OneIn(50)) {  // far from the data: before the epoch, near year 9999
-      static const std::vector<int64_t> kFar = {-3 * kDayMs, -1, 0, DayStartMs(9999, 12, 20)};
+    if (rng_.OneIn(
+            50)) {  // far from the data: before the epoch, near year 9999
+      static const std::vector<int64_t> kFar = {-3 * kDayMs, -1, 0,
+                                                DayStartMs(9999, 12, 20)};
       return rng_.Pick(kFar);
     }
     int p = static_cast<int>(rng_.Uniform(0, 99));
     const Session* s = RandomExisting();
     if (p < 40 && s != nullptr) return s->start_time_ms;
-    if (p < 50 && s != nullptr) return s->start_time_ms + (rng_.OneIn(2) ? 1 : -1);
+    if (p < 50 && s != nullptr)
+      return s->start_time_ms + (rng_.OneIn(2) ? 1 : -1);
     if (p < 62) return kT0 + rng_.Uniform(-2, kDataDays + 2) * kDayMs;
-    if (p < 70) return kT0 + rng_.Uniform(0, kDataDays * 24) * kHourMs + rng_.Uniform(-1, 1);
+    if (p < 70)
+      return kT0 + rng_.Uniform(0, kDataDays * 24) * kHourMs +
+             rng_.Uniform(-1, 1);
     return kT0 + rng_.Uniform(-2 * kDayMs, (kDataDays + 2) * kDayMs);
   }
 
@@ -935,7 +1028,8 @@ class Harness {
     if (p < 30) return rng_.Uniform(0, kWeekMs);
     if (p < 45) return kWeekMs;
     if (p < 52) return 0;
-    if (p < 67 && s != nullptr) return std::clamp<int64_t>(s->start_time_ms - kT0, 0, kWeekMs);
+    if (p < 67 && s != nullptr)
+      return std::clamp<int64_t>(s->start_time_ms - kT0, 0, kWeekMs);
     if (p < 78) return rng_.Uniform(1, 7) * kDayMs;
     if (p < 85) return rng_.Uniform(1, 7 * 24) * kHourMs;
     return rng_.Uniform(0, 6 * kHourMs);
@@ -948,7 +1042,8 @@ class Harness {
     if (p < 55) return rng_.Uniform(1, 100);
     if (p < 65) return 1000;
     if (p < 75) return 10000;
-    if (p < 85) return rng_.OneIn(2) ? 10001 : rng_.Uniform(10001, int64_t{1} << 40);
+    if (p < 85)
+      return rng_.OneIn(2) ? 10001 : rng_.Uniform(10001, int64_t{1} << 40);
     return rng_.Uniform(1, 500);
   }
 
@@ -974,11 +1069,13 @@ class Harness {
         } else if (p < 8 && !q.session_ids.empty()) {
           q.session_ids.push_back(rng_.Pick(q.session_ids));  // duplicate
         } else {
-          q.session_ids.push_back(rng_.OneIn(2) ? rng_.Pick(kTrickyIds) : NewSessionId());
+          q.session_ids.push_back(rng_.OneIn(2) ? rng_.Pick(kTrickyIds)
+                                                : NewSessionId());
         }
       }
       if (rng_.Percent(error_percent * 3)) {
-        while (q.session_ids.size() <= kLookupCap) q.session_ids.push_back(rng_.Pick(q.session_ids));
+        while (q.session_ids.size() <= kLookupCap)
+          q.session_ids.push_back(rng_.Pick(q.session_ids));
       }
       if (rng_.OneIn(3)) q.skip = -1;
       if (rng_.OneIn(3)) q.limit = 0;
@@ -987,8 +1084,10 @@ class Harness {
       if (rng_.OneIn(3)) q.user_id = "nobody@example.com";
       return q;
     }
-    if (rng_.Percent(30)) q.containment = static_cast<ContainmentType>(rng_.Uniform(0, 2));
-    if (rng_.Percent(25)) q.session_type = static_cast<SessionType>(rng_.Uniform(0, 1));
+    if (rng_.Percent(30))
+      q.containment = static_cast<ContainmentType>(rng_.Uniform(0, 2));
+    if (rng_.Percent(25))
+      q.session_type = static_cast<SessionType>(rng_.Uniform(0, 1));
     if (rng_.Percent(25)) q.user_id = RandomUserFilter();
     q.tags = RandomTagFilter(json_compatible);
     int mode = static_cast<int>(rng_.Uniform(0, 99));
@@ -1015,12 +1114,17 @@ class Harness {
       q.skip = rng_.Uniform(int64_t{1} << 20, int64_t{1} << 50);
     }
     // Extremes a careless skip + limit would overflow on.
-    if (rng_.OneIn(50)) q.skip = std::numeric_limits<int64_t>::max() - rng_.Uniform(0, 3);
+    if (rng_.OneIn(50))
+      q.skip = std::numeric_limits<int64_t>::max() - rng_.Uniform(0, 3);
     if (rng_.OneIn(50)) q.limit = std::numeric_limits<int64_t>::max();
     if (rng_.Percent(error_percent)) {
       switch (rng_.Uniform(0, 4)) {
-        case 0: q.skip = -rng_.Uniform(1, 5); break;
-        case 1: q.limit = -rng_.Uniform(0, 2); break;
+        case 0:
+          q.skip = -rng_.Uniform(1, 5);
+          break;
+        case 1:
+          q.limit = -rng_.Uniform(0, 2);
+          break;
         case 2:  // one millisecond longer than a week
           q.from_ms = anchor;
           q.to_ms = anchor + kWeekMs + 1;
@@ -1046,10 +1150,11 @@ class Harness {
     e.query.skip = 0;
     int64_t total = model_.Evaluate(e.query).total;
     int64_t c = rng_.Uniform(0, 3);
-    q.skip = std::max<int64_t>(0, c == 0   ? total - 1
-                                  : c == 1 ? total
-                                  : c == 2 ? total + 1
-                                           : total - std::min(q.limit, kPageCap));
+    q.skip =
+        std::max<int64_t>(0, c == 0   ? total - 1
+                             : c == 1 ? total
+                             : c == 2 ? total + 1
+                                      : total - std::min(q.limit, kPageCap));
   }
 
   int64_t NowFor(const SessionQuery& q) {
@@ -1060,9 +1165,10 @@ class Harness {
   // ---- JSON rendering of a typed request (SPEC §3 syntax, varied) ----
 
   std::string ContainmentSpelling(ContainmentType c) {
-    static const std::vector<std::string> kDrop = {"dropOff", "DropOff", "dropoff", "DROPOFF"};
-    static const std::vector<std::string> kSelf = {"selfService", "Selfservice", "selfservice",
-                                                   "SELFSERVICE"};
+    static const std::vector<std::string> kDrop = {"dropOff", "DropOff",
+                                                   "dropoff", "DROPOFF"};
+    static const std::vector<std::string> kSelf = {
+        "selfService", "Selfservice", "selfservice", "SELFSERVICE"};
     static const std::vector<std::string> kAgent = {"agent", "Agent", "AGENT"};
     return rng_.Pick(c == ContainmentType::kDropOff       ? kDrop
                      : c == ContainmentType::kSelfService ? kSelf
@@ -1070,21 +1176,24 @@ class Harness {
   }
 
   std::string TypeSpelling(SessionType t) {
-    static const std::vector<std::string> kI = {"interactive", "Interactive", "INTERACTIVE"};
-    static const std::vector<std::string> kN = {"non-interactive", "Non-Interactive",
-                                                "NON-INTERACTIVE"};
+    static const std::vector<std::string> kI = {"interactive", "Interactive",
+                                                "INTERACTIVE"};
+    static const std::vector<std::string> kN = {
+        "non-interactive", "Non-Interactive", "NON-INTERACTIVE"};
     return rng_.Pick(t == SessionType::kInteractive ? kI : kN);
   }
 
   static std::string DateOnly(int64_t ms) {
-    return absl::FormatTime("%Y-%m-%d", absl::FromUnixMillis(ms), absl::UTCTimeZone());
+    return absl::FormatTime("%Y-%m-%d", absl::FromUnixMillis(ms),
+                            absl::UTCTimeZone());
   }
 
   // RenderTime writes `ms` as a date-time with a zone: Z or an offset, with 0-9
   // fraction digits (digits past the third are noise the SPEC truncates),
   // sometimes with a space before the T.
   std::string RenderTime(int64_t ms) {
-    static const std::vector<int> kOffsetsMin = {60, -330, 840, -720, 345, 0, -60};
+    static const std::vector<int> kOffsetsMin = {60,  -330, 840, -720,
+                                                 345, 0,    -60};
     int offset_min = rng_.Percent(55) ? 0 : rng_.Pick(kOffsetsMin);
     bool zulu = offset_min == 0 && rng_.Percent(70);
     absl::Time local = absl::FromUnixMillis(ms + int64_t{offset_min} * 60000);
@@ -1098,16 +1207,20 @@ class Harness {
     if (frac == 0) digit_choices.insert(digit_choices.end(), {0, 0, 0});
     int digits = rng_.Pick(digit_choices);
     if (digits > 0) {
-      std::string f = absl::StrFormat("%03d", frac).substr(0, std::min(digits, 3));
-      for (int i = 3; i < digits; ++i) f.push_back(static_cast<char>('0' + rng_.Uniform(0, 9)));
+      std::string f =
+          absl::StrFormat("%03d", frac).substr(0, std::min(digits, 3));
+      for (int i = 3; i < digits; ++i)
+        f.push_back(static_cast<char>('0' + rng_.Uniform(0, 9)));
       s += "." + f;
     }
     if (zulu) {
       s += "Z";
     } else {
       int a = std::abs(offset_min);
-      s += absl::StrFormat("%c%02d:%02d", offset_min < 0 || (offset_min == 0 && rng_.OneIn(2)) ? '-' : '+',
-                           a / 60, a % 60);
+      s += absl::StrFormat(
+          "%c%02d:%02d",
+          offset_min < 0 || (offset_min == 0 && rng_.OneIn(2)) ? '-' : '+',
+          a / 60, a % 60);
     }
     return s;
   }
@@ -1140,14 +1253,17 @@ class Harness {
   Json RenderTags(const TagFilter& f) {
     Json tags = Json::object();
     for (const TagCondition& c : f.all_of) {
-      bool typed_list = c.kind != TagKind::kAny && (!f.any_of.empty() || rng_.OneIn(2));
+      bool typed_list =
+          c.kind != TagKind::kAny && (!f.any_of.empty() || rng_.OneIn(2));
       if (typed_list) {
-        tags[c.kind == TagKind::kUser ? "userTags" : "sessionTags"].push_back(RenderEntry(c, false));
+        tags[c.kind == TagKind::kUser ? "userTags" : "sessionTags"].push_back(
+            RenderEntry(c, false));
       } else {
         tags["and"].push_back(RenderEntry(c, true));
       }
     }
-    for (const TagCondition& c : f.any_of) tags["or"].push_back(RenderEntry(c, true));
+    for (const TagCondition& c : f.any_of)
+      tags["or"].push_back(RenderEntry(c, true));
     return tags;
   }
 
@@ -1156,7 +1272,8 @@ class Harness {
     r.bot = q.bot_id;
     if (q.containment) r.containment = ContainmentSpelling(*q.containment);
     Json body = Json::object();
-    if (rng_.Percent(10)) body["callId"] = "cl-123";  // unknown fields are ignored
+    if (rng_.Percent(10))
+      body["callId"] = "cl-123";  // unknown fields are ignored
     if (!q.session_ids.empty()) {
       if (q.session_ids.size() == 1 && rng_.OneIn(2)) {
         body["sessionId"] = q.session_ids[0];
@@ -1180,9 +1297,13 @@ class Harness {
     if (q.to_ms) body["dateTo"] = RenderTo(*q.to_ms);
     if (q.skip != 0 || rng_.OneIn(2)) {
       int p = static_cast<int>(rng_.Uniform(0, 9));
-      if (p < 5) body["skip"] = q.skip;
-      else if (p < 9) body["offset"] = q.skip;
-      else body["skip"] = q.skip, body["offset"] = q.skip;  // the same value twice is fine
+      if (p < 5)
+        body["skip"] = q.skip;
+      else if (p < 9)
+        body["offset"] = q.skip;
+      else
+        body["skip"] = q.skip,
+        body["offset"] = q.skip;  // the same value twice is fine
     }
     if (q.limit != kDefaultLimit || rng_.OneIn(2)) body["limit"] = q.limit;
     r.body = body.empty() && rng_.OneIn(2) ? "" : body.dump();
@@ -1195,24 +1316,63 @@ class Harness {
     Json body = r.body.empty() ? Json::object() : Json::parse(r.body);
     std::vector<std::string> fields;
     switch (rng_.Uniform(0, 21)) {
-      case 0: body["limit"] = "10"; fields = {"limit"}; break;
-      case 1: body["limit"] = 2.5; fields = {"limit"}; break;
-      case 2: body["limit"] = 0; fields = {"limit"}; break;
-      case 3: body["skip"] = 5; body["offset"] = 6; fields = {"skip", "offset"}; break;
-      case 4: body["offset"] = -1; body.erase("skip"); fields = {"offset", "skip"}; break;
-      case 5: body["sessionType"] = "chatty"; fields = {"sessionType"}; break;
-      case 6: r.containment = "selfservicex"; fields = {"containmentType"}; break;
-      case 7: body["dateFrom"] = "2026-02-30"; fields = {"dateFrom"}; break;
-      case 8: body["dateTo"] = "2026-01-10T10:00:00"; fields = {"dateTo"}; break;  // no zone
-      case 9: body["dateFrom"] = "2026-01-10T25:00:00Z"; fields = {"dateFrom"}; break;
-      case 10: body["dateFrom"] = 1767571200000; fields = {"dateFrom"}; break;
-      case 11: body["tags"] = Json::object({{"or", Json::array()}}); fields = {"or", "tags"}; break;
+      case 0:
+        body["limit"] = "10";
+        fields = {"limit"};
+        break;
+      case 1:
+        body["limit"] = 2.5;
+        fields = {"limit"};
+        break;
+      case 2:
+        body["limit"] = 0;
+        fields = {"limit"};
+        break;
+      case 3:
+        body["skip"] = 5;
+        body["offset"] = 6;
+        fields = {"skip", "offset"};
+        break;
+      case 4:
+        body["offset"] = -1;
+        body.erase("skip");
+        fields = {"offset", "skip"};
+        break;
+      case 5:
+        body["sessionType"] = "chatty";
+        fields = {"sessionType"};
+        break;
+      case 6:
+        r.containment = "selfservicex";
+        fields = {"containmentType"};
+        break;
+      case 7:
+        body["dateFrom"] = "2026-02-30";
+        fields = {"dateFrom"};
+        break;
+      case 8:
+        body["dateTo"] = "2026-01-10T10:00:00";
+        fields = {"dateTo"};
+        break;  // no zone
+      case 9:
+        body["dateFrom"] = "2026-01-10T25:00:00Z";
+        fields = {"dateFrom"};
+        break;
+      case 10:
+        body["dateFrom"] = 1767571200000;
+        fields = {"dateFrom"};
+        break;
+      case 11:
+        body["tags"] = Json::object({{"or", Json::array()}});
+        fields = {"or", "tags"};
+        break;
       case 12:
         body["tags"] = Json::parse(R"({"and": [{"values": ["gold"]}]})");
         fields = {"name"};
         break;
       case 13:
-        body["tags"] = Json::parse(R"({"and": [{"name": "tier", "type": "message"}]})");
+        body["tags"] =
+            Json::parse(R"({"and": [{"name": "tier", "type": "message"}]})");
         fields = {"type", "message"};
         break;
       case 14:
@@ -1220,20 +1380,34 @@ class Harness {
         fields = {"foo", "tags"};
         break;
       case 15:
-        body["tags"] = Json::parse(R"({"or": [{"name": "tier", "values": []}]})");
+        body["tags"] =
+            Json::parse(R"({"or": [{"name": "tier", "values": []}]})");
         fields = {"values"};
         break;
       case 16:
-        body["tags"] = Json::parse(R"({"sessionTags": [{"name": "csat", "values": [3]}]})");
+        body["tags"] = Json::parse(
+            R"({"sessionTags": [{"name": "csat", "values": [3]}]})");
         fields = {"values", "value"};
         break;
-      case 17: body["userId"] = 42; fields = {"userId"}; break;
-      case 18: body["tags"] = "intent=billing"; fields = {"tags"}; break;
-      case 19: body["sessionId"] = Json::array(); fields = {"sessionId"}; break;
-      case 20: body["sessionId"] = Json::array({"a", 5}); fields = {"sessionId"}; break;
+      case 17:
+        body["userId"] = 42;
+        fields = {"userId"};
+        break;
+      case 18:
+        body["tags"] = "intent=billing";
+        fields = {"tags"};
+        break;
+      case 19:
+        body["sessionId"] = Json::array();
+        fields = {"sessionId"};
+        break;
+      case 20:
+        body["sessionId"] = Json::array({"a", 5});
+        fields = {"sessionId"};
+        break;
       default: {
-        static const std::vector<std::string> kNotObjects = {"[1,2]", "null", "42", "{",
-                                                             "\"x\"", "{\"limit\": 5,}"};
+        static const std::vector<std::string> kNotObjects = {
+            "[1,2]", "null", "42", "{", "\"x\"", "{\"limit\": 5,}"};
         r.body = rng_.Pick(kNotObjects);
         return {};
       }
@@ -1255,9 +1429,11 @@ class Harness {
     if (e.error) {
       CountCoverage(e, ModelPage());
       bool ok = got.status().code() == absl::StatusCode::kInvalidArgument &&
-                ContainsAnyIgnoringCase(std::string(got.status().message()), e.fields);
-      EXPECT_TRUE(ok) << "expected InvalidArgument naming one of " << IdList(e.fields)
-                      << ", got " << (got.ok() ? "OK" : got.status().ToString());
+                ContainsAnyIgnoringCase(std::string(got.status().message()),
+                                        e.fields);
+      EXPECT_TRUE(ok) << "expected InvalidArgument naming one of "
+                      << IdList(e.fields) << ", got "
+                      << (got.ok() ? "OK" : got.status().ToString());
       if (!ok) Mismatch();
       return;
     }
@@ -1272,13 +1448,14 @@ class Harness {
     std::vector<std::string> want_ids = IdsOf(want.sessions, id_of);
     std::vector<std::string> got_ids = IdsOf(got->sessions, id_of);
     bool ok = true;
-    if (got->total != want.total || got->more_available != want.more || got_ids != want_ids ||
-        got->invalid_sessions != want.invalid) {
-      ADD_FAILURE() << "total " << got->total << " (want " << want.total << "), moreAvailable "
-                    << got->more_available << " (want " << want.more << "), "
-                    << FirstDifference(got_ids, want_ids) << "\n got ids  "
-                    << IdList(got_ids) << "\n want ids " << IdList(want_ids)
-                    << "\n got invalidSessions  " << IdList(got->invalid_sessions)
+    if (got->total != want.total || got->more_available != want.more ||
+        got_ids != want_ids || got->invalid_sessions != want.invalid) {
+      ADD_FAILURE() << "total " << got->total << " (want " << want.total
+                    << "), moreAvailable " << got->more_available << " (want "
+                    << want.more << "), " << FirstDifference(got_ids, want_ids)
+                    << "\n got ids  " << IdList(got_ids) << "\n want ids "
+                    << IdList(want_ids) << "\n got invalidSessions  "
+                    << IdList(got->invalid_sessions)
                     << "\n want invalidSessions " << IdList(want.invalid);
       ok = false;
     } else {
@@ -1302,25 +1479,31 @@ class Harness {
     try {
       got = Json::parse(resp.body);
     } catch (const std::exception& ex) {
-      ADD_FAILURE() << "response is not JSON (" << ex.what() << "): " << resp.body.substr(0, 500);
+      ADD_FAILURE() << "response is not JSON (" << ex.what()
+                    << "): " << resp.body.substr(0, 500);
       Mismatch();
       return;
     }
     if (e.error) {
       CountCoverage(e, ModelPage());
       bool ok = resp.status == 400 && got.is_object() && got.size() == 1 &&
-                got.contains("errors") && got["errors"].is_array() && !got["errors"].empty() &&
-                got["errors"][0].value("code", 0) == 400 && got["errors"][0].contains("msg") &&
+                got.contains("errors") && got["errors"].is_array() &&
+                !got["errors"].empty() &&
+                got["errors"][0].value("code", 0) == 400 &&
+                got["errors"][0].contains("msg") &&
                 got["errors"][0]["msg"].is_string() &&
                 (e.fields.empty() ||
-                 ContainsAnyIgnoringCase(got["errors"][0]["msg"].get<std::string>(), e.fields));
-      EXPECT_TRUE(ok) << "expected a 400 error naming one of " << IdList(e.fields) << ", got "
-                      << resp.status << " " << resp.body.substr(0, 500);
+                 ContainsAnyIgnoringCase(
+                     got["errors"][0]["msg"].get<std::string>(), e.fields));
+      EXPECT_TRUE(ok) << "expected a 400 error naming one of "
+                      << IdList(e.fields) << ", got " << resp.status << " "
+                      << resp.body.substr(0, 500);
       if (!ok) Mismatch();
       return;
     }
     if (resp.status != 200) {
-      ADD_FAILURE() << "expected 200, got " << resp.status << " " << resp.body.substr(0, 500);
+      ADD_FAILURE() << "expected 200, got " << resp.status << " "
+                    << resp.body.substr(0, 500);
       Mismatch();
       return;
     }
@@ -1330,7 +1513,8 @@ class Harness {
     want_json["total"] = want.total;
     want_json["moreAvailable"] = want.more;
     want_json["sessions"] = Json::array();
-    for (const Session& s : want.sessions) want_json["sessions"].push_back(SessionJson(s));
+    for (const Session& s : want.sessions)
+      want_json["sessions"].push_back(SessionJson(s));
     if (e.query.lookup) want_json["invalidSessions"] = want.invalid;
 
     std::vector<std::string> got_keys, want_keys;
@@ -1340,7 +1524,8 @@ class Harness {
     for (const auto& [k, v] : want_json.items()) want_keys.push_back(k);
     bool ok = true;
     if (got_keys != want_keys) {
-      ADD_FAILURE() << "response keys " << IdList(got_keys) << ", want " << IdList(want_keys);
+      ADD_FAILURE() << "response keys " << IdList(got_keys) << ", want "
+                    << IdList(want_keys);
       ok = false;
     } else {
       std::vector<std::string> got_ids;
@@ -1351,24 +1536,30 @@ class Harness {
       }
       auto id_of = [](const Session& s) { return s.session_id; };
       std::vector<std::string> want_ids = IdsOf(want.sessions, id_of);
-      if (got["total"] != want_json["total"] || got["moreAvailable"] != want_json["moreAvailable"] ||
+      if (got["total"] != want_json["total"] ||
+          got["moreAvailable"] != want_json["moreAvailable"] ||
           got_ids != want_ids ||
-          (e.query.lookup && got["invalidSessions"] != want_json["invalidSessions"])) {
-        ADD_FAILURE() << "total " << got["total"].dump() << " (want " << want.total
-                      << "), moreAvailable " << got["moreAvailable"].dump() << " (want "
-                      << want.more << "), " << FirstDifference(got_ids, want_ids)
+          (e.query.lookup &&
+           got["invalidSessions"] != want_json["invalidSessions"])) {
+        ADD_FAILURE() << "total " << got["total"].dump() << " (want "
+                      << want.total << "), moreAvailable "
+                      << got["moreAvailable"].dump() << " (want " << want.more
+                      << "), " << FirstDifference(got_ids, want_ids)
                       << "\n got ids  " << IdList(got_ids) << "\n want ids "
                       << IdList(want_ids)
-                      << (e.query.lookup ? "\n got invalidSessions  " + got["invalidSessions"].dump() +
-                                               "\n want invalidSessions " +
-                                               want_json["invalidSessions"].dump()
-                                         : "");
+                      << (e.query.lookup
+                              ? "\n got invalidSessions  " +
+                                    got["invalidSessions"].dump() +
+                                    "\n want invalidSessions " +
+                                    want_json["invalidSessions"].dump()
+                              : "");
         ok = false;
       } else {
         for (size_t i = 0; i < want.sessions.size(); ++i) {
           if (got["sessions"][i] != want_json["sessions"][i]) {
-            ADD_FAILURE() << "session #" << i << "\n got  " << got["sessions"][i].dump()
-                          << "\n want " << want_json["sessions"][i].dump();
+            ADD_FAILURE() << "session #" << i << "\n got  "
+                          << got["sessions"][i].dump() << "\n want "
+                          << want_json["sessions"][i].dump();
             ok = false;
             break;
           }
@@ -1395,13 +1586,15 @@ class Harness {
   // One round of `n` typed and `n` JSON requests.
   void QueryRound(int n) {
     for (int i = 0; i < n && !TooManyMismatches(); ++i) {
-      SessionQuery q = RandomQuery(/*json_compatible=*/false, /*error_percent=*/6);
+      SessionQuery q =
+          RandomQuery(/*json_compatible=*/false, /*error_percent=*/6);
       int64_t now = NowFor(q);
       MaybeSkipNearEnd(q, now);
       CheckTyped(q, now);
     }
     for (int i = 0; i < n && !TooManyMismatches(); ++i) {
-      SessionQuery q = RandomQuery(/*json_compatible=*/true, /*error_percent=*/5);
+      SessionQuery q =
+          RandomQuery(/*json_compatible=*/true, /*error_percent=*/5);
       int64_t now = NowFor(q);
       MaybeSkipNearEnd(q, now);
       Expectation e = Resolve(q, now);
@@ -1437,9 +1630,10 @@ class DifferentialTest : public ::testing::TestWithParam<OptionSet> {};
 
 TEST_P(DifferentialTest, RandomRequestsMatchTheModelAcrossMutationsAndReopen) {
   const uint64_t seed = TestSeed();
-  SCOPED_TRACE(absl::StrCat("SESSIONDB_TEST_SEED=", seed, " options=", GetParam().name));
-  std::cerr << "differential: SESSIONDB_TEST_SEED=" << seed << " options=" << GetParam().name
-            << "\n";
+  SCOPED_TRACE(
+      absl::StrCat("SESSIONDB_TEST_SEED=", seed, " options=", GetParam().name));
+  std::cerr << "differential: SESSIONDB_TEST_SEED=" << seed
+            << " options=" << GetParam().name << "\n";
   const int scale = Scale();
   const int rounds = 6 * scale;
   const int requests_per_round = 200 * scale;
@@ -1458,7 +1652,8 @@ TEST_P(DifferentialTest, RandomRequestsMatchTheModelAcrossMutationsAndReopen) {
       ASSERT_NO_FATAL_FAILURE(h.CheckStats());
       h.QueryRound(requests_per_round / 2);
     }
-    for (int i = 0; i < mutations_per_round; ++i) ASSERT_NO_FATAL_FAILURE(h.MutateOnce());
+    for (int i = 0; i < mutations_per_round; ++i)
+      ASSERT_NO_FATAL_FAILURE(h.MutateOnce());
   }
   {
     SCOPED_TRACE("final, after reopen");
@@ -1466,8 +1661,8 @@ TEST_P(DifferentialTest, RandomRequestsMatchTheModelAcrossMutationsAndReopen) {
     ASSERT_NO_FATAL_FAILURE(h.CheckStats());
     h.QueryRound(requests_per_round);
   }
-  EXPECT_FALSE(h.TooManyMismatches()) << "stopped early after " << kMaxMismatchesReported
-                                      << " mismatches";
+  EXPECT_FALSE(h.TooManyMismatches())
+      << "stopped early after " << kMaxMismatchesReported << " mismatches";
   std::cerr << "differential: " << h.CoverageSummary() << " against "
             << h.model().sessions().size() << " sessions at the end\n";
 }
@@ -1477,13 +1672,17 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(OptionSet{"Default", size_t{64} << 20, size_t{256} << 20},
                       // Tiny memtables flush often: answers come from SST files
                       // and their compactions, not only the memtable.
-                      OptionSet{"SmallMemtable", size_t{128} << 10, size_t{1} << 20}),
-    [](const ::testing::TestParamInfo<OptionSet>& info) { return info.param.name; });
+                      OptionSet{"SmallMemtable", size_t{128} << 10,
+                                size_t{1} << 20}),
+    [](const ::testing::TestParamInfo<OptionSet>& info) {
+      return info.param.name;
+    });
 
 // More matches than the page size cap: every limit above it serves exactly the
 // cap, and moreAvailable tells the rest. Then random requests with deep skips
 // over the same dense day (10,050 sessions on 41 distinct times).
-TEST(DifferentialDenseDay, LimitAboveTenThousandServesTenThousandAndDeepSkipsMatchTheModel) {
+TEST(DifferentialDenseDay,
+     LimitAboveTenThousandServesTenThousandAndDeepSkipsMatchTheModel) {
   const uint64_t seed = TestSeed();
   SCOPED_TRACE(absl::StrCat("SESSIONDB_TEST_SEED=", seed));
   Harness h(seed, OptionSet{"Default", size_t{64} << 20, size_t{256} << 20});
@@ -1507,8 +1706,9 @@ TEST(DifferentialDenseDay, LimitAboveTenThousandServesTenThousandAndDeepSkipsMat
     int64_t skip;
     int64_t limit;
   };
-  for (const Case& c : {Case{0, 10001}, Case{0, 10000}, Case{7, int64_t{1} << 40},
-                        Case{50, 10000}, Case{51, 20000}, Case{10049, 10000}}) {
+  for (const Case& c :
+       {Case{0, 10001}, Case{0, 10000}, Case{7, int64_t{1} << 40},
+        Case{50, 10000}, Case{51, 20000}, Case{10049, 10000}}) {
     SessionQuery q;
     q.bot_id = "bot-cap";
     q.from_ms = day;
@@ -1532,12 +1732,15 @@ TEST(DifferentialDenseDay, LimitAboveTenThousandServesTenThousandAndDeepSkipsMat
   Rng& rng = h.rng();
   for (int i = 0; i < 120 * Scale() && !h.TooManyMismatches(); ++i) {
     bool json = i % 2 == 1;
-    SessionQuery q = h.RandomQuery(/*json_compatible=*/json, /*error_percent=*/0);
+    SessionQuery q =
+        h.RandomQuery(/*json_compatible=*/json, /*error_percent=*/0);
     if (!q.session_ids.empty()) continue;
-    q.bot_id = rng.OneIn(3) ? std::nullopt : std::optional<std::string>("bot-cap");
+    q.bot_id =
+        rng.OneIn(3) ? std::nullopt : std::optional<std::string>("bot-cap");
     q.from_ms = day + rng.Uniform(-2, 42) * kHourMs / 2 + rng.Uniform(-1, 1);
-    q.to_ms = *q.from_ms + (rng.OneIn(3) ? kDayMs : rng.Uniform(0, 44) * kHourMs / 2 +
-                                                        rng.Uniform(-1, 1));
+    q.to_ms = *q.from_ms + (rng.OneIn(3) ? kDayMs
+                                         : rng.Uniform(0, 44) * kHourMs / 2 +
+                                               rng.Uniform(-1, 1));
     if (q.to_ms < q.from_ms) q.to_ms = q.from_ms;
     if (rng.OneIn(2)) q.skip = rng.Uniform(0, 10100);
     if (rng.OneIn(4)) q.user_id.reset();
@@ -1552,6 +1755,8 @@ TEST(DifferentialDenseDay, LimitAboveTenThousandServesTenThousandAndDeepSkipsMat
 
 }  // namespace
 
-void PrintTo(const Session& s, std::ostream* os) { *os << SessionJson(s).dump(); }
+void PrintTo(const Session& s, std::ostream* os) {
+  *os << SessionJson(s).dump();
+}
 
 }  // namespace sessiondb

@@ -6,10 +6,9 @@
 // spec_{filters,window,paging,lookup,writes}_test.cc.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -39,7 +38,8 @@ using ::testing::Not;
 
 std::vector<std::string> Keys(const OrderedJson& object) {
   std::vector<std::string> keys;
-  for (auto it = object.begin(); it != object.end(); ++it) keys.push_back(it.key());
+  for (auto it = object.begin(); it != object.end(); ++it)
+    keys.push_back(it.key());
   return keys;
 }
 
@@ -58,19 +58,22 @@ class GetSessionsResponse : public sessiondb::testing::TempStoreTest {
   }
 };
 
-TEST_F(GetSessionsResponse, TopLevelKeysAreTotalMoreAvailableSessionsInThatOrder) {
+TEST_F(GetSessionsResponse,
+       TopLevelKeysAreTotalMoreAvailableSessionsInThatOrder) {
   Put(MakeSession("s-1", DefaultNow() - kMsPerHour));
   for (const ApiResult& r :
        {CallBot(json::object()), Call(std::nullopt, std::nullopt, "")}) {
     ASSERT_THAT(r, IsPage());
-    EXPECT_THAT(Keys(r.json), ElementsAre("total", "moreAvailable", "sessions"));
+    EXPECT_THAT(Keys(r.json),
+                ElementsAre("total", "moreAvailable", "sessions"));
   }
 }
 
 TEST_F(GetSessionsResponse, EmptyAnswerHasTheSameShape) {
   ApiResult r = CallBot(json::object());
   ASSERT_THAT(r, IsPage());
-  EXPECT_EQ(r.json.dump(), R"({"total":0,"moreAvailable":false,"sessions":[]})");
+  EXPECT_EQ(r.json.dump(),
+            R"({"total":0,"moreAvailable":false,"sessions":[]})");
 }
 
 TEST_F(GetSessionsResponse, ClosedSessionHasEveryFieldInTheSpecOrder) {
@@ -111,11 +114,12 @@ TEST_F(GetSessionsResponse, LiveSessionOmitsEndTimeAndIsActive) {
   Session s = MakeSession("live-1", DefaultNow() - kMsPerHour);
   s.end_time_ms.reset();
   const OrderedJson got = OnlySession(s);
-  EXPECT_THAT(Keys(got),
-              ElementsAre("sessionId", "botId", "channel", "userId", "start_time",
-                          "session_lang", "sessionType", "containmentType",
-                          "isDeveloper", "sessionStatus", "tags",
-                          "noOfMessagesExchanged", "noOfTasksExecuted"));
+  EXPECT_THAT(
+      Keys(got),
+      ElementsAre("sessionId", "botId", "channel", "userId", "start_time",
+                  "session_lang", "sessionType", "containmentType",
+                  "isDeveloper", "sessionStatus", "tags",
+                  "noOfMessagesExchanged", "noOfTasksExecuted"));
   EXPECT_EQ(got.value("sessionStatus", ""), "active");
 }
 
@@ -127,10 +131,12 @@ TEST_F(GetSessionsResponse, SessionStatusDefaultsToClosedWhenEndTimeIsPresent) {
 }
 
 TEST_F(GetSessionsResponse, ExplicitSessionStatusIsKept) {
-  Session ended_but_active = MakeSession("ended-active", DefaultNow() - kMsPerHour);
+  Session ended_but_active =
+      MakeSession("ended-active", DefaultNow() - kMsPerHour);
   ended_but_active.session_status = SessionStatus::kActive;
   EXPECT_EQ(OnlySession(ended_but_active).value("sessionStatus", ""), "active");
-  Session live_but_closed = MakeSession("live-closed", DefaultNow() - kMsPerHour);
+  Session live_but_closed =
+      MakeSession("live-closed", DefaultNow() - kMsPerHour);
   live_but_closed.end_time_ms.reset();
   live_but_closed.session_status = SessionStatus::kClosed;
   const OrderedJson got = OnlySession(live_but_closed);
@@ -171,9 +177,10 @@ TEST_F(GetSessionsResponse, EnumsAndTagsAreWrittenAsTheApiNamesThem) {
   EXPECT_EQ(got.value("containmentType", ""), "agent");
   EXPECT_EQ(got.value("isDeveloper", false), true);
   EXPECT_EQ(got["session_lang"].dump(), R"(["en","de"])");
-  EXPECT_EQ(got["tags"].dump(),
-            R"({"userTags":[{"value":"gold","name":"plan"},{"value":"","name":"vip"}],)"
-            R"("sessionTags":[{"value":"eu","name":"region"}]})");
+  EXPECT_EQ(
+      got["tags"].dump(),
+      R"({"userTags":[{"value":"gold","name":"plan"},{"value":"","name":"vip"}],)"
+      R"("sessionTags":[{"value":"eu","name":"region"}]})");
   EXPECT_EQ(got.value("noOfMessagesExchanged", int64_t{-1}), 7);
   EXPECT_EQ(got.value("noOfTasksExecuted", int64_t{-1}), 2);
 
@@ -215,11 +222,12 @@ TEST_F(GetSessionsResponse, EverySessionInAPageHasTheSameKeyOrder) {
   ApiResult r = CallBot(json::object());
   ASSERT_THAT(r, IsPage());
   ASSERT_EQ(r.json["sessions"].size(), 2u);
-  EXPECT_THAT(Keys(r.json["sessions"][1]),
-              ElementsAre("sessionId", "botId", "channel", "userId", "start_time",
-                          "end_time", "session_lang", "sessionType",
-                          "containmentType", "isDeveloper", "sessionStatus", "tags",
-                          "noOfMessagesExchanged", "noOfTasksExecuted"));
+  EXPECT_THAT(
+      Keys(r.json["sessions"][1]),
+      ElementsAre("sessionId", "botId", "channel", "userId", "start_time",
+                  "end_time", "session_lang", "sessionType", "containmentType",
+                  "isDeveloper", "sessionStatus", "tags",
+                  "noOfMessagesExchanged", "noOfTasksExecuted"));
   EXPECT_THAT(Keys(r.json["sessions"][1]["tags"]),
               ElementsAre("userTags", "sessionTags"));
   EXPECT_FALSE(r.json["sessions"][0].contains("end_time"));
@@ -283,8 +291,7 @@ TEST_F(GetSessionsBody, UnknownBodyFieldsAreIgnoredAndNotValidated) {
   ASSERT_THAT(extra, IsPage());
   EXPECT_EQ(extra.raw, plain.raw);
   const std::vector<std::string> page = DefaultPage();
-  EXPECT_THAT(SessionIds(extra),
-              ElementsAre(page[2], page[3], page[4]));
+  EXPECT_THAT(SessionIds(extra), ElementsAre(page[2], page[3], page[4]));
 }
 
 class GetSessionsBodyNotAnObject
@@ -292,16 +299,18 @@ class GetSessionsBodyNotAnObject
       public ::testing::WithParamInterface<std::string> {};
 
 TEST_P(GetSessionsBodyNotAnObject, IsABadRequest) {
-  EXPECT_THAT(Call(kBotA, std::nullopt, GetParam()), IsBadRequest(Not(IsEmpty())));
+  EXPECT_THAT(Call(kBotA, std::nullopt, GetParam()),
+              IsBadRequest(Not(IsEmpty())));
   EXPECT_THAT(Call(std::nullopt, std::nullopt, GetParam()),
               IsBadRequest(Not(IsEmpty())));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    ArraysScalarsAndBrokenJson, GetSessionsBodyNotAnObject,
-    ::testing::Values("[]", "[{\"limit\": 5}]", "42", "\"{}\"", "true", "null",
-                      "{", "{\"limit\": }", "{\"limit\": 5,}", "not json",
-                      "{} {}", "{\"limit\": 5} trailing"));
+INSTANTIATE_TEST_SUITE_P(ArraysScalarsAndBrokenJson, GetSessionsBodyNotAnObject,
+                         ::testing::Values("[]", "[{\"limit\": 5}]", "42",
+                                           "\"{}\"", "true", "null", "{",
+                                           "{\"limit\": }", "{\"limit\": 5,}",
+                                           "not json", "{} {}",
+                                           "{\"limit\": 5} trailing"));
 
 // ---- Errors ----
 
@@ -328,7 +337,8 @@ TEST_F(GetSessionsBody, ErrorsHaveTheApiShapeAndNameTheField) {
     std::optional<std::string_view> containment;
     if (c.containment.has_value()) containment = *c.containment;
     // The exact error shape is checked by IsBadRequest.
-    EXPECT_THAT(Call(kBotA, containment, c.body), IsBadRequest(HasSubstr(c.field)));
+    EXPECT_THAT(Call(kBotA, containment, c.body),
+                IsBadRequest(HasSubstr(c.field)));
     EXPECT_THAT(Call(std::nullopt, containment, c.body),
                 IsBadRequest(HasSubstr(c.field)));
   }

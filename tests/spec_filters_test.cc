@@ -7,11 +7,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -112,8 +111,8 @@ class GetSessionsFilters : public sessiondb::testing::TempStoreTest {
 
   // Query sends `body` (with a limit above the data size) on the bot-scoped
   // route of kBotA.
-  ApiResult Query(json body, std::optional<std::string> containment =
-                                 std::nullopt) {
+  ApiResult Query(json body,
+                  std::optional<std::string> containment = std::nullopt) {
     body["limit"] = 1000;
     if (containment.has_value()) {
       return CallJson(kBotA, std::string_view(*containment), body);
@@ -193,9 +192,8 @@ class GetSessionsSessionType
 
 TEST_P(GetSessionsSessionType, KeepsOnlyThatSessionTypeIgnoringCase) {
   const SessionTypeCase& c = GetParam();
-  ExpectMatches(Query({{"sessionType", c.value}}), [&](const Session& s) {
-    return s.session_type == c.expected;
-  });
+  ExpectMatches(Query({{"sessionType", c.value}}),
+                [&](const Session& s) { return s.session_type == c.expected; });
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -218,7 +216,8 @@ TEST_F(GetSessionsFilters, UnknownSessionTypeIsABadRequest) {
               IsBadRequest(HasSubstr("sessionType")));
   EXPECT_THAT(Query({{"sessionType", "agent"}}),
               IsBadRequest(HasSubstr("sessionType")));
-  EXPECT_THAT(Query({{"sessionType", 1}}), IsBadRequest(HasSubstr("sessionType")));
+  EXPECT_THAT(Query({{"sessionType", 1}}),
+              IsBadRequest(HasSubstr("sessionType")));
 }
 
 // ---- userId and aliases (SPEC §2) ----
@@ -303,13 +302,14 @@ TEST_F(GetSessionsFilters, UserIdThatIsNotAStringIsABadRequest) {
 // ---- tags ----
 
 TEST_F(GetSessionsFilters, TagsAndRequiresEveryEntry) {
-  ExpectMatches(QueryTags({{"and",
-                            {{{"name", "plan"}, {"values", {"gold"}}, {"type", "user"}},
-                             {{"name", "region"}, {"value", "eu"}}}}}),
-                [](const Session& s) {
-                  return HasUserTag(s, "plan", {"gold"}) &&
-                         HasAnyTag(s, "region", {"eu"});
-                });
+  ExpectMatches(
+      QueryTags({{"and",
+                  {{{"name", "plan"}, {"values", {"gold"}}, {"type", "user"}},
+                   {{"name", "region"}, {"value", "eu"}}}}}),
+      [](const Session& s) {
+        return HasUserTag(s, "plan", {"gold"}) &&
+               HasAnyTag(s, "region", {"eu"});
+      });
 }
 
 TEST_F(GetSessionsFilters, TagsOrRequiresAtLeastOneEntry) {
@@ -334,8 +334,12 @@ TEST_F(GetSessionsFilters, TagsEmptyAndIsNoCondition) {
 
 TEST_F(GetSessionsFilters, TagsUserTagsMatchOnlyUserTags) {
   // "plan" is a user tag (gold/silver) and a session tag (bronze).
-  ExpectMatches(QueryTags({{"userTags", {{{"name", "plan"}, {"values", {"gold", "bronze"}}}}}}),
-                [](const Session& s) { return HasUserTag(s, "plan", {"gold", "bronze"}); });
+  ExpectMatches(
+      QueryTags(
+          {{"userTags", {{{"name", "plan"}, {"values", {"gold", "bronze"}}}}}}),
+      [](const Session& s) {
+        return HasUserTag(s, "plan", {"gold", "bronze"});
+      });
 }
 
 TEST_F(GetSessionsFilters, TagsSessionTagsMatchOnlySessionTags) {
@@ -346,7 +350,8 @@ TEST_F(GetSessionsFilters, TagsSessionTagsMatchOnlySessionTags) {
 TEST_F(GetSessionsFilters, TagsUserTagsAndSessionTagsAreAnded) {
   ExpectMatches(
       QueryTags({{"userTags", {{{"name", "plan"}, {"value", "silver"}}}},
-                 {"sessionTags", {{{"name", "region"}, {"values", {"apac", "eu"}}}}}}),
+                 {"sessionTags",
+                  {{{"name", "region"}, {"values", {"apac", "eu"}}}}}}),
       [](const Session& s) {
         return HasUserTag(s, "plan", {"silver"}) &&
                HasSessionTag(s, "region", {"apac", "eu"});
@@ -355,10 +360,12 @@ TEST_F(GetSessionsFilters, TagsUserTagsAndSessionTagsAreAnded) {
 
 TEST_F(GetSessionsFilters, TagsEveryFormCombinesWithAnd) {
   ExpectMatches(
-      QueryTags({{"and", {{{"name", "region"}, {"values", {"eu", "us"}}}}},
-                 {"or",
-                  {{{"name", "vip"}}, {{"name", "plan"}, {"value", "bronze"}, {"type", "session"}}}},
-                 {"userTags", {{{"name", "plan"}, {"value", "gold"}}}}}),
+      QueryTags(
+          {{"and", {{{"name", "region"}, {"values", {"eu", "us"}}}}},
+           {"or",
+            {{{"name", "vip"}},
+             {{"name", "plan"}, {"value", "bronze"}, {"type", "session"}}}},
+           {"userTags", {{{"name", "plan"}, {"value", "gold"}}}}}),
       [](const Session& s) {
         return HasAnyTag(s, "region", {"eu", "us"}) &&
                (HasAnyTag(s, "vip") || HasSessionTag(s, "plan", {"bronze"})) &&
@@ -367,15 +374,21 @@ TEST_F(GetSessionsFilters, TagsEveryFormCombinesWithAnd) {
 }
 
 TEST_F(GetSessionsFilters, TagsValueAndSingleValuesAreTheSame) {
-  const Pred pred = [](const Session& s) { return HasAnyTag(s, "region", {"eu"}); };
-  ExpectMatches(QueryTags({{"and", {{{"name", "region"}, {"value", "eu"}}}}}), pred);
-  ExpectMatches(QueryTags({{"and", {{{"name", "region"}, {"values", {"eu"}}}}}}), pred);
+  const Pred pred = [](const Session& s) {
+    return HasAnyTag(s, "region", {"eu"});
+  };
+  ExpectMatches(QueryTags({{"and", {{{"name", "region"}, {"value", "eu"}}}}}),
+                pred);
+  ExpectMatches(
+      QueryTags({{"and", {{{"name", "region"}, {"values", {"eu"}}}}}}), pred);
 }
 
 TEST_F(GetSessionsFilters, TagsValuesMatchAnyOfThem) {
   ExpectMatches(
       QueryTags({{"and", {{{"name", "region"}, {"values", {"eu", "apac"}}}}}}),
-      [](const Session& s) { return HasAnyTag(s, "region", {"eu", "apac"}); });
+      [](const Session& s) {
+        return HasAnyTag(s, "region", {"eu", "apac"});
+      });
 }
 
 TEST_F(GetSessionsFilters, TagsEntryWithoutValueMatchesAnyValueOfThatName) {
@@ -402,45 +415,61 @@ TEST_F(GetSessionsFilters, TagsTypeAbsentMatchesEitherKind) {
 
 TEST_F(GetSessionsFilters, TagsTypeUserIgnoresSessionTags) {
   ExpectMatches(
-      QueryTags({{"and", {{{"name", "plan"}, {"value", "bronze"}, {"type", "user"}}}}}),
+      QueryTags(
+          {{"and",
+            {{{"name", "plan"}, {"value", "bronze"}, {"type", "user"}}}}}),
       [](const Session&) { return false; }, kBotA, /*may_be_empty=*/true);
-  ExpectMatches(
-      QueryTags({{"and", {{{"name", "plan"}, {"type", "user"}}}}}),
-      [](const Session& s) { return HasUserTag(s, "plan"); });
+  ExpectMatches(QueryTags({{"and", {{{"name", "plan"}, {"type", "user"}}}}}),
+                [](const Session& s) { return HasUserTag(s, "plan"); });
   // Also when the condition only checks sessions found through another one
   // (another tag, or the containment parameter).
   const Pred none = [](const Session&) { return false; };
-  ExpectMatches(QueryTags({{"and",
-                            {{{"name", "region"}, {"values", {"eu", "us", "apac"}}},
-                             {{"name", "plan"}, {"value", "bronze"}, {"type", "user"}}}}}),
-                none, kBotA, /*may_be_empty=*/true);
-  ExpectMatches(QueryTags({{"sessionTags", {{{"name", "region"}, {"value", "eu"}}}},
-                           {"userTags", {{{"name", "plan"}, {"value", "bronze"}}}}}),
-                none, kBotA, /*may_be_empty=*/true);
   ExpectMatches(
-      Query({{"tags", {{"and", {{{"name", "plan"}, {"value", "bronze"}, {"type", "user"}}}}}}},
+      QueryTags(
+          {{"and",
+            {{{"name", "region"}, {"values", {"eu", "us", "apac"}}},
+             {{"name", "plan"}, {"value", "bronze"}, {"type", "user"}}}}}),
+      none, kBotA, /*may_be_empty=*/true);
+  ExpectMatches(
+      QueryTags({{"sessionTags", {{{"name", "region"}, {"value", "eu"}}}},
+                 {"userTags", {{{"name", "plan"}, {"value", "bronze"}}}}}),
+      none, kBotA, /*may_be_empty=*/true);
+  ExpectMatches(
+      Query({{"tags",
+              {{"and",
+                {{{"name", "plan"}, {"value", "bronze"}, {"type", "user"}}}}}}},
             "agent"),
       none, kBotA, /*may_be_empty=*/true);
 }
 
 TEST_F(GetSessionsFilters, TagsTypeSessionIgnoresUserTags) {
   ExpectMatches(
-      QueryTags({{"and", {{{"name", "plan"}, {"value", "gold"}, {"type", "session"}}}}}),
+      QueryTags(
+          {{"and",
+            {{{"name", "plan"}, {"value", "gold"}, {"type", "session"}}}}}),
       [](const Session&) { return false; }, kBotA, /*may_be_empty=*/true);
   ExpectMatches(
-      QueryTags({{"and", {{{"name", "plan"}, {"value", "bronze"}, {"type", "session"}}}}}),
+      QueryTags(
+          {{"and",
+            {{{"name", "plan"}, {"value", "bronze"}, {"type", "session"}}}}}),
       [](const Session& s) { return HasSessionTag(s, "plan", {"bronze"}); });
   const Pred none = [](const Session&) { return false; };
-  ExpectMatches(QueryTags({{"and",
-                            {{{"name", "region"}, {"values", {"eu", "us", "apac"}}},
-                             {{"name", "plan"}, {"value", "gold"}, {"type", "session"}}}}}),
-                none, kBotA, /*may_be_empty=*/true);
-  ExpectMatches(QueryTags({{"userTags", {{{"name", "plan"}}}},
-                           {"sessionTags", {{{"name", "plan"}, {"value", "gold"}}}}}),
-                none, kBotA, /*may_be_empty=*/true);
   ExpectMatches(
-      Query({{"tags", {{"and", {{{"name", "plan"}, {"value", "gold"}, {"type", "session"}}}}}}},
-            "dropOff"),
+      QueryTags(
+          {{"and",
+            {{{"name", "region"}, {"values", {"eu", "us", "apac"}}},
+             {{"name", "plan"}, {"value", "gold"}, {"type", "session"}}}}}),
+      none, kBotA, /*may_be_empty=*/true);
+  ExpectMatches(
+      QueryTags({{"userTags", {{{"name", "plan"}}}},
+                 {"sessionTags", {{{"name", "plan"}, {"value", "gold"}}}}}),
+      none, kBotA, /*may_be_empty=*/true);
+  ExpectMatches(
+      Query(
+          {{"tags",
+            {{"and",
+              {{{"name", "plan"}, {"value", "gold"}, {"type", "session"}}}}}}},
+          "dropOff"),
       none, kBotA, /*may_be_empty=*/true);
 }
 
@@ -459,19 +488,34 @@ TEST_F(GetSessionsFilters, TagsTypeHoldsWhateverOtherFiltersAccompanyIt) {
   const std::vector<Companion> companions = {
       {"alone", json::object(), std::nullopt, json::array(), nullptr,
        [](const Session&) { return true; }},
-      {"userId", {{"userId", "u-1"}}, std::nullopt, json::array(), nullptr,
+      {"userId",
+       {{"userId", "u-1"}},
+       std::nullopt,
+       json::array(),
+       nullptr,
        [](const Session& s) { return s.user_id == "u-1"; }},
       {"containment", json::object(), "agent", json::array(), nullptr,
-       [](const Session& s) { return s.containment_type == ContainmentType::kAgent; }},
-      {"sessionType", {{"sessionType", "non-interactive"}}, std::nullopt, json::array(),
+       [](const Session& s) {
+         return s.containment_type == ContainmentType::kAgent;
+       }},
+      {"sessionType",
+       {{"sessionType", "non-interactive"}},
+       std::nullopt,
+       json::array(),
        nullptr,
-       [](const Session& s) { return s.session_type == SessionType::kNonInteractive; }},
+       [](const Session& s) {
+         return s.session_type == SessionType::kNonInteractive;
+       }},
       {"anotherTag", json::object(), std::nullopt,
        json::array({{{"name", "region"}, {"values", {"eu", "us"}}}}), nullptr,
-       [](const Session& s) { return HasAnyTag(s, "region", {"eu", "us"}); }},
+       [](const Session& s) {
+         return HasAnyTag(s, "region", {"eu", "us"});
+       }},
       {"orList", json::object(), std::nullopt, json::array(),
        json::array({{{"name", "vip"}}, {{"name", "topic"}}}),
-       [](const Session& s) { return HasAnyTag(s, "vip") || HasAnyTag(s, "topic"); }},
+       [](const Session& s) {
+         return HasAnyTag(s, "vip") || HasAnyTag(s, "topic");
+       }},
   };
   struct Restricted {
     json entry;
@@ -497,9 +541,10 @@ TEST_F(GetSessionsFilters, TagsTypeHoldsWhateverOtherFiltersAccompanyIt) {
       json body = c.body;
       body["tags"] = tags;
       SCOPED_TRACE(absl::StrCat(c.name, " ", body.dump()));
-      ExpectMatches(Query(body, c.containment),
-                    [&](const Session& s) { return c.pred(s) && r.pred(s); }, kBotA,
-                    /*may_be_empty=*/true);
+      ExpectMatches(
+          Query(body, c.containment),
+          [&](const Session& s) { return c.pred(s) && r.pred(s); }, kBotA,
+          /*may_be_empty=*/true);
     }
   }
 }
@@ -520,8 +565,9 @@ TEST_F(GetSessionsFilters, TagsByNameAloneWorkForANameWithManyValues) {
 
   ExpectMatches(QueryTags({{"and", {{{"name", "ticket"}, {"type", "user"}}}}}),
                 [](const Session& s) { return HasUserTag(s, "ticket"); });
-  ExpectMatches(QueryTags({{"and", {{{"name", "ticket"}, {"type", "session"}}}}}),
-                [](const Session& s) { return HasSessionTag(s, "ticket"); });
+  ExpectMatches(
+      QueryTags({{"and", {{{"name", "ticket"}, {"type", "session"}}}}}),
+      [](const Session& s) { return HasSessionTag(s, "ticket"); });
   ExpectMatches(QueryTags({{"and", {{{"name", "ticket"}}}}}),
                 [](const Session& s) { return HasAnyTag(s, "ticket"); });
   ExpectMatches(QueryTags({{"userTags", {{{"name", "ticket"}}}},
@@ -529,41 +575,49 @@ TEST_F(GetSessionsFilters, TagsByNameAloneWorkForANameWithManyValues) {
                 [](const Session& s) {
                   return HasUserTag(s, "ticket") && HasSessionTag(s, "ticket");
                 });
-  ExpectMatches(
-      QueryTags({{"or", {{{"name", "ticket"}, {"type", "session"}}, {{"name", "vip"}}}}}),
-      [](const Session& s) { return HasSessionTag(s, "ticket") || HasAnyTag(s, "vip"); });
-  ExpectMatches(Query({{"tags", {{"and", {{{"name", "ticket"}, {"type", "user"}}}}}}},
-                      "dropOff"),
+  ExpectMatches(QueryTags({{"or",
+                            {{{"name", "ticket"}, {"type", "session"}},
+                             {{"name", "vip"}}}}}),
                 [](const Session& s) {
-                  return HasUserTag(s, "ticket") &&
-                         s.containment_type == ContainmentType::kDropOff;
+                  return HasSessionTag(s, "ticket") || HasAnyTag(s, "vip");
                 });
+  ExpectMatches(
+      Query({{"tags", {{"and", {{{"name", "ticket"}, {"type", "user"}}}}}}},
+            "dropOff"),
+      [](const Session& s) {
+        return HasUserTag(s, "ticket") &&
+               s.containment_type == ContainmentType::kDropOff;
+      });
 }
 
 TEST_F(GetSessionsFilters, TagsMatchNameAndValueOnTheSameTag) {
   // Every session has a tag named plan and one valued eu/us/apac, but no
   // single tag is plan=eu.
-  ExpectMatches(QueryTags({{"and", {{{"name", "plan"}, {"value", "eu"}}}}}),
-                [](const Session&) { return false; }, kBotA,
-                /*may_be_empty=*/true);
+  ExpectMatches(
+      QueryTags({{"and", {{{"name", "plan"}, {"value", "eu"}}}}}),
+      [](const Session&) { return false; }, kBotA,
+      /*may_be_empty=*/true);
 }
 
 TEST_F(GetSessionsFilters, TagsMatchingIsCaseSensitive) {
-  for (const json& entry :
-       {json{{"name", "plan"}, {"value", "Gold"}},
-        json{{"name", "PLAN"}, {"value", "gold"}},
-        json{{"name", "topic"}, {"value", "billing"}}}) {
+  for (const json& entry : {json{{"name", "plan"}, {"value", "Gold"}},
+                            json{{"name", "PLAN"}, {"value", "gold"}},
+                            json{{"name", "topic"}, {"value", "billing"}}}) {
     SCOPED_TRACE(entry.dump());
-    ExpectMatches(QueryTags({{"and", json::array({entry})}}), [](const Session&) { return false; },
-                  kBotA, /*may_be_empty=*/true);
+    ExpectMatches(
+        QueryTags({{"and", json::array({entry})}}),
+        [](const Session&) { return false; }, kBotA, /*may_be_empty=*/true);
   }
-  ExpectMatches(QueryTags({{"and", {{{"name", "topic"}, {"value", "Billing"}}}}}),
-                [](const Session& s) { return HasAnyTag(s, "topic", {"Billing"}); });
+  ExpectMatches(
+      QueryTags({{"and", {{{"name", "topic"}, {"value", "Billing"}}}}}),
+      [](const Session& s) { return HasAnyTag(s, "topic", {"Billing"}); });
 }
 
 TEST_F(GetSessionsFilters, TagsTypeMessageIsABadRequest) {
   EXPECT_THAT(
-      QueryTags({{"and", {{{"name", "plan"}, {"value", "gold"}, {"type", "message"}}}}}),
+      QueryTags(
+          {{"and",
+            {{{"name", "plan"}, {"value", "gold"}, {"type", "message"}}}}}),
       IsBadRequest(AllOf(HasSubstr("tags"), HasSubstr("type"))));
   EXPECT_THAT(QueryTags({{"or", {{{"name", "plan"}, {"type", "message"}}}}}),
               IsBadRequest(AllOf(HasSubstr("tags"), HasSubstr("type"))));
@@ -577,7 +631,8 @@ TEST_F(GetSessionsFilters, TagsUnknownTypeIsABadRequest) {
 TEST_F(GetSessionsFilters, TagsUnknownKeyIsABadRequest) {
   EXPECT_THAT(QueryTags({{"not", {{{"name", "plan"}}}}}),
               IsBadRequest(AllOf(HasSubstr("tags"), HasSubstr("not"))));
-  EXPECT_THAT(QueryTags({{"and", {{{"name", "plan"}}}}, {"messageTags", json::array()}}),
+  EXPECT_THAT(QueryTags({{"and", {{{"name", "plan"}}}},
+                         {"messageTags", json::array()}}),
               IsBadRequest(AllOf(HasSubstr("tags"), HasSubstr("messageTags"))));
 }
 
@@ -593,8 +648,9 @@ TEST_F(GetSessionsFilters, TagsEntryWithoutNameIsABadRequest) {
 }
 
 TEST_F(GetSessionsFilters, TagsEmptyValuesArrayIsABadRequest) {
-  EXPECT_THAT(QueryTags({{"and", {{{"name", "plan"}, {"values", json::array()}}}}}),
-              IsBadRequest(AllOf(HasSubstr("tags"), HasSubstr("values"))));
+  EXPECT_THAT(
+      QueryTags({{"and", {{{"name", "plan"}, {"values", json::array()}}}}}),
+      IsBadRequest(AllOf(HasSubstr("tags"), HasSubstr("values"))));
 }
 
 TEST_F(GetSessionsFilters, TagsValuesThatAreNotStringsAreABadRequest) {
@@ -664,24 +720,29 @@ TEST_F(GetSessionsFilters, AllFiltersCombineWithAnd) {
       {"dateTo", "2024-03-14T01:00:00Z"},
       {"tags",
        {{"userTags", {{{"name", "segment"}, {"value", "smb"}}}},
-        {"and", {{{"name", "intent"}, {"values", {"refund"}}, {"type", "session"}}}}}}};
+        {"and",
+         {{{"name", "intent"},
+           {"values", {"refund"}},
+           {"type", "session"}}}}}}};
   ExpectMatches(Query(body, "selfservice"), [](const Session& s) {
     return s.session_id.rfind("hit-", 0) == 0;
   });
 }
 
 TEST_F(GetSessionsFilters, ContainmentAndSessionTypeAndUserCombine) {
-  ExpectMatches(Query({{"sessionType", "interactive"}, {"userId", "u-1"}}, "agent"),
-                [](const Session& s) {
-                  return s.containment_type == ContainmentType::kAgent &&
-                         s.session_type == SessionType::kInteractive &&
-                         s.user_id == "u-1";
-                });
+  ExpectMatches(
+      Query({{"sessionType", "interactive"}, {"userId", "u-1"}}, "agent"),
+      [](const Session& s) {
+        return s.containment_type == ContainmentType::kAgent &&
+               s.session_type == SessionType::kInteractive &&
+               s.user_id == "u-1";
+      });
 }
 
 TEST_F(GetSessionsFilters, ContainmentAndTagsCombine) {
   ExpectMatches(
-      Query({{"tags", {{"sessionTags", {{{"name", "region"}, {"value", "us"}}}}}}},
+      Query({{"tags",
+              {{"sessionTags", {{{"name", "region"}, {"value", "us"}}}}}}},
             "dropOff"),
       [](const Session& s) {
         return s.containment_type == ContainmentType::kDropOff &&
@@ -692,14 +753,17 @@ TEST_F(GetSessionsFilters, ContainmentAndTagsCombine) {
 // ---- Scope of the routes ----
 
 TEST_F(GetSessionsFilters, BotScopedRouteReturnsOnlyThatBot) {
-  ExpectMatches(Query(json::object()), [](const Session&) { return true; }, kBotA);
+  ExpectMatches(
+      Query(json::object()), [](const Session&) { return true; }, kBotA);
   ApiResult r = Call(kBotB, std::nullopt, R"({"limit": 1000})");
-  ExpectMatches(r, [](const Session&) { return true; }, kBotB);
+  ExpectMatches(
+      r, [](const Session&) { return true; }, kBotB);
 }
 
 TEST_F(GetSessionsFilters, AccountWideRouteCoversEveryBot) {
   ApiResult r = Call(std::nullopt, std::nullopt, R"({"limit": 1000})");
-  ExpectMatches(r, [](const Session&) { return true; }, std::nullopt);
+  ExpectMatches(
+      r, [](const Session&) { return true; }, std::nullopt);
   // Both bots are in it.
   bool saw_a = false, saw_b = false;
   for (const auto& s : r.json["sessions"]) {

@@ -4,10 +4,9 @@
 // and not validated.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -38,13 +37,15 @@ class GetSessionsLookup : public sessiondb::testing::TempStoreTest {
   void SetUp() override {
     TempStoreTest::SetUp();
     if (HasFatalFailure()) return;
-    Session old = MakeSession("a-old", UtcMs(2019, 6, 1, 8));  // outside any default window
+    Session old = MakeSession(
+        "a-old", UtcMs(2019, 6, 1, 8));  // outside any default window
     old.containment_type = ContainmentType::kDropOff;
     Session fresh = MakeSession("b-new", DefaultNow() - kMsPerHour);
     fresh.containment_type = ContainmentType::kAgent;
     fresh.session_type = SessionType::kNonInteractive;
     fresh.user_id = "u-fresh";
-    Session other = MakeSession("c-other-bot", DefaultNow() - 2 * kMsPerHour, kBotB);
+    Session other =
+        MakeSession("c-other-bot", DefaultNow() - 2 * kMsPerHour, kBotB);
     Session mid = MakeSession("d-mid", DefaultNow() - 3 * kMsPerHour);
     mid.containment_type = ContainmentType::kSelfService;
     Session tie1 = MakeSession("e-tie1", DefaultNow() - 5 * kMsPerHour);
@@ -82,15 +83,19 @@ TEST_F(GetSessionsLookup, AnswerHasInvalidSessionsAsAFourthKey) {
   ApiResult r = CallBot({{"sessionId", json::array({"d-mid", "nope"})}});
   ASSERT_THAT(r, IsPage());
   std::vector<std::string> keys;
-  for (auto it = r.json.begin(); it != r.json.end(); ++it) keys.push_back(it.key());
-  EXPECT_THAT(keys, ElementsAre("total", "moreAvailable", "sessions", "invalidSessions"));
+  for (auto it = r.json.begin(); it != r.json.end(); ++it)
+    keys.push_back(it.key());
+  EXPECT_THAT(keys, ElementsAre("total", "moreAvailable", "sessions",
+                                "invalidSessions"));
 }
 
 TEST_F(GetSessionsLookup, ArrayIsAnsweredNewestFirstNotInRequestOrder) {
-  const std::vector<std::string> ids = {"a-old", "e-tie1", "d-mid", "b-new", "e-tie2"};
+  const std::vector<std::string> ids = {"a-old", "e-tie1", "d-mid", "b-new",
+                                        "e-tie2"};
   ApiResult r = CallBot({{"sessionId", ids}});
   ASSERT_THAT(r, IsPage());
-  EXPECT_THAT(SessionIds(r), ElementsAre("b-new", "d-mid", "e-tie2", "e-tie1", "a-old"));
+  EXPECT_THAT(SessionIds(r),
+              ElementsAre("b-new", "d-mid", "e-tie2", "e-tie1", "a-old"));
   EXPECT_EQ(Total(r), 5);
   EXPECT_FALSE(MoreAvailable(r));
   EXPECT_THAT(Invalid(r), IsEmpty());
@@ -121,16 +126,19 @@ TEST_F(GetSessionsLookup, AccountWideRouteFindsSessionsOfEveryBot) {
 }
 
 TEST_F(GetSessionsLookup, DuplicateIdsAreAnsweredOnce) {
-  ApiResult r = CallBot({{"sessionId", {"b-new", "b-new", "d-mid", "b-new", "d-mid"}}});
+  ApiResult r =
+      CallBot({{"sessionId", {"b-new", "b-new", "d-mid", "b-new", "d-mid"}}});
   ASSERT_THAT(r, IsPage());
   EXPECT_THAT(SessionIds(r), ElementsAre("b-new", "d-mid"));
   EXPECT_EQ(Total(r), 2);
   EXPECT_THAT(Invalid(r), IsEmpty());
 }
 
-TEST_F(GetSessionsLookup, InvalidSessionsListsMissingIdsOnceEachInRequestOrder) {
+TEST_F(GetSessionsLookup,
+       InvalidSessionsListsMissingIdsOnceEachInRequestOrder) {
   ApiResult r = CallBot(
-      {{"sessionId", {"zz-9", "b-new", "aa-1", "zz-9", "mm-5", "aa-1", "c-other-bot"}}});
+      {{"sessionId",
+        {"zz-9", "b-new", "aa-1", "zz-9", "mm-5", "aa-1", "c-other-bot"}}});
   ASSERT_THAT(r, IsPage());
   EXPECT_THAT(SessionIds(r), ElementsAre("b-new"));
   EXPECT_EQ(Total(r), 1);
@@ -157,7 +165,8 @@ TEST_F(GetSessionsLookup, OtherFieldsAreIgnoredAndNotValidated) {
                      {"sessionType", "chatty"},
                      {"userId", 42}};
   for (const std::optional<std::string_view> containment :
-       {std::optional<std::string_view>(), std::optional<std::string_view>("transfer"),
+       {std::optional<std::string_view>(),
+        std::optional<std::string_view>("transfer"),
         std::optional<std::string_view>("agent")}) {
     SCOPED_TRACE(containment.value_or("<none>"));
     ApiResult r = CallJson(kBotA, containment, body);
@@ -184,7 +193,8 @@ TEST_F(GetSessionsLookup, ValidFiltersDoNotNarrowTheAnswer) {
   EXPECT_FALSE(MoreAvailable(r));
 }
 
-TEST_F(GetSessionsLookup, ManyFoundSessionsAreAllAnsweredWithMoreAvailableFalse) {
+TEST_F(GetSessionsLookup,
+       ManyFoundSessionsAreAllAnsweredWithMoreAvailableFalse) {
   std::vector<Session> batch;
   std::vector<std::string> ids;
   for (int i = 0; i < 50; ++i) {
@@ -196,8 +206,8 @@ TEST_F(GetSessionsLookup, ManyFoundSessionsAreAllAnsweredWithMoreAvailableFalse)
   PutAll(batch);
   ApiResult r = CallBot({{"sessionId", ids}});
   ASSERT_THAT(r, IsPage());
-  EXPECT_THAT(SessionIds(r),
-              ElementsAreArray(ExpectedIds(batch, [](const Session&) { return true; })));
+  EXPECT_THAT(SessionIds(r), ElementsAreArray(ExpectedIds(
+                                 batch, [](const Session&) { return true; })));
   EXPECT_EQ(Total(r), 50);
   EXPECT_FALSE(MoreAvailable(r));
 }
@@ -211,13 +221,15 @@ TEST_F(GetSessionsLookup, FiftyIdsAreAcceptedAndFiftyOneAreABadRequest) {
   EXPECT_EQ(Invalid(fifty).size(), 49u);
 
   ids.push_back("unknown-50");
-  EXPECT_THAT(CallBot({{"sessionId", ids}}), IsBadRequest(HasSubstr("sessionId")));
+  EXPECT_THAT(CallBot({{"sessionId", ids}}),
+              IsBadRequest(HasSubstr("sessionId")));
 }
 
 TEST_F(GetSessionsLookup, DuplicatesCountTowardTheFiftyIds) {
   EXPECT_THAT(CallBot({{"sessionId", std::vector<std::string>(51, "b-new")}}),
               IsBadRequest(HasSubstr("sessionId")));
-  ApiResult fifty = CallBot({{"sessionId", std::vector<std::string>(50, "b-new")}});
+  ApiResult fifty =
+      CallBot({{"sessionId", std::vector<std::string>(50, "b-new")}});
   ASSERT_THAT(fifty, IsPage());
   EXPECT_THAT(SessionIds(fifty), ElementsAre("b-new"));
 }
@@ -226,7 +238,8 @@ TEST_F(GetSessionsLookup, MalformedSessionIdIsABadRequest) {
   for (const json& value : {json::array(), json(7), json::array({"b-new", 7}),
                             json::object(), json(true)}) {
     SCOPED_TRACE(value.dump());
-    EXPECT_THAT(CallBot({{"sessionId", value}}), IsBadRequest(HasSubstr("sessionId")));
+    EXPECT_THAT(CallBot({{"sessionId", value}}),
+                IsBadRequest(HasSubstr("sessionId")));
   }
 }
 

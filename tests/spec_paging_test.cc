@@ -6,14 +6,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -58,8 +57,8 @@ class GetSessionsPaging : public sessiondb::testing::TempStoreTest {
       const int i = (k * 7919) % n;  // a permutation: 7919 is prime
       Session s = MakeSession(absl::StrFormat("p-%05d", i),
                               DefaultNow() - 1 - (i / 3) * kMsPerMinute);
-      s.containment_type = i % 2 == 0 ? ContainmentType::kAgent
-                                      : ContainmentType::kDropOff;
+      s.containment_type =
+          i % 2 == 0 ? ContainmentType::kAgent : ContainmentType::kDropOff;
       s.user_id = i % 3 == 0 ? "u-walker" : "u-other";
       if (i % 4 != 0) s.session_tags.push_back({"walk", "yes"});
       batch.push_back(s);
@@ -92,7 +91,8 @@ TEST_F(GetSessionsPaging, NewestFirstWithTiesBrokenBySessionIdDescending) {
 TEST_F(GetSessionsPaging, TieBreakComparesSessionIdsByteWise) {
   // Byte order: "s-9" > "s-100" > "s-10" > "S-5" ('s' 0x73 > 'S' 0x53).
   const int64_t t = DefaultNow() - kMsPerHour;
-  for (const char* id : {"s-10", "S-5", "s-9", "s-100"}) Put(MakeSession(id, t));
+  for (const char* id : {"s-10", "S-5", "s-9", "s-100"})
+    Put(MakeSession(id, t));
   ApiResult r = CallBot(json::object());
   ASSERT_THAT(r, IsPage());
   EXPECT_THAT(SessionIds(r), ElementsAre("s-9", "s-100", "s-10", "S-5"));
@@ -167,7 +167,8 @@ TEST_F(GetSessionsPaging, SkipPastTheEndIsAnEmptyPageWithTheTotal) {
   }
 }
 
-TEST_F(GetSessionsPaging, SkipOrOffsetThatIsNotAnIntegerAtLeastZeroIsABadRequest) {
+TEST_F(GetSessionsPaging,
+       SkipOrOffsetThatIsNotAnIntegerAtLeastZeroIsABadRequest) {
   for (const char* field : {"skip", "offset"}) {
     for (const json& value : {json(-1), json(1.5), json("3"), json(true),
                               json::array({1}), json::object()}) {
@@ -180,8 +181,8 @@ TEST_F(GetSessionsPaging, SkipOrOffsetThatIsNotAnIntegerAtLeastZeroIsABadRequest
 // ---- limit ----
 
 TEST_F(GetSessionsPaging, LimitThatIsNotAnIntegerAtLeastOneIsABadRequest) {
-  for (const json& value : {json(0), json(-1), json(2.5), json("10"), json(true),
-                            json::array({10}), json::object()}) {
+  for (const json& value : {json(0), json(-1), json(2.5), json("10"),
+                            json(true), json::array({10}), json::object()}) {
     SCOPED_TRACE(value.dump());
     EXPECT_THAT(CallBot({{"limit", value}}), IsBadRequest(HasSubstr("limit")));
   }
@@ -217,7 +218,8 @@ TEST_F(GetSessionsPaging, LimitAboveTenThousandIsServedAsTenThousand) {
   const std::vector<std::string> expected = ExpectedAll();
   ASSERT_EQ(expected.size(), 10005u);
 
-  for (const int64_t limit : {int64_t{10001}, int64_t{1000000}, int64_t{10000}}) {
+  for (const int64_t limit :
+       {int64_t{10001}, int64_t{1000000}, int64_t{10000}}) {
     SCOPED_TRACE(limit);
     ApiResult r = CallBot({{"limit", limit}});
     ASSERT_THAT(r, IsPage());
@@ -233,7 +235,8 @@ TEST_F(GetSessionsPaging, LimitAboveTenThousandIsServedAsTenThousand) {
 
 // ---- Walking the pages; total and moreAvailable ----
 
-TEST_F(GetSessionsPaging, WalkingAllPagesWithSkipVisitsEverySessionOnceInOrder) {
+TEST_F(GetSessionsPaging,
+       WalkingAllPagesWithSkipVisitsEverySessionOnceInOrder) {
   PutMany(137);
   ApiResult big = CallBot({{"limit", 1000}});
   ASSERT_THAT(big, IsPage());
@@ -267,8 +270,11 @@ TEST_F(GetSessionsPaging, WalkingFilteredPagesMatchesTheModel) {
   };
   const std::vector<Case> cases = {
       {"agent", json::object(),
-       [](const Session& s) { return s.containment_type == ContainmentType::kAgent; }},
-      {std::nullopt, {{"userId", "u-walker"}},
+       [](const Session& s) {
+         return s.containment_type == ContainmentType::kAgent;
+       }},
+      {std::nullopt,
+       {{"userId", "u-walker"}},
        [](const Session& s) { return s.user_id == "u-walker"; }},
       {std::nullopt,
        {{"tags", {{"sessionTags", {{{"name", "walk"}, {"value", "yes"}}}}}}},
@@ -290,9 +296,10 @@ TEST_F(GetSessionsPaging, WalkingFilteredPagesMatchesTheModel) {
       json body = c.body;
       body["skip"] = skip;
       body["limit"] = 9;
-      ApiResult r = c.containment.has_value()
-                        ? CallJson(kBotA, std::string_view(*c.containment), body)
-                        : CallJson(kBotA, std::nullopt, body);
+      ApiResult r =
+          c.containment.has_value()
+              ? CallJson(kBotA, std::string_view(*c.containment), body)
+              : CallJson(kBotA, std::nullopt, body);
       ASSERT_THAT(r, IsPage());
       EXPECT_EQ(Total(r), static_cast<int64_t>(expected.size()));
       EXPECT_EQ(MoreAvailable(r), skip + 9 < static_cast<int>(expected.size()));
@@ -309,7 +316,8 @@ TEST_F(GetSessionsPaging, WalkingFilteredPagesMatchesTheModel) {
 TEST_F(GetSessionsPaging, SkipIsExactOverAWeekOfUnevenlySpreadSessions) {
   const uint32_t seed = [] {
     const char* env = getenv("SESSIONDB_TEST_SEED");
-    return env != nullptr ? static_cast<uint32_t>(strtoul(env, nullptr, 10)) : 20240315u;
+    return env != nullptr ? static_cast<uint32_t>(strtoul(env, nullptr, 10))
+                          : 20240315u;
   }();
   SCOPED_TRACE(absl::StrCat("SESSIONDB_TEST_SEED=", seed));
   std::mt19937 rng(seed);
@@ -326,7 +334,8 @@ TEST_F(GetSessionsPaging, SkipIsExactOverAWeekOfUnevenlySpreadSessions) {
             static_cast<int64_t>(rng() % kMsPerHour);
         break;
       case 2:  // crowded into one minute of day 6, with ties
-        t = week_start + 6 * 24 * kMsPerHour + 17 * kMsPerMinute + (rng() % 20) * 1000;
+        t = week_start + 6 * 24 * kMsPerHour + 17 * kMsPerMinute +
+            (rng() % 20) * 1000;
         break;
       default:  // the week's two edges
         t = rng() % 2 == 0 ? week_start + static_cast<int64_t>(rng() % 3)
@@ -335,7 +344,8 @@ TEST_F(GetSessionsPaging, SkipIsExactOverAWeekOfUnevenlySpreadSessions) {
     }
     Session s = MakeSession(absl::StrFormat("spread-%04d", i), t);
     s.containment_type = static_cast<ContainmentType>(rng() % 3);
-    s.session_type = rng() % 2 == 0 ? SessionType::kInteractive : SessionType::kNonInteractive;
+    s.session_type = rng() % 2 == 0 ? SessionType::kInteractive
+                                    : SessionType::kNonInteractive;
     batch.push_back(s);
     all_.push_back(s);
   }
@@ -349,8 +359,11 @@ TEST_F(GetSessionsPaging, SkipIsExactOverAWeekOfUnevenlySpreadSessions) {
   const std::vector<Case> cases = {
       {std::nullopt, json::object(), [](const Session&) { return true; }},
       {"agent", json::object(),
-       [](const Session& s) { return s.containment_type == ContainmentType::kAgent; }},
-      {"selfService", {{"sessionType", "interactive"}},
+       [](const Session& s) {
+         return s.containment_type == ContainmentType::kAgent;
+       }},
+      {"selfService",
+       {{"sessionType", "interactive"}},
        [](const Session& s) {
          return s.containment_type == ContainmentType::kSelfService &&
                 s.session_type == SessionType::kInteractive;
@@ -365,12 +378,14 @@ TEST_F(GetSessionsPaging, SkipIsExactOverAWeekOfUnevenlySpreadSessions) {
       json body = c.body;
       body["skip"] = skip;
       body["limit"] = 3;
-      ApiResult r = c.containment.has_value()
-                        ? CallJson(kBotA, std::string_view(*c.containment), body)
-                        : CallJson(kBotA, std::nullopt, body);
+      ApiResult r =
+          c.containment.has_value()
+              ? CallJson(kBotA, std::string_view(*c.containment), body)
+              : CallJson(kBotA, std::nullopt, body);
       ASSERT_THAT(r, IsPage());
       EXPECT_EQ(Total(r), static_cast<int64_t>(expected.size()));
-      EXPECT_THAT(SessionIds(r), ElementsAreArray(Slice(expected, skip, 3))) << "skip " << skip;
+      EXPECT_THAT(SessionIds(r), ElementsAreArray(Slice(expected, skip, 3)))
+          << "skip " << skip;
     }
   }
 }
@@ -386,7 +401,8 @@ TEST_F(GetSessionsPaging, TotalIgnoresSkipAndLimitAndMoreAvailableIsExact) {
       ASSERT_THAT(r, IsPage());
       const int len = std::max(0, std::min(limit, total - skip));
       EXPECT_EQ(Total(r), total);
-      EXPECT_THAT(SessionIds(r), ElementsAreArray(Slice(expected, skip, limit)));
+      EXPECT_THAT(SessionIds(r),
+                  ElementsAreArray(Slice(expected, skip, limit)));
       EXPECT_EQ(static_cast<int>(SessionIds(r).size()), len);
       EXPECT_EQ(MoreAvailable(r), skip + len < total);
     }
@@ -430,10 +446,12 @@ TEST_F(GetSessionsPaging, TypedQueryRejectsBadLimitSkipAndWindow) {
   q.skip = 0;
   q.from_ms = DefaultNow() - 7 * 24 * kMsPerHour - 1;
   q.to_ms = DefaultNow();
-  EXPECT_THAT(store_->GetSessions(q), StatusIs(absl::StatusCode::kInvalidArgument, _));
+  EXPECT_THAT(store_->GetSessions(q),
+              StatusIs(absl::StatusCode::kInvalidArgument, _));
   q.from_ms = DefaultNow();
   q.to_ms = DefaultNow() - 1;
-  EXPECT_THAT(store_->GetSessions(q), StatusIs(absl::StatusCode::kInvalidArgument, _));
+  EXPECT_THAT(store_->GetSessions(q),
+              StatusIs(absl::StatusCode::kInvalidArgument, _));
   q.from_ms = DefaultNow() - 7 * 24 * kMsPerHour;
   q.to_ms = DefaultNow();
   EXPECT_OK(store_->GetSessions(q).status()) << "exactly 7 days";
@@ -451,8 +469,9 @@ TEST_F(GetSessionsPaging, TotalAndPageComeFromOneSnapshotWhileWritersRun) {
     for (int b = 0; b < kBatches; ++b) {
       std::vector<Session> batch;
       for (int j = 0; j < kBatch; ++j) {
-        Session s = MakeSession(absl::StrFormat("w-%04d-%d", b, j),
-                                DefaultNow() - 1 - (b * kBatch + j) * kMsPerSecond);
+        Session s =
+            MakeSession(absl::StrFormat("w-%04d-%d", b, j),
+                        DefaultNow() - 1 - (b * kBatch + j) * kMsPerSecond);
         s.containment_type = ContainmentType::kAgent;
         batch.push_back(s);
       }
