@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "codec/error_json.h"
+#include "codec/iso_time.h"
 #include "codec/json_escape.h"
 #include "codec/record_json.h"
 #include "codec/request_codec.h"
@@ -50,11 +51,6 @@ absl::Status ValidateQuery(const SessionQuery& q) {
     }
   }
   return absl::OkStatus();
-}
-
-std::string Iso(int64_t ms) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(ms),
-                          absl::UTCTimeZone());
 }
 
 }  // namespace
@@ -215,8 +211,9 @@ absl::StatusOr<std::string> StoreImpl::ExplainGetSessions(
       query, [](const fb::Session&) {}, &summary, &stats));
   std::string out = absl::StrCat("plan:          ", summary.plan, "\n");
   if (!summary.lookup) {
-    absl::StrAppend(&out, "window:        [", Iso(summary.window.from_ms), ", ",
-                    Iso(summary.window.to_ms), ")\n");
+    absl::StrAppend(&out, "window:        [",
+                    FormatIsoMillis(summary.window.from_ms), ", ",
+                    FormatIsoMillis(summary.window.to_ms), ")\n");
   }
   absl::StrAppend(&out, "page read:     ", stats.page_path, "\n",
                   "total:         ", summary.total, "\n",
