@@ -11,10 +11,11 @@ namespace {
 
 constexpr int64_t kMinute = 60'000, kHour = 3'600'000, kDay = 86'400'000;
 
-// Checks the pieces tile [from, to) exactly, in order, and each aligned piece
-// is one whole bucket of its level.
+// Checks the pieces tile [from, to) exactly, in order, each aligned piece
+// is one whole bucket of its level (>= min_level) and each partial piece is
+// shorter than a bucket of min_level.
 void ExpectTiles(int64_t from, int64_t to,
-                 const std::vector<WindowPiece>& pieces) {
+                 const std::vector<WindowPiece>& pieces, int min_level = 0) {
   int64_t at = from;
   int partial = 0;
   for (const WindowPiece& p : pieces) {
@@ -22,8 +23,9 @@ void ExpectTiles(int64_t from, int64_t to,
     EXPECT_LT(p.lo_ms, p.hi_ms);
     if (p.level < 0) {
       ++partial;
-      EXPECT_LT(p.hi_ms - p.lo_ms, kMinute);
+      EXPECT_LT(p.hi_ms - p.lo_ms, kLevelWidthMs[min_level]);
     } else {
+      EXPECT_GE(p.level, min_level);
       const int64_t w = kLevelWidthMs[p.level];
       EXPECT_EQ(p.hi_ms - p.lo_ms, w);
       EXPECT_EQ(((p.lo_ms % w) + w) % w, 0);
@@ -74,6 +76,41 @@ TEST(DecomposeWindow, RandomWindowsAreTiledExactlyIncludingNegativeTimes) {
     int64_t to = from + static_cast<int64_t>(rng() % (7 * kDay + 1));
     ExpectTiles(from, to, DecomposeWindow(from, to));
   }
+}
+
+TEST(DecomposeWindow, HourMinimumLeavesPartialHoursAtTheEdges) {
+  const int64_t from = 20'000 * kDay + 5 * kHour + 7 * kMinute + 1234;
+  const int64_t to = from + 3 * kDay + 17;
+  std::vector<WindowPiece> pieces = DecomposeWindow(from, to, 1);
+  ExpectTiles(from, to, pieces, 1);
+  EXPECT_EQ(pieces.front().level, -1);
+  EXPECT_EQ(pieces.back().level, -1);
+  // At most 23 hours on each side plus the whole days.
+  EXPECT_LE(pieces.size(), 2u + 2 * 23 + 3);
+}
+
+TEST(DecomposeWindow, RandomWindowsWithAnHourMinimumAreTiledExactly) {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 2000; ++i) {
+    int64_t from = static_cast<int64_t>(rng() % (40 * kDay)) - 20 * kDay;
+    int64_t to = from + static_cast<int64_t>(rng() % (7 * kDay + 1));
+    ExpectTiles(from, to, DecomposeWindow(from, to, 1), 1);
+  }
+}
+
+TEST(CounterKey, ScopesOfOneBotNeverShareAKey) {
+  // Bot-scope keys are bot|level|bucket; user and tag scopes insert a
+  // distinct byte after the bot, so no key of one is a key of another.
+  const std::string bot = CounterKey(BotCounterScope(1), 1, kHour);
+  const std::string user = CounterKey(UserCounterScope(1, ""), 1, kHour);
+  const std::string tag =
+      CounterKey(TagCounterScope(1, kTagKindUser, "", ""), 1, kHour);
+  EXPECT_NE(bot, user);
+  EXPECT_NE(user, tag);
+  EXPECT_NE(bot.substr(0, 5), user.substr(0, 5));
+  EXPECT_NE(user.substr(0, 5), tag.substr(0, 5));
+  EXPECT_NE(BotTotalCounterKey(1).substr(0, 5), user.substr(0, 5));
+  EXPECT_EQ(CounterKey(1, 2, kDay), CounterKey(BotCounterScope(1), 2, kDay));
 }
 
 TEST(SplitPiece, DayBecomesTwentyFourHours) {

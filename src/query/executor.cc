@@ -29,20 +29,42 @@ class Execution {
  public:
   Execution(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
             const Plan& plan, ExecutionStats* stats)
-      : engine_(engine), plan_(plan), stats_(stats) {
+      : engine_(engine),
+        plan_(plan),
+        stats_(stats),
+        on_index_(plan.kind == Plan::Kind::kIndexCounted),
+        min_level_(on_index_ ? kIndexScopeMinLevel : kBotScopeMinLevel) {
     read_options_.snapshot = snapshot;
+    if (on_index_) {
+      counter_scopes_ = plan.counter_scopes;
+    } else {
+      for (uint32_t bot : plan.bots)
+        counter_scopes_.push_back(BotCounterScope(bot));
+    }
   }
 
+  // RunCounted serves kCounted (bot scopes; page from the records) and
+  // kIndexCounted (the plan's scopes; page from the driver index).
   absl::StatusOr<int64_t> RunCounted(int64_t skip, int64_t limit,
                                      RecordSink sink);
   absl::StatusOr<int64_t> RunScanned(int64_t skip, int64_t limit,
                                      RecordSink sink);
 
  private:
-  // CountPieces returns, per piece, the counts summed over the plan's bots.
+  // CountPieces returns, per piece, the counts summed over the scopes.
   absl::StatusOr<std::vector<RangeCount>> CountPieces(
       const std::vector<WindowPiece>& pieces);
+  // CountByScan counts a partial piece by iterating it: the records
+  // (kCounted) or the driver's entries (kIndexCounted).
   absl::StatusOr<RangeCount> CountByScan(int64_t lo_ms, int64_t hi_ms);
+  absl::StatusOr<RangeCount> CountIndexByScan(int64_t lo_ms, int64_t hi_ms);
+  // The page of a counted plan: `remaining` matches are skipped below
+  // start_hi, then up to `limit` go to the sink.
+  absl::Status ReadRecordPage(const RangeCount& total, int64_t start_hi,
+                              int64_t remaining, int64_t limit,
+                              RecordSink sink);
+  absl::Status ReadIndexPage(int64_t start_hi, int64_t remaining, int64_t limit,
+                             RecordSink sink);
   // FindSkipStart locates the `skip`-th match (0-based, newest first): the
   // scan starts below *start_hi and skips *remaining more matches.
   absl::Status FindSkipStart(const std::vector<WindowPiece>& pieces,
@@ -58,6 +80,9 @@ class Execution {
   const StorageEngine& engine_;
   const Plan& plan_;
   ExecutionStats* stats_;
+  const bool on_index_;
+  const int min_level_;
+  std::vector<std::string> counter_scopes_;
   rocksdb::ReadOptions read_options_;
   std::vector<std::string> page_keys_;
 };
@@ -106,8 +131,30 @@ absl::Status Execution::FetchPage(RecordSink sink) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<RangeCount> Execution::CountIndexByScan(int64_t lo_ms,
+                                                       int64_t hi_ms) {
+  RangeCount count;
+  bool malformed = false;
+  MergedStream stream(engine_, read_options_.snapshot, plan_.driver, lo_ms,
+                      hi_ms);
+  for (; stream.Valid(); stream.Next()) {
+    ++count.all;
+    if (plan_.residual.MatchesPayload(stream.current().value(), &malformed)) {
+      ++count.matching;
+    } else if (malformed) {
+      return absl::DataLossError(absl::StrCat("index entry ",
+                                              DebugKey(stream.current().key()),
+                                              " has a malformed value"));
+    }
+  }
+  stats_->keys_visited += stream.keys_visited();
+  SESSIONDB_RETURN_IF_ERROR(stream.status());
+  return count;
+}
+
 absl::StatusOr<RangeCount> Execution::CountByScan(int64_t lo_ms,
                                                   int64_t hi_ms) {
+  if (on_index_) return CountIndexByScan(lo_ms, hi_ms);
   RangeCount count;
   const bool all_cells = plan_.residual.cell_mask == kAllCells;
   MergedStream stream(engine_, read_options_.snapshot, PrimaryStreams(), lo_ms,
@@ -140,8 +187,8 @@ absl::StatusOr<std::vector<RangeCount>> Execution::CountPieces(
                                  CountByScan(pieces[i].lo_ms, pieces[i].hi_ms));
       continue;
     }
-    for (uint32_t bot : plan_.bots) {
-      keys.push_back(CounterKey(bot, pieces[i].level, pieces[i].lo_ms));
+    for (const std::string& scope : counter_scopes_) {
+      keys.push_back(CounterKey(scope, pieces[i].level, pieces[i].lo_ms));
       key_piece.push_back(i);
     }
   }
@@ -188,7 +235,7 @@ absl::Status Execution::FindSkipStart(const std::vector<WindowPiece>& pieces,
       return absl::OkStatus();
     }
     const WindowPiece target = level_pieces[i];
-    if (target.level < 1) {
+    if (target.level <= min_level_) {
       *start_hi = target.hi_ms;
       *remaining = skip;
       return absl::OkStatus();
@@ -201,7 +248,8 @@ absl::Status Execution::FindSkipStart(const std::vector<WindowPiece>& pieces,
 absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
                                               RecordSink sink) {
   const DateWindow& w = plan_.window;
-  std::vector<WindowPiece> pieces = DecomposeWindow(w.from_ms, w.to_ms);
+  std::vector<WindowPiece> pieces =
+      DecomposeWindow(w.from_ms, w.to_ms, min_level_);
   SESSIONDB_ASSIGN_OR_RETURN(std::vector<RangeCount> counts,
                              CountPieces(pieces));
   RangeCount total;
@@ -220,7 +268,47 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
     SESSIONDB_RETURN_IF_ERROR(
         FindSkipStart(pieces, counts, skip, &start_hi, &remaining));
   }
+  SESSIONDB_RETURN_IF_ERROR(
+      on_index_ ? ReadIndexPage(start_hi, remaining, limit, sink)
+                : ReadRecordPage(total, start_hi, remaining, limit, sink));
+  return total.matching;
+}
 
+absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
+                                      int64_t limit, RecordSink sink) {
+  const DateWindow& w = plan_.window;
+  stats_->page_path = absl::StrCat(
+      "index entries, then one MultiGet, starting ", w.to_ms - start_hi,
+      " ms below the window's end, skipping ", remaining);
+  MergedStream stream(engine_, read_options_.snapshot, plan_.driver, w.from_ms,
+                      start_hi);
+  bool malformed = false;
+  int64_t emitted = 0;
+  for (; stream.Valid() && emitted < limit; stream.Next()) {
+    const KeyRangeStream& cur = stream.current();
+    if (!plan_.residual.MatchesPayload(cur.value(), &malformed)) {
+      if (malformed) {
+        return absl::DataLossError(absl::StrCat(
+            "index entry ", DebugKey(cur.key()), " has a malformed value"));
+      }
+      continue;
+    }
+    if (remaining > 0) {
+      --remaining;
+      continue;
+    }
+    AddPageKey(cur.bot_no(), cur.order());
+    ++emitted;
+  }
+  stats_->keys_visited += stream.keys_visited();
+  SESSIONDB_RETURN_IF_ERROR(stream.status());
+  return FetchPage(sink);
+}
+
+absl::Status Execution::ReadRecordPage(const RangeCount& total,
+                                       int64_t start_hi, int64_t remaining,
+                                       int64_t limit, RecordSink sink) {
+  const DateWindow& w = plan_.window;
   // A cell filter that keeps under a quarter of the window reads the page
   // through by_cell (one Get per record); otherwise the primary scan is
   // cheaper than the Gets and tests the cell on the record it reads anyway.
@@ -274,8 +362,7 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
-  SESSIONDB_RETURN_IF_ERROR(FetchPage(sink));
-  return total.matching;
+  return FetchPage(sink);
 }
 
 absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
@@ -328,6 +415,7 @@ absl::StatusOr<int64_t> ExecutePlan(const StorageEngine& engine,
     case Plan::Kind::kEmpty:
       return 0;
     case Plan::Kind::kCounted:
+    case Plan::Kind::kIndexCounted:
       return execution.RunCounted(skip, limit, sink);
     case Plan::Kind::kScanned:
       return execution.RunScanned(skip, limit, sink);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "query/user_resolution.h"
+#include "storage/counters.h"
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
@@ -100,6 +101,22 @@ int64_t Probe(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
   return n;
 }
 
+// TagCounterScopes returns one (bot, tag) counter scope per bot when the
+// condition is served by one index range per bot (one kind, one value), so
+// the scopes' counts are exactly its matches; otherwise none (a session can
+// carry both values, or the tag in both kinds, and would count twice).
+std::vector<std::string> TagCounterScopes(const std::vector<uint32_t>& bots,
+                                          const TagCondition& c) {
+  std::vector<std::string> scopes;
+  const std::set<std::string> listed(c.values.begin(), c.values.end());
+  if (c.kind == TagKind::kAny || listed.size() != 1) return scopes;
+  const uint8_t kind =
+      c.kind == TagKind::kUser ? kTagKindUser : kTagKindSession;
+  for (uint32_t bot : bots)
+    scopes.push_back(TagCounterScope(bot, kind, c.name, *listed.begin()));
+  return scopes;
+}
+
 std::string ConditionText(const TagCondition& c) {
   const char* kind = c.kind == TagKind::kUser      ? "user"
                      : c.kind == TagKind::kSession ? "session"
@@ -141,14 +158,17 @@ absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
       plan.description = "empty: userId is neither a known user nor an alias";
       return plan;
     }
-    plan.kind = Plan::Kind::kScanned;
+    const bool counted = query.tags.empty();
+    plan.kind = counted ? Plan::Kind::kIndexCounted : Plan::Kind::kScanned;
     for (uint32_t bot : plan.bots) {
       plan.driver.push_back({Cf::kByUser, bot, UserIndexPrefix(bot, *user)});
+      if (counted) plan.counter_scopes.push_back(UserCounterScope(bot, *user));
     }
     plan.residual.all_of = query.tags.all_of;
     plan.residual.any_of = query.tags.any_of;
-    plan.description = absl::StrCat("scan by_user (", BotsText(plan.bots),
-                                    ", user ", *user, ")");
+    plan.description =
+        absl::StrCat(counted ? "counted by_user (" : "scan by_user (",
+                     BotsText(plan.bots), ", user ", *user, ")");
     return plan;
   }
 
@@ -195,6 +215,12 @@ absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
           plan.residual.all_of.push_back(query.tags.all_of[i]);
       }
       if (best != -1) plan.residual.any_of = query.tags.any_of;
+      if (best >= 0 && plan.residual.all_of.empty() &&
+          plan.residual.any_of.empty()) {
+        plan.counter_scopes =
+            TagCounterScopes(plan.bots, query.tags.all_of[best]);
+        if (!plan.counter_scopes.empty()) plan.kind = Plan::Kind::kIndexCounted;
+      }
       std::string driver_text;
       if (best == -1) {
         std::vector<std::string> parts;
@@ -205,7 +231,8 @@ absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
         driver_text = ConditionText(query.tags.all_of[best]);
       }
       plan.description = absl::StrCat(
-          "scan by_tag (", BotsText(plan.bots), ", ", driver_text, ", ",
+          plan.kind == Plan::Kind::kIndexCounted ? "counted" : "scan",
+          " by_tag (", BotsText(plan.bots), ", ", driver_text, ", ",
           plan.driver.size(), " ranges, probe ", best_size, ")");
       return plan;
     }

@@ -4,10 +4,14 @@
 //  - no userId and no tags: kCounted. total and the skip position come from
 //    the bucket counters; the page is read from the primary range (or, when
 //    the cell filter keeps under a quarter of the window, the by_cell index).
-//  - userId: kScanned over the by_user entries of (bot, user); the cell is in
-//    the index value, tags are residual on the record.
-//  - tags: kScanned over the tag index of the condition (or the OR group)
-//    that a bounded probe finds smallest; the others are residual.
+//  - userId: the by_user entries of (bot, user); the cell and the tags are in
+//    the index value. Without tags, kIndexCounted: total and the skip
+//    position come from the (bot, user) counters, and only the page's
+//    entries are read; with tags, kScanned (every entry is tested).
+//  - tags: the tag index of the condition (or the OR group) that a bounded
+//    probe finds smallest; the others are residual. A lone condition with
+//    one value and one kind is kIndexCounted on its (bot, tag) counters;
+//    anything else is kScanned.
 //  - otherwise (e.g. a tag condition without values whose name has too many
 //    values): kScanned over the primary range, every predicate residual.
 //  - an unknown bot or an unresolvable userId: kEmpty.
@@ -36,13 +40,16 @@ inline constexpr int kMaxDiscoveredTagValues = 64;
 inline constexpr int kProbeKeys = 128;
 
 struct Plan {
-  enum class Kind { kEmpty, kCounted, kScanned };
+  enum class Kind { kEmpty, kCounted, kIndexCounted, kScanned };
   Kind kind = Kind::kEmpty;
   std::vector<uint32_t> bots;
   DateWindow window;
   // kScanned: the driver streams, and where a candidate's cell is read.
   std::vector<StreamSpec> driver;
   bool driver_is_primary = false;  // values are records, not cell bytes
+  // kIndexCounted: the counter scopes (counters.h) whose sum over the
+  // window, in the cells of the mask, is exactly the driver's matches.
+  std::vector<std::string> counter_scopes;
   // Every predicate the driver does not guarantee (the cell mask always).
   RecordFilter residual;
   std::string description;

@@ -419,10 +419,9 @@ class Pass {
             ++index_entries_;
           });
       const uint8_t cell = RecordCell(record);
-      for (int level = 0; level < kCounterLevels; ++level) {
-        ++counts[CounterKey(bot_no, level, record.start_time_ms())][cell];
-      }
-      ++counts[BotTotalCounterKey(bot_no)][cell];
+      ForEachCounterKey(bot_no, record, [&](std::string&& key) {
+        ++counts[std::move(key)][cell];
+      });
       ++users[std::string(View(record.user_id()))];
       expected_session_ids_.emplace(std::string(session_id), primary_key);
       owner_keys_.push_back(std::move(primary_key));

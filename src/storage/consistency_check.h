@@ -10,7 +10,7 @@
 //   3. from the records that own their sessionId, the expected derived data
 //      is recomputed with the write path's own definitions —
 //      ForEachIndexEntry (every secondary index entry, key AND value),
-//      CounterKey / BotTotalCounterKey / RecordCell (counters), the userId
+//      ForEachCounterKey / RecordCell (counters of every scope), the userId
 //      counts and the sessionId map — and compared both ways, entry by entry,
 //      with every column family ForEachIndexEntry writes to and with
 //      session_ids, counts and users. All-zero counters and zero user counts

@@ -71,14 +71,44 @@ CellCounts DecodeCellCounts(std::string_view value) {
   return counts;
 }
 
-std::string CounterKey(uint32_t bot_no, int level, int64_t start_ms_in_bucket) {
+std::string BotCounterScope(uint32_t bot_no) {
+  std::string scope;
+  AppendBot(bot_no, &scope);
+  return scope;
+}
+
+std::string UserCounterScope(uint32_t bot_no, std::string_view user_id) {
+  std::string scope;
+  AppendBot(bot_no, &scope);
+  scope.push_back(static_cast<char>(kUserScopeByte));
+  AppendAscString(user_id, &scope);
+  return scope;
+}
+
+std::string TagCounterScope(uint32_t bot_no, uint8_t kind,
+                            std::string_view name, std::string_view value) {
+  std::string scope;
+  AppendBot(bot_no, &scope);
+  scope.push_back(static_cast<char>(kTagScopeByte));
+  scope.push_back(static_cast<char>(kind));
+  AppendAscString(name, &scope);
+  AppendAscString(value, &scope);
+  return scope;
+}
+
+std::string CounterKey(std::string_view scope, int level,
+                       int64_t start_ms_in_bucket) {
   std::string key;
-  key.reserve(kBotBytes + 1 + 8);
-  AppendBot(bot_no, &key);
+  key.reserve(scope.size() + 1 + 8);
+  key.append(scope);
   key.push_back(static_cast<char>(level));
   int64_t bucket = FloorDiv(start_ms_in_bucket, kLevelWidthMs[level]);
   AppendBigEndian64(static_cast<uint64_t>(bucket) ^ kSignBit, &key);
   return key;
+}
+
+std::string CounterKey(uint32_t bot_no, int level, int64_t start_ms_in_bucket) {
+  return CounterKey(BotCounterScope(bot_no), level, start_ms_in_bucket);
 }
 
 std::string BotTotalCounterKey(uint32_t bot_no) {
@@ -88,20 +118,21 @@ std::string BotTotalCounterKey(uint32_t bot_no) {
   return key;
 }
 
-std::vector<WindowPiece> DecomposeWindow(int64_t from_ms, int64_t to_ms) {
+std::vector<WindowPiece> DecomposeWindow(int64_t from_ms, int64_t to_ms,
+                                         int min_level) {
   std::vector<WindowPiece> pieces;
   if (from_ms >= to_ms) return pieces;
-  const int64_t minute = kLevelWidthMs[0];
-  int64_t a = CeilTo(from_ms, minute);
-  int64_t b = FloorTo(to_ms, minute);
-  if (a >= b) {  // no whole minute inside
+  const int64_t unit = kLevelWidthMs[min_level];
+  int64_t a = CeilTo(from_ms, unit);
+  int64_t b = FloorTo(to_ms, unit);
+  if (a > b) {  // inside one bucket of min_level
     pieces.push_back({from_ms, to_ms, -1});
     return pieces;
   }
   if (from_ms < a) pieces.push_back({from_ms, a, -1});
   while (a < b) {
-    int level = 0;
-    for (int l = kCounterLevels - 1; l > 0; --l) {
+    int level = min_level;
+    for (int l = kCounterLevels - 1; l > min_level; --l) {
       if (a % kLevelWidthMs[l] == 0 && b - a >= kLevelWidthMs[l]) {
         level = l;
         break;

@@ -1,12 +1,17 @@
 // Exact per-bucket session counts, kept in the same WriteBatch as the data.
 //
-// For every session, each bucket containing its start_time at each level
-// (minute, hour, day) and the bot's total hold a CellCounts: one count per
-// cell (containment x sessionType). A count over a window [from, to) sums
-// the aligned buckets the window covers (at most 59 + 23 + 7 + 23 + 59 of
-// them) and iterates only the partial minutes at its two edges, so `total`
-// and a deep `skip` cost a small multiple of a page instead of a walk over
-// every match (FLOOR.md).
+// A counter belongs to a scope (a set of sessions with its own index range)
+// and a time bucket, and holds a CellCounts: one count per cell
+// (containment x sessionType). Scopes:
+//   bot            every session of the bot; levels minute, hour, day, plus
+//                  the bot's total
+//   bot + user     the bot's sessions of one userId; levels hour, day
+//   bot + tag      the bot's sessions carrying one (kind, name, value);
+//                  levels hour, day
+// A count over a window [from, to) sums the aligned buckets the window
+// covers and iterates only the partial buckets below the scope's smallest
+// level at its two edges, so `total` and a deep `skip` cost a small multiple
+// of a page instead of a walk over every match (FLOOR.md).
 #ifndef SESSIONDB_STORAGE_COUNTERS_H_
 #define SESSIONDB_STORAGE_COUNTERS_H_
 
@@ -34,6 +39,18 @@ std::string EncodeCellCounts(const CellCounts& counts);
 // DecodeCellCounts reads a stored value; missing trailing cells count 0.
 CellCounts DecodeCellCounts(std::string_view value);
 
+// The smallest level each scope keeps.
+inline constexpr int kBotScopeMinLevel = 0;
+inline constexpr int kIndexScopeMinLevel = 1;
+
+// Scope prefixes (key_codec.h): the bytes before a counter's level.
+std::string BotCounterScope(uint32_t bot_no);
+std::string UserCounterScope(uint32_t bot_no, std::string_view user_id);
+std::string TagCounterScope(uint32_t bot_no, uint8_t kind,
+                            std::string_view name, std::string_view value);
+
+std::string CounterKey(std::string_view scope, int level,
+                       int64_t start_ms_in_bucket);
 std::string CounterKey(uint32_t bot_no, int level, int64_t start_ms_in_bucket);
 std::string BotTotalCounterKey(uint32_t bot_no);
 
@@ -45,9 +62,11 @@ struct WindowPiece {
   int level;
 };
 
-// DecomposeWindow covers [from, to) with the fewest aligned buckets plus at
-// most two partial minutes, in ascending time order.
-std::vector<WindowPiece> DecomposeWindow(int64_t from_ms, int64_t to_ms);
+// DecomposeWindow covers [from, to) with the fewest aligned buckets of
+// level >= min_level plus at most two partial pieces (level -1, each shorter
+// than a bucket of min_level), in ascending time order.
+std::vector<WindowPiece> DecomposeWindow(int64_t from_ms, int64_t to_ms,
+                                         int min_level = kBotScopeMinLevel);
 
 // SplitPiece splits an aligned bucket of level >= 1 into its children of
 // level - 1, ascending.

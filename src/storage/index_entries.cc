@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "storage/counters.h"
 #include "storage/index_payload.h"
 #include "storage/key_codec.h"
 
@@ -34,7 +35,15 @@ void ForEachIndexEntry(
   fn(Cf::kByUser, UserIndexPrefix(bot_no, View(record.user_id())) + order,
      payload);
 
-  // A tag repeated in the record owns one entry, not two.
+  ForEachDistinctTag(record, [&](uint8_t kind, std::string_view name,
+                                 std::string_view value) {
+    fn(Cf::kByTag, TagIndexPrefix(bot_no, kind, name, value) + order, payload);
+  });
+}
+
+void ForEachDistinctTag(
+    const fb::Session& record,
+    absl::FunctionRef<void(uint8_t, std::string_view, std::string_view)> fn) {
   std::set<std::pair<std::string_view, std::string_view>> seen;
   auto tags = [&](const flatbuffers::Vector<flatbuffers::Offset<fb::Tag>>* list,
                   uint8_t kind) {
@@ -42,14 +51,29 @@ void ForEachIndexEntry(
     seen.clear();
     for (const fb::Tag* t : *list) {
       if (!seen.emplace(View(t->name()), View(t->value())).second) continue;
-      fn(Cf::kByTag,
-         TagIndexPrefix(bot_no, kind, View(t->name()), View(t->value())) +
-             order,
-         payload);
+      fn(kind, View(t->name()), View(t->value()));
     }
   };
   tags(record.user_tags(), kTagKindUser);
   tags(record.session_tags(), kTagKindSession);
+}
+
+void ForEachCounterKey(uint32_t bot_no, const fb::Session& record,
+                       absl::FunctionRef<void(std::string&&)> fn) {
+  const int64_t start_ms = record.start_time_ms();
+  const std::string bot_scope = BotCounterScope(bot_no);
+  for (int level = kBotScopeMinLevel; level < kCounterLevels; ++level)
+    fn(CounterKey(bot_scope, level, start_ms));
+  fn(BotTotalCounterKey(bot_no));
+  auto scoped = [&](const std::string& scope) {
+    for (int level = kIndexScopeMinLevel; level < kCounterLevels; ++level)
+      fn(CounterKey(scope, level, start_ms));
+  };
+  scoped(UserCounterScope(bot_no, View(record.user_id())));
+  ForEachDistinctTag(
+      record, [&](uint8_t kind, std::string_view name, std::string_view value) {
+        scoped(TagCounterScope(bot_no, kind, name, value));
+      });
 }
 
 }  // namespace sessiondb

@@ -1,11 +1,13 @@
-// The derived keys one session record owns: its secondary index entries.
-// Writing a record writes exactly these; removing or replacing it removes
-// exactly these, so no stale entry can answer a query.
+// The derived keys one session record owns: its secondary index entries and
+// the counters it adds one to. Writing a record writes exactly these;
+// removing or replacing it removes (or subtracts) exactly these, so no stale
+// entry or count can answer a query.
 #ifndef SESSIONDB_STORAGE_INDEX_ENTRIES_H_
 #define SESSIONDB_STORAGE_INDEX_ENTRIES_H_
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/functional/function_ref.h"
 #include "session_generated.h"
@@ -23,6 +25,20 @@ uint8_t RecordCell(const fb::Session& record);
 void ForEachIndexEntry(
     uint32_t bot_no, const fb::Session& record,
     absl::FunctionRef<void(Cf, const std::string&, const std::string&)> fn);
+
+// ForEachDistinctTag calls `fn(kind, name, value)` once per distinct
+// (kind, name, value) of the record's tags: userTags first, then
+// sessionTags, each in record order (a repeated tag is reported once).
+void ForEachDistinctTag(
+    const fb::Session& record,
+    absl::FunctionRef<void(uint8_t, std::string_view, std::string_view)> fn);
+
+// ForEachCounterKey calls `fn(key)` for every counter (counters.h) whose
+// count in the record's cell includes the record: the bot scope's minute,
+// hour and day buckets and the bot total, the (bot, userId) scope's and
+// each distinct tag's hour and day buckets.
+void ForEachCounterKey(uint32_t bot_no, const fb::Session& record,
+                       absl::FunctionRef<void(std::string&&)> fn);
 
 }  // namespace sessiondb
 

@@ -33,8 +33,11 @@
 //   by_user:     bot asc(userId) order             -> cell(1)
 //   by_tag:      bot kind(1) asc(name) asc(value) order -> cell(1)
 //                kind: 1 = userTags, 2 = sessionTags (frozen)
-//   counts:      bot level(1) bucket(8)            -> CellCounts (merge add)
+//   counts:      scope level(1) bucket(8)          -> CellCounts (merge add)
 //                bot 0xFF                          -> CellCounts, bot total
+//                scope := bot                      (levels 0, 1, 2)
+//                       | bot 0x10 asc(userId)     (levels 1, 2)
+//                       | bot 0x20 kind(1) asc(name) asc(value) (levels 1, 2)
 //                level 0/1/2 = minute/hour/day buckets (counters.h);
 //                bucket := floor(ms / width) with the sign bit flipped
 //   users:       userId                            -> int64 (merge add):
@@ -55,6 +58,10 @@ inline constexpr size_t kTimeBytes = 8;
 inline constexpr uint8_t kTagKindUser = 1;
 inline constexpr uint8_t kTagKindSession = 2;
 inline constexpr int kCells = 6;
+// The byte after `bot` that starts a user or tag counter scope; distinct
+// from the bot scope's level bytes (0, 1, 2) and its total (0xFF).
+inline constexpr uint8_t kUserScopeByte = 0x10;
+inline constexpr uint8_t kTagScopeByte = 0x20;
 
 inline uint8_t CellOf(uint8_t containment, uint8_t session_type) {
   return static_cast<uint8_t>(containment * 2 + session_type);

@@ -1,5 +1,6 @@
 #include "storage/session_batch.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -55,27 +56,25 @@ absl::StatusOr<std::optional<SessionBatch::Version>> SessionBatch::Current(
   return std::optional<Version>(std::move(v));
 }
 
-void SessionBatch::CountSession(uint32_t bot_no, int64_t start_ms, uint8_t cell,
-                                std::string_view user_id, int64_t delta) {
-  for (int level = 0; level < kCounterLevels; ++level) {
-    counter_deltas_[CounterKey(bot_no, level, start_ms)][cell] += delta;
-  }
-  counter_deltas_[BotTotalCounterKey(bot_no)][cell] += delta;
-  user_deltas_[std::string(user_id)] += delta;
+void SessionBatch::CountSession(uint32_t bot_no, const fb::Session& record,
+                                int64_t delta) {
+  const uint8_t cell = RecordCell(record);
+  ForEachCounterKey(bot_no, record, [&](std::string&& key) {
+    counter_deltas_[std::move(key)][cell] += delta;
+  });
+  user_deltas_[std::string(record.user_id()->string_view())] += delta;
 }
 
 absl::Status SessionBatch::RemoveVersion(const Version& version) {
   SESSIONDB_ASSIGN_OR_RETURN(
       const fb::Session* old,
       VerifyStoredRecord(version.record, version.primary_key));
-  batch_.Delete(engine_.handle(Cf::kSessions), version.primary_key);
+  Stage(Cf::kSessions, Op::kDelete, version.primary_key);
   ForEachIndexEntry(version.bot_no, *old,
                     [&](Cf cf, const std::string& key, const std::string&) {
-                      batch_.Delete(engine_.handle(cf), key);
+                      Stage(cf, Op::kDelete, key);
                     });
-  CountSession(
-      version.bot_no, old->start_time_ms(), RecordCell(*old),
-      std::string_view(old->user_id()->c_str(), old->user_id()->size()), -1);
+  CountSession(version.bot_no, *old, -1);
   return absl::OkStatus();
 }
 
@@ -89,8 +88,8 @@ uint32_t SessionBatch::BotNumber(const std::string& bot_id) {
   new_bots_.emplace_back(bot_id, no);
   std::string value;
   AppendBigEndian32(no, &value);
-  batch_.Put(engine_.handle(Cf::kDefault), BotDictionary::StorageKey(bot_id),
-             value);
+  Stage(Cf::kDefault, Op::kPut, BotDictionary::StorageKey(bot_id),
+        std::move(value));
   return no;
 }
 
@@ -108,16 +107,14 @@ absl::Status SessionBatch::Upsert(const Session& session) {
                   builder_.GetSize());
   const fb::Session* record = fb::GetSession(v.record.data());
 
-  batch_.Put(engine_.handle(Cf::kSessions), v.primary_key, v.record);
-  batch_.Put(engine_.handle(Cf::kSessionIds), session.session_id,
-             v.primary_key);
+  Stage(Cf::kSessions, Op::kPut, v.primary_key, v.record);
+  Stage(Cf::kSessionIds, Op::kPut, session.session_id, v.primary_key);
   ForEachIndexEntry(
       v.bot_no, *record,
       [&](Cf cf, const std::string& key, const std::string& value) {
-        batch_.Put(engine_.handle(cf), key, value);
+        Stage(cf, Op::kPut, key, value);
       });
-  CountSession(v.bot_no, session.start_time_ms, RecordCell(*record),
-               session.user_id, +1);
+  CountSession(v.bot_no, *record, +1);
   staged_[session.session_id] = std::move(v);
   return absl::OkStatus();
 }
@@ -128,7 +125,7 @@ absl::Status SessionBatch::Delete(std::string_view session_id, bool* found) {
   *found = previous.has_value();
   if (!previous.has_value()) return absl::OkStatus();
   SESSIONDB_RETURN_IF_ERROR(RemoveVersion(*previous));
-  batch_.Delete(engine_.handle(Cf::kSessionIds), ToSlice(session_id));
+  Stage(Cf::kSessionIds, Op::kDelete, std::string(session_id));
   staged_[std::string(session_id)] = std::nullopt;
   return absl::OkStatus();
 }
@@ -147,21 +144,46 @@ absl::Status SessionBatch::DeleteIf(
   return Delete(session_id, deleted);
 }
 
+void SessionBatch::Stage(Cf cf, Op op, std::string key, std::string value) {
+  staged_ops_.push_back({cf, op, std::move(key), std::move(value)});
+}
+
 rocksdb::WriteBatch* SessionBatch::Finish() {
   for (const auto& [key, delta] : counter_deltas_) {
     bool zero = true;
     for (int64_t d : delta) zero = zero && d == 0;
-    if (!zero)
-      batch_.Merge(engine_.handle(Cf::kCounts), key, EncodeCellCounts(delta));
+    if (!zero) Stage(Cf::kCounts, Op::kMerge, key, EncodeCellCounts(delta));
   }
   for (const auto& [user, delta] : user_deltas_) {
     if (delta == 0) continue;
-    char buf[8];
-    std::memcpy(buf, &delta, 8);
-    batch_.Merge(engine_.handle(Cf::kUsers), user, rocksdb::Slice(buf, 8));
+    std::string value(8, '\0');
+    std::memcpy(value.data(), &delta, 8);
+    Stage(Cf::kUsers, Op::kMerge, user, std::move(value));
   }
   counter_deltas_.clear();
   user_deltas_.clear();
+  // Sorted by (column family, key), operations on one key in staging order:
+  // each memtable insert then starts next to the previous one.
+  std::stable_sort(staged_ops_.begin(), staged_ops_.end(),
+                   [](const StagedOp& a, const StagedOp& b) {
+                     if (a.cf != b.cf) return a.cf < b.cf;
+                     return a.key < b.key;
+                   });
+  for (const StagedOp& op : staged_ops_) {
+    rocksdb::ColumnFamilyHandle* cf = engine_.handle(op.cf);
+    switch (op.op) {
+      case Op::kPut:
+        batch_.Put(cf, op.key, op.value);
+        break;
+      case Op::kDelete:
+        batch_.Delete(cf, op.key);
+        break;
+      case Op::kMerge:
+        batch_.Merge(cf, op.key, op.value);
+        break;
+    }
+  }
+  staged_ops_.clear();
   return &batch_;
 }
 

@@ -17,6 +17,7 @@
 #include "rocksdb/write_batch.h"
 #include "session_generated.h"
 #include "sessiondb/session.h"
+#include "storage/column_families.h"
 #include "storage/counters.h"
 
 namespace sessiondb {
@@ -46,8 +47,9 @@ class SessionBatch {
                         absl::FunctionRef<bool(const fb::Session&)> condition,
                         bool* deleted);
 
-  // Finish adds the counter deltas to the batch and returns it; bots assigned
-  // a number by this batch are in new_bots().
+  // Finish writes the staged operations and the counter deltas into the
+  // batch, sorted by (column family, key), and returns it; bots assigned a
+  // number by this batch are in new_bots().
   rocksdb::WriteBatch* Finish();
   const std::vector<std::pair<std::string, uint32_t>>& new_bots() const {
     return new_bots_;
@@ -60,14 +62,23 @@ class SessionBatch {
     std::string primary_key;
     std::string record;
   };
+  enum class Op : uint8_t { kPut, kDelete, kMerge };
+  struct StagedOp {
+    Cf cf;
+    Op op;
+    std::string key;
+    std::string value;
+  };
+  void Stage(Cf cf, Op op, std::string key, std::string value = {});
   absl::StatusOr<std::optional<Version>> Current(std::string_view session_id);
   absl::Status RemoveVersion(const Version& version);
   uint32_t BotNumber(const std::string& bot_id);
-  void CountSession(uint32_t bot_no, int64_t start_ms, uint8_t cell,
-                    std::string_view user_id, int64_t delta);
+  // CountSession adds `delta` to every counter the record counts in.
+  void CountSession(uint32_t bot_no, const fb::Session& record, int64_t delta);
 
   const StorageEngine& engine_;
   rocksdb::WriteBatch batch_;
+  std::vector<StagedOp> staged_ops_;
   flatbuffers::FlatBufferBuilder builder_;
   // sessionId -> its version after the staged operations (nullopt: deleted).
   absl::flat_hash_map<std::string, std::optional<Version>> staged_;

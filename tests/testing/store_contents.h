@@ -113,6 +113,17 @@ inline void ExpectStoreHolds(const std::string& path,
       counts[CounterKey(bot, level, s.start_time_ms)][Cell(s)] += 1;
     }
     counts[BotTotalCounterKey(bot)][Cell(s)] += 1;
+    // User and tag scopes keep hour and day buckets; a tag repeated within
+    // one kind counts once.
+    std::set<std::string> scopes = {UserCounterScope(bot, s.user_id)};
+    for (const Tag& t : s.user_tags)
+      scopes.insert(TagCounterScope(bot, kTagKindUser, t.name, t.value));
+    for (const Tag& t : s.session_tags)
+      scopes.insert(TagCounterScope(bot, kTagKindSession, t.name, t.value));
+    for (const std::string& scope : scopes) {
+      for (int level : {1, 2})
+        counts[CounterKey(scope, level, s.start_time_ms)][Cell(s)] += 1;
+    }
     users[s.user_id] += 1;
   }
   EXPECT_EQ(Keys(cfs["sessions"]), sessions);
