@@ -1,6 +1,7 @@
-// The (bot, user) and (bot, tag) counters: a userId-only request and a
-// request with one typed, single-valued tag condition take their total and
-// skip position from counters (plan "counted by_user" / "counted by_tag"),
+// The (bot, user), (bot, tag) and (bot, tag pair) counters: a userId-only
+// request and a request with one or two typed, single-valued tag conditions
+// take their total and skip position from counters (plan "counted by_user" /
+// "counted by_tag"),
 // answer exactly what a recount of the sessions says for windows with
 // unaligned edges and any skip, and visit only the page's index entries plus
 // the partial hours at the window's edges and at the skip position - not
@@ -80,6 +81,16 @@ bool CarriesSessionBilling(const Session& s) {
   return false;
 }
 
+constexpr char kBillingBothKinds[] =
+    R"({"and":[{"name":"intent","values":["billing"],"type":"session"},)"
+    R"({"name":"intent","values":["billing"],"type":"user"}]})";
+
+bool CarriesUserBilling(const Session& s) {
+  for (const Tag& t : s.user_tags)
+    if (t.name == "intent" && t.value == "billing") return true;
+  return false;
+}
+
 TEST_F(IndexCounters, UserAndTagPagesEqualARecountForUnalignedWindowsAndSkips) {
   std::mt19937_64 rng(11);
   struct Filter {
@@ -91,6 +102,10 @@ TEST_F(IndexCounters, UserAndTagPagesEqualARecountForUnalignedWindowsAndSkips) {
        [](const Session& s) { return s.user_id == "u-heavy"; }},
       {R"("tags":{"and":[{"name":"intent","values":["billing"],"type":"session"}]})",
        CarriesSessionBilling},
+      {absl::StrCat(R"("tags":)", kBillingBothKinds),
+       [](const Session& s) {
+         return CarriesSessionBilling(s) && CarriesUserBilling(s);
+       }},
   };
   for (int round = 0; round < 60; ++round) {
     const Filter& f = filters[round % filters.size()];
@@ -154,16 +169,35 @@ TEST_F(IndexCounters, SingleTypedTagTotalVisitsEdgeHoursAndThePage) {
   EXPECT_LE(ExplainValue(*explain, "keys visited"), 10 + 4 * 9);
 }
 
+TEST_F(IndexCounters, AResultThatFitsInThePageReadsNoCounter) {
+  // The page reaches the window's end: its size is the total.
+  const std::string body =
+      absl::StrCat(R"({"userId":"u-heavy","dateFrom":")", Iso(kStart),
+                   R"(","dateTo":")", Iso(kStart + 2 * kHour), R"("})");
+  absl::StatusOr<std::string> explain =
+      store_->ExplainGetSessions(kBotA, std::nullopt, body);
+  ASSERT_OK(explain);
+  EXPECT_THAT(*explain, HasSubstr("counted by_user"));
+  EXPECT_EQ(ExplainValue(*explain, "counters read"), 0);
+  EXPECT_EQ(ExplainValue(*explain, "total"),
+            static_cast<int64_t>(ExpectedIds(sessions_, [](const Session& s) {
+                                   return s.bot_id == kBotA &&
+                                          s.user_id == "u-heavy" &&
+                                          s.start_time_ms < kStart + 2 * kHour;
+                                 }).size()));
+}
+
 TEST_F(IndexCounters, ConditionsThatCouldCountASessionTwiceAreScanned) {
   // Either kind: a session with the tag in both kinds is one match.
-  // Two values: a session carrying both is one match. Two conditions: the
-  // total is an intersection. None of these can sum one scope's counters.
+  // Two values: a session carrying both is one match. Three conditions: no
+  // scope keeps triples. None of these can sum one scope's counters.
   for (
       const char* tags :
       {R"({"and":[{"name":"intent","values":["billing"]}]})",
        R"({"and":[{"name":"intent","values":["billing","refund"],"type":"session"}]})",
        R"({"and":[{"name":"intent","values":["billing"],"type":"session"},)"
-       R"({"name":"intent","values":["billing"],"type":"user"}]})"}) {
+       R"({"name":"intent","values":["billing"],"type":"user"},)"
+       R"({"name":"intent","values":["refund"],"type":"user"}]})"}) {
     const std::string body =
         absl::StrCat(R"({"tags":)", tags, R"(,"dateFrom":")", Iso(kStart),
                      R"(","dateTo":")", Iso(kStart + 72 * kHour), R"("})");
@@ -172,6 +206,88 @@ TEST_F(IndexCounters, ConditionsThatCouldCountASessionTwiceAreScanned) {
         store_->ExplainGetSessions(kBotA, std::nullopt, body);
     ASSERT_OK(explain);
     EXPECT_THAT(*explain, HasSubstr("scan by_tag"));
+  }
+}
+
+TEST_F(IndexCounters, TwoTagTotalComesFromPairCountersAndIsExact) {
+  const int64_t from = kStart + 3 * kHour + 17 * kMinute;
+  const int64_t to = kStart + 66 * kHour + 5;
+  const std::string body =
+      absl::StrCat(R"({"tags":)", kBillingBothKinds, R"(,"dateFrom":")",
+                   Iso(from), R"(","dateTo":")", Iso(to), R"(","skip":7})");
+  absl::StatusOr<std::string> explain =
+      store_->ExplainGetSessions(kBotA, std::nullopt, body);
+  ASSERT_OK(explain);
+  EXPECT_THAT(*explain, HasSubstr("counted by_tag"));
+  const std::vector<std::string> expected =
+      ExpectedIds(sessions_, [&](const Session& s) {
+        return s.bot_id == kBotA && s.start_time_ms >= from &&
+               s.start_time_ms < to && CarriesSessionBilling(s) &&
+               CarriesUserBilling(s);
+      });
+  ASSERT_GT(expected.size(), 20u);
+  ApiResult r = Call(kBotA, std::nullopt, body);
+  ASSERT_THAT(r, IsPage());
+  EXPECT_EQ(Total(r), static_cast<int64_t>(expected.size()));
+  EXPECT_EQ(SessionIds(r),
+            std::vector<std::string>(expected.begin() + 7, expected.end()));
+}
+
+TEST_F(IndexCounters, TheSameTagTwiceIsOneTag) {
+  const std::string body = absl::StrCat(
+      R"({"tags":{"and":[)",
+      R"({"name":"intent","values":["billing"],"type":"session"},)",
+      R"({"name":"intent","values":["billing","billing"],"type":"session"}]},)",
+      R"("dateFrom":")", Iso(kStart), R"(","dateTo":")",
+      Iso(kStart + 72 * kHour), R"("})");
+  ApiResult r = Call(kBotA, std::nullopt, body);
+  ASSERT_THAT(r, IsPage());
+  EXPECT_EQ(Total(r),
+            static_cast<int64_t>(ExpectedIds(sessions_, [](const Session& s) {
+                                   return s.bot_id == kBotA &&
+                                          CarriesSessionBilling(s);
+                                 }).size()));
+}
+
+TEST_F(IndexCounters, ASessionWithManyTagsMakesPairTotalsFallBackToAScan) {
+  // Past kMaxPairedTags distinct tags a session adds to no pair counter: in
+  // the hours it touches, the pair total must come from a scan, and still
+  // count it.
+  Session many = MakeSession("many-tags", kStart + 30 * kHour + 1);
+  many.user_tags = {{"intent", "billing"}};
+  for (int i = 0; i < 9; ++i)
+    many.session_tags.push_back({absl::StrCat("t", i), "v"});
+  many.session_tags.push_back({"intent", "billing"});
+  Put(many);
+  sessions_.push_back(many);
+  auto both = [](const Session& s) {
+    return s.bot_id == kBotA && CarriesSessionBilling(s) &&
+           CarriesUserBilling(s);
+  };
+  struct Case {
+    int64_t from, to;
+    bool inexact;
+  };
+  for (const Case& c :
+       {Case{kStart, kStart + 72 * kHour, true},
+        Case{kStart + 30 * kHour + 2, kStart + 40 * kHour, true},
+        Case{kStart, kStart + 29 * kHour, false}}) {
+    const std::string body =
+        absl::StrCat(R"({"tags":)", kBillingBothKinds, R"(,"dateFrom":")",
+                     Iso(c.from), R"(","dateTo":")", Iso(c.to), R"("})");
+    SCOPED_TRACE(body);
+    absl::StatusOr<std::string> explain =
+        store_->ExplainGetSessions(kBotA, std::nullopt, body);
+    ASSERT_OK(explain);
+    EXPECT_EQ(explain->find("inexact") != std::string::npos, c.inexact)
+        << *explain;
+    ApiResult r = Call(kBotA, std::nullopt, body);
+    ASSERT_THAT(r, IsPage());
+    EXPECT_EQ(Total(r), static_cast<int64_t>(
+                            ExpectedIds(sessions_, [&](const Session& s) {
+                              return both(s) && s.start_time_ms >= c.from &&
+                                     s.start_time_ms < c.to;
+                            }).size()));
   }
 }
 

@@ -54,6 +54,14 @@ class Execution {
   // CountPieces returns, per piece, the counts summed over the scopes.
   absl::StatusOr<std::vector<RangeCount>> CountPieces(
       const std::vector<WindowPiece>& pieces);
+  // GuardsAreZero: the plan's guard scopes count no session in any hour the
+  // window touches, so its counter scopes are exact.
+  absl::StatusOr<bool> GuardsAreZero();
+  // ReadCounters sums the counters of `scopes` per aligned piece into
+  // `counts` (pieces of level -1 are skipped).
+  absl::Status ReadCounters(const std::vector<std::string>& scopes,
+                            const std::vector<WindowPiece>& pieces,
+                            std::vector<RangeCount>* counts);
   // CountByScan counts a partial piece by iterating it: the records
   // (kCounted) or the driver's entries (kIndexCounted).
   absl::StatusOr<RangeCount> CountByScan(int64_t lo_ms, int64_t hi_ms);
@@ -63,8 +71,11 @@ class Execution {
   absl::Status ReadRecordPage(const RangeCount& total, int64_t start_hi,
                               int64_t remaining, int64_t limit,
                               RecordSink sink);
+  // ReadIndexPage also tells whether it read the window to its end
+  // (*exhausted): the page then holds every remaining match.
   absl::Status ReadIndexPage(int64_t start_hi, int64_t remaining, int64_t limit,
-                             RecordSink sink);
+                             RecordSink sink, int64_t* emitted,
+                             bool* exhausted);
   // FindSkipStart locates the `skip`-th match (0-based, newest first): the
   // scan starts below *start_hi and skips *remaining more matches.
   absl::Status FindSkipStart(const std::vector<WindowPiece>& pieces,
@@ -179,20 +190,40 @@ absl::StatusOr<RangeCount> Execution::CountByScan(int64_t lo_ms,
 absl::StatusOr<std::vector<RangeCount>> Execution::CountPieces(
     const std::vector<WindowPiece>& pieces) {
   std::vector<RangeCount> counts(pieces.size());
-  std::vector<std::string> keys;
-  std::vector<size_t> key_piece;
   for (size_t i = 0; i < pieces.size(); ++i) {
     if (pieces[i].level < 0) {
       SESSIONDB_ASSIGN_OR_RETURN(counts[i],
                                  CountByScan(pieces[i].lo_ms, pieces[i].hi_ms));
-      continue;
     }
-    for (const std::string& scope : counter_scopes_) {
+  }
+  SESSIONDB_RETURN_IF_ERROR(ReadCounters(counter_scopes_, pieces, &counts));
+  return counts;
+}
+
+absl::StatusOr<bool> Execution::GuardsAreZero() {
+  if (plan_.guard_scopes.empty()) return true;
+  const std::vector<WindowPiece> hours =
+      CoveringBuckets(plan_.window.from_ms, plan_.window.to_ms, min_level_);
+  std::vector<RangeCount> counts(hours.size());
+  SESSIONDB_RETURN_IF_ERROR(ReadCounters(plan_.guard_scopes, hours, &counts));
+  for (const RangeCount& c : counts)
+    if (c.all != 0) return false;
+  return true;
+}
+
+absl::Status Execution::ReadCounters(const std::vector<std::string>& scopes,
+                                     const std::vector<WindowPiece>& pieces,
+                                     std::vector<RangeCount>* counts) {
+  std::vector<std::string> keys;
+  std::vector<size_t> key_piece;
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    if (pieces[i].level < 0) continue;
+    for (const std::string& scope : scopes) {
       keys.push_back(CounterKey(scope, pieces[i].level, pieces[i].lo_ms));
       key_piece.push_back(i);
     }
   }
-  if (keys.empty()) return counts;
+  if (keys.empty()) return absl::OkStatus();
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
@@ -205,14 +236,14 @@ absl::StatusOr<std::vector<RangeCount>> Execution::CountPieces(
     SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(statuses[k], "reading counters"));
     CellCounts cells =
         DecodeCellCounts(std::string_view(values[k].data(), values[k].size()));
-    RangeCount& c = counts[key_piece[k]];
+    RangeCount& c = (*counts)[key_piece[k]];
     for (int cell = 0; cell < kCells; ++cell) {
       c.all += cells[cell];
       if (plan_.residual.MatchesCell(static_cast<uint8_t>(cell)))
         c.matching += cells[cell];
     }
   }
-  return counts;
+  return absl::OkStatus();
 }
 
 absl::Status Execution::FindSkipStart(const std::vector<WindowPiece>& pieces,
@@ -247,7 +278,23 @@ absl::Status Execution::FindSkipStart(const std::vector<WindowPiece>& pieces,
 
 absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
                                               RecordSink sink) {
+  SESSIONDB_ASSIGN_OR_RETURN(bool exact, GuardsAreZero());
+  if (!exact) {
+    SESSIONDB_ASSIGN_OR_RETURN(int64_t total, RunScanned(skip, limit, sink));
+    absl::StrAppend(&stats_->page_path,
+                    " (counters inexact here: sessions with many tags)");
+    return total;
+  }
   const DateWindow& w = plan_.window;
+  int64_t emitted = 0;
+  bool exhausted = false;
+  if (on_index_ && skip == 0) {
+    // Page first: when it reaches the window's end (a rare user, a rare
+    // tag), the page is the total and no counter is read.
+    SESSIONDB_RETURN_IF_ERROR(
+        ReadIndexPage(w.to_ms, 0, limit, sink, &emitted, &exhausted));
+    if (exhausted) return emitted;
+  }
   std::vector<WindowPiece> pieces =
       DecomposeWindow(w.from_ms, w.to_ms, min_level_);
   SESSIONDB_ASSIGN_OR_RETURN(std::vector<RangeCount> counts,
@@ -257,6 +304,7 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
     total.matching += c.matching;
     total.all += c.all;
   }
+  if (on_index_ && skip == 0) return total.matching;  // page already read
   if (skip >= total.matching || limit <= 0) {
     stats_->page_path = "none (skip past total)";
     return total.matching;
@@ -269,13 +317,15 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
         FindSkipStart(pieces, counts, skip, &start_hi, &remaining));
   }
   SESSIONDB_RETURN_IF_ERROR(
-      on_index_ ? ReadIndexPage(start_hi, remaining, limit, sink)
+      on_index_ ? ReadIndexPage(start_hi, remaining, limit, sink, &emitted,
+                                &exhausted)
                 : ReadRecordPage(total, start_hi, remaining, limit, sink));
   return total.matching;
 }
 
 absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
-                                      int64_t limit, RecordSink sink) {
+                                      int64_t limit, RecordSink sink,
+                                      int64_t* emitted, bool* exhausted) {
   const DateWindow& w = plan_.window;
   stats_->page_path = absl::StrCat(
       "index entries, then one MultiGet, starting ", w.to_ms - start_hi,
@@ -283,8 +333,8 @@ absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver, w.from_ms,
                       start_hi);
   bool malformed = false;
-  int64_t emitted = 0;
-  for (; stream.Valid() && emitted < limit; stream.Next()) {
+  *emitted = 0;
+  for (; stream.Valid() && *emitted < limit; stream.Next()) {
     const KeyRangeStream& cur = stream.current();
     if (!plan_.residual.MatchesPayload(cur.value(), &malformed)) {
       if (malformed) {
@@ -298,10 +348,11 @@ absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
       continue;
     }
     AddPageKey(cur.bot_no(), cur.order());
-    ++emitted;
+    ++*emitted;
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
+  *exhausted = !stream.Valid();
   return FetchPage(sink);
 }
 

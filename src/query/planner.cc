@@ -101,20 +101,45 @@ int64_t Probe(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
   return n;
 }
 
-// TagCounterScopes returns one (bot, tag) counter scope per bot when the
-// condition is served by one index range per bot (one kind, one value), so
-// the scopes' counts are exactly its matches; otherwise none (a session can
-// carry both values, or the tag in both kinds, and would count twice).
-std::vector<std::string> TagCounterScopes(const std::vector<uint32_t>& bots,
-                                          const TagCondition& c) {
-  std::vector<std::string> scopes;
-  const std::set<std::string> listed(c.values.begin(), c.values.end());
-  if (c.kind == TagKind::kAny || listed.size() != 1) return scopes;
-  const uint8_t kind =
-      c.kind == TagKind::kUser ? kTagKindUser : kTagKindSession;
-  for (uint32_t bot : bots)
-    scopes.push_back(TagCounterScope(bot, kind, c.name, *listed.begin()));
-  return scopes;
+// SingleTag is the one tag a condition matches when it names one kind and
+// one value (listed once or more); nullopt otherwise.
+std::optional<TagRef> SingleTag(const TagCondition& c) {
+  if (c.kind == TagKind::kAny || c.values.empty()) return std::nullopt;
+  for (const std::string& v : c.values)
+    if (v != c.values.front()) return std::nullopt;
+  return TagRef{c.kind == TagKind::kUser ? kTagKindUser : kTagKindSession,
+                c.name, c.values.front()};
+}
+
+bool SameTag(const TagRef& a, const TagRef& b) {
+  return a.kind == b.kind && a.name == b.name && a.value == b.value;
+}
+
+// UseTagCounters makes `plan` kIndexCounted when its tag conditions are
+// one or two single tags: each scope's counts are then exactly the matches.
+// Anything else could count a session twice (a tag in either kind, several
+// values) or needs an intersection no scope keeps, and stays scanned.
+void UseTagCounters(const std::vector<TagCondition>& all_of, Plan* plan) {
+  std::vector<TagRef> tags;
+  for (const TagCondition& c : all_of) {
+    std::optional<TagRef> tag = SingleTag(c);
+    if (!tag.has_value()) return;
+    bool repeated = false;
+    for (const TagRef& seen : tags) repeated = repeated || SameTag(seen, *tag);
+    if (!repeated) tags.push_back(*tag);
+  }
+  if (tags.empty() || tags.size() > 2) return;
+  for (uint32_t bot : plan->bots) {
+    if (tags.size() == 1) {
+      plan->counter_scopes.push_back(
+          TagCounterScope(bot, tags[0].kind, tags[0].name, tags[0].value));
+    } else {
+      plan->counter_scopes.push_back(
+          TagPairCounterScope(bot, tags[0], tags[1]));
+      plan->guard_scopes.push_back(ManyTagsCounterScope(bot));
+    }
+  }
+  plan->kind = Plan::Kind::kIndexCounted;
 }
 
 std::string ConditionText(const TagCondition& c) {
@@ -215,12 +240,8 @@ absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
           plan.residual.all_of.push_back(query.tags.all_of[i]);
       }
       if (best != -1) plan.residual.any_of = query.tags.any_of;
-      if (best >= 0 && plan.residual.all_of.empty() &&
-          plan.residual.any_of.empty()) {
-        plan.counter_scopes =
-            TagCounterScopes(plan.bots, query.tags.all_of[best]);
-        if (!plan.counter_scopes.empty()) plan.kind = Plan::Kind::kIndexCounted;
-      }
+      if (best >= 0 && query.tags.any_of.empty())
+        UseTagCounters(query.tags.all_of, &plan);
       std::string driver_text;
       if (best == -1) {
         std::vector<std::string> parts;

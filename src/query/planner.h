@@ -9,9 +9,9 @@
 //    position come from the (bot, user) counters, and only the page's
 //    entries are read; with tags, kScanned (every entry is tested).
 //  - tags: the tag index of the condition (or the OR group) that a bounded
-//    probe finds smallest; the others are residual. A lone condition with
-//    one value and one kind is kIndexCounted on its (bot, tag) counters;
-//    anything else is kScanned.
+//    probe finds smallest; the others are residual. One condition, or two,
+//    each with one value and one kind, is kIndexCounted on its (bot, tag)
+//    or (bot, tag pair) counters; anything else is kScanned.
 //  - otherwise (e.g. a tag condition without values whose name has too many
 //    values): kScanned over the primary range, every predicate residual.
 //  - an unknown bot or an unresolvable userId: kEmpty.
@@ -50,6 +50,10 @@ struct Plan {
   // kIndexCounted: the counter scopes (counters.h) whose sum over the
   // window, in the cells of the mask, is exactly the driver's matches.
   std::vector<std::string> counter_scopes;
+  // kIndexCounted: scopes that must count zero over the hours the window
+  // touches for counter_scopes to be exact; otherwise the plan is run as
+  // kScanned (a tag pair's counts leave out sessions with many tags).
+  std::vector<std::string> guard_scopes;
   // Every predicate the driver does not guarantee (the cell mask always).
   RecordFilter residual;
   std::string description;

@@ -85,14 +85,44 @@ std::string UserCounterScope(uint32_t bot_no, std::string_view user_id) {
   return scope;
 }
 
+namespace {
+
+std::string EncodeTagRef(const TagRef& tag) {
+  std::string out;
+  out.push_back(static_cast<char>(tag.kind));
+  AppendAscString(tag.name, &out);
+  AppendAscString(tag.value, &out);
+  return out;
+}
+
+}  // namespace
+
+std::string TagPairCounterScope(uint32_t bot_no, const TagRef& a,
+                                const TagRef& b) {
+  std::string first = EncodeTagRef(a);
+  std::string second = EncodeTagRef(b);
+  if (second < first) first.swap(second);
+  std::string scope;
+  AppendBot(bot_no, &scope);
+  scope.push_back(static_cast<char>(kTagPairScopeByte));
+  scope.append(first);
+  scope.append(second);
+  return scope;
+}
+
 std::string TagCounterScope(uint32_t bot_no, uint8_t kind,
                             std::string_view name, std::string_view value) {
   std::string scope;
   AppendBot(bot_no, &scope);
   scope.push_back(static_cast<char>(kTagScopeByte));
-  scope.push_back(static_cast<char>(kind));
-  AppendAscString(name, &scope);
-  AppendAscString(value, &scope);
+  scope.append(EncodeTagRef({kind, name, value}));
+  return scope;
+}
+
+std::string ManyTagsCounterScope(uint32_t bot_no) {
+  std::string scope;
+  AppendBot(bot_no, &scope);
+  scope.push_back(static_cast<char>(kManyTagsScopeByte));
   return scope;
 }
 
@@ -143,6 +173,13 @@ std::vector<WindowPiece> DecomposeWindow(int64_t from_ms, int64_t to_ms,
   }
   if (b < to_ms) pieces.push_back({b, to_ms, -1});
   return pieces;
+}
+
+std::vector<WindowPiece> CoveringBuckets(int64_t from_ms, int64_t to_ms,
+                                         int min_level) {
+  const int64_t unit = kLevelWidthMs[min_level];
+  return DecomposeWindow(FloorTo(from_ms, unit), CeilTo(to_ms, unit),
+                         min_level);
 }
 
 std::vector<WindowPiece> SplitPiece(const WindowPiece& piece) {

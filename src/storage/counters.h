@@ -8,6 +8,12 @@
 //   bot + user     the bot's sessions of one userId; levels hour, day
 //   bot + tag      the bot's sessions carrying one (kind, name, value);
 //                  levels hour, day
+//   bot + 2 tags   the bot's sessions carrying both of two distinct tags,
+//                  among those with at most kMaxPairedTags distinct tags;
+//                  levels hour, day
+//   bot, many tags the bot's sessions with more than kMaxPairedTags
+//                  distinct tags (absent from every pair scope); a pair's
+//                  count is exact over hours where this one is zero
 // A count over a window [from, to) sums the aligned buckets the window
 // covers and iterates only the partial buckets below the scope's smallest
 // level at its two edges, so `total` and a deep `skip` cost a small multiple
@@ -43,11 +49,28 @@ CellCounts DecodeCellCounts(std::string_view value);
 inline constexpr int kBotScopeMinLevel = 0;
 inline constexpr int kIndexScopeMinLevel = 1;
 
+// A session with more distinct tags than this adds to no pair scope (it
+// would add n(n-1)/2 of them) but to its bot's many-tags scope.
+inline constexpr int kMaxPairedTags = 8;
+
+// TagRef names one tag: kind (kTagKindUser / kTagKindSession), name, value.
+struct TagRef {
+  uint8_t kind;
+  std::string_view name;
+  std::string_view value;
+};
+
 // Scope prefixes (key_codec.h): the bytes before a counter's level.
 std::string BotCounterScope(uint32_t bot_no);
 std::string UserCounterScope(uint32_t bot_no, std::string_view user_id);
 std::string TagCounterScope(uint32_t bot_no, uint8_t kind,
                             std::string_view name, std::string_view value);
+
+// TagPairCounterScope is the same for (a, b) and (b, a).
+// REQUIRES: a and b differ.
+std::string TagPairCounterScope(uint32_t bot_no, const TagRef& a,
+                                const TagRef& b);
+std::string ManyTagsCounterScope(uint32_t bot_no);
 
 std::string CounterKey(std::string_view scope, int level,
                        int64_t start_ms_in_bucket);
@@ -67,6 +90,11 @@ struct WindowPiece {
 // than a bucket of min_level), in ascending time order.
 std::vector<WindowPiece> DecomposeWindow(int64_t from_ms, int64_t to_ms,
                                          int min_level = kBotScopeMinLevel);
+
+// CoveringBuckets covers [from, to) rounded outward to whole buckets of
+// min_level with the fewest aligned buckets (no partial pieces).
+std::vector<WindowPiece> CoveringBuckets(int64_t from_ms, int64_t to_ms,
+                                         int min_level);
 
 // SplitPiece splits an aligned bucket of level >= 1 into its children of
 // level - 1, ascending.

@@ -3,6 +3,7 @@
 #include <set>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "storage/counters.h"
 #include "storage/index_payload.h"
@@ -70,10 +71,20 @@ void ForEachCounterKey(uint32_t bot_no, const fb::Session& record,
       fn(CounterKey(scope, level, start_ms));
   };
   scoped(UserCounterScope(bot_no, View(record.user_id())));
+  std::vector<TagRef> tags;
   ForEachDistinctTag(
       record, [&](uint8_t kind, std::string_view name, std::string_view value) {
         scoped(TagCounterScope(bot_no, kind, name, value));
+        tags.push_back({kind, name, value});
       });
+  if (tags.size() > static_cast<size_t>(kMaxPairedTags)) {
+    scoped(ManyTagsCounterScope(bot_no));
+    return;
+  }
+  for (size_t i = 0; i < tags.size(); ++i) {
+    for (size_t j = i + 1; j < tags.size(); ++j)
+      scoped(TagPairCounterScope(bot_no, tags[i], tags[j]));
+  }
 }
 
 }  // namespace sessiondb

@@ -37,7 +37,11 @@
 //                bot 0xFF                          -> CellCounts, bot total
 //                scope := bot                      (levels 0, 1, 2)
 //                       | bot 0x10 asc(userId)     (levels 1, 2)
-//                       | bot 0x20 kind(1) asc(name) asc(value) (levels 1, 2)
+//                       | bot 0x20 tag              (levels 1, 2)
+//                       | bot 0x30 tag tag          (levels 1, 2; the two
+//                                                    tags in byte order)
+//                       | bot 0x31                 (levels 1, 2)
+//                tag := kind(1) asc(name) asc(value)
 //                level 0/1/2 = minute/hour/day buckets (counters.h);
 //                bucket := floor(ms / width) with the sign bit flipped
 //   users:       userId                            -> int64 (merge add):
@@ -58,10 +62,13 @@ inline constexpr size_t kTimeBytes = 8;
 inline constexpr uint8_t kTagKindUser = 1;
 inline constexpr uint8_t kTagKindSession = 2;
 inline constexpr int kCells = 6;
-// The byte after `bot` that starts a user or tag counter scope; distinct
+// The byte after `bot` that starts a user, tag, tag-pair or many-tags
+// counter scope; distinct
 // from the bot scope's level bytes (0, 1, 2) and its total (0xFF).
 inline constexpr uint8_t kUserScopeByte = 0x10;
 inline constexpr uint8_t kTagScopeByte = 0x20;
+inline constexpr uint8_t kTagPairScopeByte = 0x30;
+inline constexpr uint8_t kManyTagsScopeByte = 0x31;
 
 inline uint8_t CellOf(uint8_t containment, uint8_t session_type) {
   return static_cast<uint8_t>(containment * 2 + session_type);

@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -116,10 +118,25 @@ inline void ExpectStoreHolds(const std::string& path,
     // User and tag scopes keep hour and day buckets; a tag repeated within
     // one kind counts once.
     std::set<std::string> scopes = {UserCounterScope(bot, s.user_id)};
+    std::set<std::tuple<uint8_t, std::string, std::string>> distinct;
     for (const Tag& t : s.user_tags)
-      scopes.insert(TagCounterScope(bot, kTagKindUser, t.name, t.value));
+      distinct.emplace(kTagKindUser, t.name, t.value);
     for (const Tag& t : s.session_tags)
-      scopes.insert(TagCounterScope(bot, kTagKindSession, t.name, t.value));
+      distinct.emplace(kTagKindSession, t.name, t.value);
+    for (const auto& [kind, name, value] : distinct)
+      scopes.insert(TagCounterScope(bot, kind, name, value));
+    // Pairs of distinct tags, unless there are more than kMaxPairedTags.
+    if (distinct.size() > static_cast<size_t>(kMaxPairedTags)) {
+      scopes.insert(ManyTagsCounterScope(bot));
+    } else {
+      for (auto a = distinct.begin(); a != distinct.end(); ++a) {
+        for (auto b = std::next(a); b != distinct.end(); ++b) {
+          scopes.insert(TagPairCounterScope(
+              bot, {std::get<0>(*a), std::get<1>(*a), std::get<2>(*a)},
+              {std::get<0>(*b), std::get<1>(*b), std::get<2>(*b)}));
+        }
+      }
+    }
     for (const std::string& scope : scopes) {
       for (int level : {1, 2})
         counts[CounterKey(scope, level, s.start_time_ms)][Cell(s)] += 1;
