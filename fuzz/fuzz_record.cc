@@ -35,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(sessiondb::RecordCell(r) < 6);
   int entries = 0;
   sessiondb::ForEachIndexEntry(
-      7, r, [&](sessiondb::Cf, const std::string& key, const std::string&) {
+      7, r, bytes,
+      [&](sessiondb::Cf, const std::string& key, const std::string&) {
         FUZZ_CHECK(key.size() > 4);
         ++entries;
       });

@@ -157,7 +157,7 @@ class ConsistencyCheck : public ::testing::Test {
     Current(session_id, &primary_key, &record);
     std::vector<std::tuple<Cf, std::string, std::string>> entries;
     ForEachIndexEntry(DecodeBigEndian32(primary_key.data()),
-                      *fb::GetSession(record.data()),
+                      *fb::GetSession(record.data()), record,
                       [&](Cf cf, const std::string& k, const std::string& v) {
                         entries.emplace_back(cf, k, v);
                       });
@@ -271,7 +271,7 @@ TEST_F(ConsistencyCheck, NamesAStaleIndexEntryAndRepairRemovesIt) {
   ghost.session_tags = {{"all", "yes"}};
   const std::string bytes = EncodeRecordToString(ghost);
   std::string stale_key;
-  ForEachIndexEntry(BotNumber("bot-a"), *fb::GetSession(bytes.data()),
+  ForEachIndexEntry(BotNumber("bot-a"), *fb::GetSession(bytes.data()), bytes,
                     [&](Cf cf, const std::string& k, const std::string& v) {
                       if (cf != Cf::kByTag) return;
                       stale_key = k;
@@ -290,6 +290,24 @@ TEST_F(ConsistencyCheck, NamesAnIndexEntryWithTheWrongValue) {
   }
   ASSERT_FALSE(key.empty());
   ExpectFound(1, Names(Cf::kByUser, key, "differs"));
+  ExpectRepairFixes("s8", true);
+}
+
+TEST_F(ConsistencyCheck,
+       NamesACellEntryWhoseRecordCopyDiffersAndRepairRewritesIt) {
+  // by_cell entries carry a copy of the record: a stale copy (here, another
+  // session's record) must be found and replaced by the owner's bytes.
+  std::string key, other;
+  for (const auto& [cf, k, v] : IndexEntries("s2"))
+    if (cf == Cf::kByCell) other = v;
+  for (const auto& [cf, k, v] : IndexEntries("s8")) {
+    if (cf != Cf::kByCell) continue;
+    key = k;
+    RawPut(cf, k, other);
+  }
+  ASSERT_FALSE(key.empty());
+  ASSERT_FALSE(other.empty());
+  ExpectFound(1, Names(Cf::kByCell, key, "differs"));
   ExpectRepairFixes("s8", true);
 }
 

@@ -68,9 +68,8 @@ class Execution {
   absl::StatusOr<RangeCount> CountIndexByScan(int64_t lo_ms, int64_t hi_ms);
   // The page of a counted plan: `remaining` matches are skipped below
   // start_hi, then up to `limit` go to the sink.
-  absl::Status ReadRecordPage(const RangeCount& total, int64_t start_hi,
-                              int64_t remaining, int64_t limit,
-                              RecordSink sink);
+  absl::Status ReadRecordPage(int64_t start_hi, int64_t remaining,
+                              int64_t limit, RecordSink sink);
   // ReadIndexPage also tells whether it read the window to its end
   // (*exhausted): the page then holds every remaining match.
   absl::Status ReadIndexPage(int64_t start_hi, int64_t remaining, int64_t limit,
@@ -319,7 +318,7 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
   SESSIONDB_RETURN_IF_ERROR(
       on_index_ ? ReadIndexPage(start_hi, remaining, limit, sink, &emitted,
                                 &exhausted)
-                : ReadRecordPage(total, start_hi, remaining, limit, sink));
+                : ReadRecordPage(start_hi, remaining, limit, sink));
   return total.matching;
 }
 
@@ -356,16 +355,14 @@ absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
   return FetchPage(sink);
 }
 
-absl::Status Execution::ReadRecordPage(const RangeCount& total,
-                                       int64_t start_hi, int64_t remaining,
+absl::Status Execution::ReadRecordPage(int64_t start_hi, int64_t remaining,
                                        int64_t limit, RecordSink sink) {
   const DateWindow& w = plan_.window;
-  // A cell filter that keeps under a quarter of the window reads the page
-  // through by_cell (one Get per record); otherwise the primary scan is
-  // cheaper than the Gets and tests the cell on the record it reads anyway.
+  // Every entry of the streams matches: with a cell filter they are the
+  // by_cell ranges of the wanted cells, whose values are record copies;
+  // without one, the records themselves.
   const uint8_t mask = plan_.residual.cell_mask;
-  const bool via_cell_index =
-      mask != kAllCells && total.matching * 4 < total.all;
+  const bool via_cell_index = mask != kAllCells;
   std::vector<StreamSpec> specs;
   if (via_cell_index) {
     for (uint32_t bot : plan_.bots) {
@@ -378,7 +375,7 @@ absl::Status Execution::ReadRecordPage(const RangeCount& total,
     specs = PrimaryStreams();
   }
   stats_->page_path = absl::StrCat(
-      via_cell_index ? "by_cell, then one MultiGet" : "sessions scan",
+      via_cell_index ? "by_cell scan (records in the index)" : "sessions scan",
       ", starting ", w.to_ms - start_hi,
       " ms below the window's end, skipping ", remaining);
 
@@ -386,34 +383,19 @@ absl::Status Execution::ReadRecordPage(const RangeCount& total,
                       start_hi);
   int64_t emitted = 0;
   for (; stream.Valid() && emitted < limit; stream.Next()) {
-    const KeyRangeStream& cur = stream.current();
-    if (via_cell_index) {
-      if (remaining > 0) {
-        --remaining;
-        continue;
-      }
-      AddPageKey(cur.bot_no(), cur.order());
-      ++emitted;
-      continue;
-    }
-    if (mask == kAllCells && remaining > 0) {
-      --remaining;
-      continue;
-    }
-    SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* record,
-                               VerifyStoredRecord(cur.value(), cur.key()));
-    ++stats_->records_read;
-    if (!plan_.residual.MatchesCell(RecordCell(*record))) continue;
     if (remaining > 0) {
       --remaining;
       continue;
     }
+    const KeyRangeStream& cur = stream.current();
+    SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* record,
+                               VerifyStoredRecord(cur.value(), cur.key()));
+    ++stats_->records_read;
     sink(*record);
     ++emitted;
   }
   stats_->keys_visited += stream.keys_visited();
-  SESSIONDB_RETURN_IF_ERROR(stream.status());
-  return FetchPage(sink);
+  return stream.status();
 }
 
 absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,

@@ -13,6 +13,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "rocksdb/comparator.h"
@@ -116,12 +117,19 @@ class RepairWriter {
 };
 
 // ExpectedEntry is one index entry the records say must exist; `owner`
-// indexes the primary keys of the owning records.
+// indexes the primary keys of the owning records. Values are kept as a
+// fingerprint (a by_cell value is a whole record copy) and derived again
+// from the owner when a repair writes one.
 struct ExpectedEntry {
   std::string key;
-  std::string value;
+  uint64_t value_hash;
   uint32_t owner;
 };
+
+uint64_t ValueHash(std::string_view value) {
+  return absl::Hash<absl::string_view>()(
+      absl::string_view(value.data(), value.size()));
+}
 
 // Pass is one check of the whole store at one snapshot; with a writer it also
 // repairs what it finds.
@@ -206,7 +214,7 @@ class Pass {
     probe.user_tags = {{"n", "v"}};
     probe.session_tags = {{"n", "v"}};
     const std::string bytes = EncodeRecordToString(probe);
-    ForEachIndexEntry(1, *fb::GetSession(bytes.data()),
+    ForEachIndexEntry(1, *fb::GetSession(bytes.data()), bytes,
                       [&](Cf cf, const std::string&, const std::string&) {
                         index_cfs_.insert(static_cast<int>(cf));
                       });
@@ -411,13 +419,14 @@ class Pass {
 
       const uint32_t owner = static_cast<uint32_t>(owner_keys_.size());
       ForEachIndexEntry(
-          bot_no, record,
+          bot_no, record, View(it->value()),
           [&](Cf cf, const std::string& entry_key, const std::string& value) {
             index_cfs_.insert(static_cast<int>(cf));
             expected_[static_cast<int>(cf)].push_back(
-                ExpectedEntry{entry_key, value, owner});
+                ExpectedEntry{entry_key, ValueHash(value), owner});
             ++index_entries_;
           });
+      if (primary_key != key) stored_at_.emplace(owner, key);
       const uint8_t cell = RecordCell(record);
       ForEachCounterKey(bot_no, record, [&](std::string&& key) {
         ++counts[std::move(key)][cell];
@@ -436,6 +445,34 @@ class Pass {
     expected_counts_size_ = expected_counts_.size();
     expected_users_size_ = expected_users_.size();
     return absl::OkStatus();
+  }
+
+  // DerivedValue reads the owner's record again (at the pass's snapshot,
+  // where it was found) and returns the value it gives entry `e` of `cf`.
+  absl::StatusOr<std::string> DerivedValue(Cf cf, const ExpectedEntry& e) {
+    const std::string& primary_key = owner_keys_[e.owner];
+    auto moved = stored_at_.find(e.owner);
+    const std::string& stored_at =
+        moved == stored_at_.end() ? primary_key : moved->second;
+    std::string bytes;
+    SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
+        engine_.db()->Get(read_options_, engine_.handle(Cf::kSessions),
+                          stored_at, &bytes),
+        "reading a record again"));
+    SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* record,
+                               VerifyRecord(bytes, DebugKey(stored_at)));
+    std::optional<std::string> value;
+    ForEachIndexEntry(
+        DecodeBigEndian32(primary_key.data()), *record, bytes,
+        [&](Cf entry_cf, const std::string& key, const std::string& v) {
+          if (entry_cf == cf && key == e.key) value = v;
+        });
+    if (!value.has_value()) {
+      return absl::InternalError(
+          absl::StrCat("the record at ", DebugKey(stored_at),
+                       " no longer derives ", DebugKey(e.key)));
+    }
+    return *std::move(value);
   }
 
   // CompareIndex merges the sorted expected entries of `cf` with its actual
@@ -463,7 +500,8 @@ class Pass {
                                  DebugKey(owner_keys_[e.owner]),
                                  " owns this index entry"));
       if (repair_ == nullptr) return absl::OkStatus();
-      return repair_->Put(cf, e.key, e.value);
+      SESSIONDB_ASSIGN_OR_RETURN(std::string value, DerivedValue(cf, e));
+      return repair_->Put(cf, e.key, value);
     };
     size_t i = 0;
     std::unique_ptr<rocksdb::Iterator> it = Scan(cf);
@@ -474,14 +512,16 @@ class Pass {
       }
       if (i < expected.size() && cmp->Compare(expected[i].key, key) == 0) {
         const ExpectedEntry& e = expected[i++];
-        if (View(it->value()) != e.value) {
-          findings_.Add(cf, e.key,
-                        absl::StrCat("value ", DebugKey(View(it->value())),
-                                     " differs from ", DebugKey(e.value),
-                                     ", derived from the record at ",
-                                     DebugKey(owner_keys_[e.owner])));
+        if (ValueHash(View(it->value())) != e.value_hash) {
+          findings_.Add(
+              cf, e.key,
+              absl::StrCat("value (", it->value().size(),
+                           " bytes) differs from the one derived from the "
+                           "record at ",
+                           DebugKey(owner_keys_[e.owner])));
           if (repair_ != nullptr) {
-            SESSIONDB_RETURN_IF_ERROR(repair_->Put(cf, e.key, e.value));
+            SESSIONDB_ASSIGN_OR_RETURN(std::string value, DerivedValue(cf, e));
+            SESSIONDB_RETURN_IF_ERROR(repair_->Put(cf, e.key, value));
           }
         }
         continue;
@@ -647,6 +687,9 @@ class Pass {
   std::vector<std::string> dropped_;
 
   std::vector<std::string> owner_keys_;
+  // Owners whose record is stored at another key than its primary key (until
+  // this pass's repair moves it): owner -> the key it was read at.
+  absl::flat_hash_map<uint32_t, std::string> stored_at_;
   std::map<int, std::vector<ExpectedEntry>> expected_;
   absl::flat_hash_map<std::string, std::string> expected_session_ids_;
   absl::flat_hash_map<std::string, CellCounts> expected_counts_;

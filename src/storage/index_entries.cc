@@ -24,7 +24,7 @@ uint8_t RecordCell(const fb::Session& record) {
 }
 
 void ForEachIndexEntry(
-    uint32_t bot_no, const fb::Session& record,
+    uint32_t bot_no, const fb::Session& record, std::string_view record_bytes,
     absl::FunctionRef<void(Cf, const std::string&, const std::string&)> fn) {
   const uint8_t cell = RecordCell(record);
   std::string payload;
@@ -32,7 +32,8 @@ void ForEachIndexEntry(
   std::string order;
   AppendOrder(record.start_time_ms(), View(record.session_id()), &order);
 
-  fn(Cf::kByCell, CellIndexPrefix(bot_no, cell) + order, std::string());
+  fn(Cf::kByCell, CellIndexPrefix(bot_no, cell) + order,
+     std::string(record_bytes));
   fn(Cf::kByUser, UserIndexPrefix(bot_no, View(record.user_id())) + order,
      payload);
 

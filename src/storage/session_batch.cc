@@ -70,7 +70,7 @@ absl::Status SessionBatch::RemoveVersion(const Version& version) {
       const fb::Session* old,
       VerifyStoredRecord(version.record, version.primary_key));
   Stage(Cf::kSessions, Op::kDelete, version.primary_key);
-  ForEachIndexEntry(version.bot_no, *old,
+  ForEachIndexEntry(version.bot_no, *old, version.record,
                     [&](Cf cf, const std::string& key, const std::string&) {
                       Stage(cf, Op::kDelete, key);
                     });
@@ -110,7 +110,7 @@ absl::Status SessionBatch::Upsert(const Session& session) {
   Stage(Cf::kSessions, Op::kPut, v.primary_key, v.record);
   Stage(Cf::kSessionIds, Op::kPut, session.session_id, v.primary_key);
   ForEachIndexEntry(
-      v.bot_no, *record,
+      v.bot_no, *record, v.record,
       [&](Cf cf, const std::string& key, const std::string& value) {
         Stage(cf, Op::kPut, key, value);
       });

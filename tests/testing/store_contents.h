@@ -146,6 +146,12 @@ inline void ExpectStoreHolds(const std::string& path,
   EXPECT_EQ(Keys(cfs["sessions"]), sessions);
   EXPECT_EQ(Keys(cfs["session_ids"]), session_ids);
   EXPECT_EQ(Keys(cfs["by_cell"]), by_cell);
+  // by_cell values are copies of the records.
+  for (const auto& [key, value] : cfs["by_cell"]) {
+    const std::string primary =
+        key.substr(0, kBotBytes) + key.substr(kBotBytes + 1);
+    EXPECT_EQ(value, cfs["sessions"][primary]) << DebugKey(key);
+  }
   EXPECT_EQ(Keys(cfs["by_user"]), by_user);
   EXPECT_EQ(Keys(cfs["by_tag"]), by_tag);
   EXPECT_EQ(NonZeroCounts(cfs["counts"]), counts);
