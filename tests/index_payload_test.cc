@@ -63,6 +63,29 @@ TEST(IndexPayload, TruncatedBytesAreMalformedNotARead) {
   }
 }
 
+TEST(IndexValue, SplitsIntoThePayloadAndTheRecordCopy) {
+  Session s = MakeSession("s", "b", 0);
+  s.session_tags = {{"intent", "billing"}};
+  const std::string record = EncodeRecordToString(s);
+  std::string value;
+  EncodeIndexValue(*fb::GetSession(record.data()), record, &value);
+  std::string_view payload, copy;
+  ASSERT_TRUE(SplitIndexValue(value, &payload, &copy));
+  EXPECT_EQ(payload, PayloadOf(s));
+  EXPECT_EQ(copy, record);
+}
+
+TEST(IndexValue, APayloadSizePastTheEndIsMalformed) {
+  std::string_view payload, copy;
+  EXPECT_FALSE(SplitIndexValue("", &payload, &copy));
+  EXPECT_FALSE(SplitIndexValue(std::string("\x05") + "ab", &payload, &copy));
+  EXPECT_FALSE(SplitIndexValue("\xff\xff\xff\xff\xff\xff", &payload, &copy));
+  const std::string value = std::string("\x02") + "abXYZ";
+  ASSERT_TRUE(SplitIndexValue(value, &payload, &copy));
+  EXPECT_EQ(payload, "ab");
+  EXPECT_EQ(copy, "XYZ");
+}
+
 TEST(RecordFilter, PayloadAndRecordAgreeOnEveryTagCondition) {
   Session s = MakeSession("s", "b", 0);
   s.containment_type = ContainmentType::kDropOff;

@@ -8,6 +8,7 @@
 #include "query/session_streams.h"
 #include "storage/counters.h"
 #include "storage/index_entries.h"
+#include "storage/index_payload.h"
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
 #include "storage/rocksdb_status.h"
@@ -81,10 +82,14 @@ class Execution {
                              const std::vector<RangeCount>& counts,
                              int64_t skip, int64_t* start_hi,
                              int64_t* remaining);
-  // AddPageKey records a page entry found through an index; FetchPage reads
-  // all of them with one MultiGet and hands them to `sink` in order.
-  void AddPageKey(uint32_t bot_no, std::string_view order);
-  absl::Status FetchPage(RecordSink sink);
+  // EntryMatches splits an index entry's value (index_payload.h) and tests
+  // the residual filter on its payload; *record is the record copy.
+  // DataLoss for a malformed value.
+  absl::StatusOr<bool> EntryMatches(const KeyRangeStream& entry,
+                                    std::string_view* record);
+  // Emit verifies a page record read at `key` and hands it to the sink.
+  absl::Status Emit(std::string_view record, std::string_view key,
+                    RecordSink sink);
   std::vector<StreamSpec> PrimaryStreams() const;
 
   const StorageEngine& engine_;
@@ -94,7 +99,6 @@ class Execution {
   const int min_level_;
   std::vector<std::string> counter_scopes_;
   rocksdb::ReadOptions read_options_;
-  std::vector<std::string> page_keys_;
 };
 
 std::vector<StreamSpec> Execution::PrimaryStreams() const {
@@ -107,55 +111,39 @@ std::vector<StreamSpec> Execution::PrimaryStreams() const {
   return specs;
 }
 
-void Execution::AddPageKey(uint32_t bot_no, std::string_view order) {
-  std::string& key = page_keys_.emplace_back();
-  key.reserve(kBotBytes + order.size());
-  AppendBot(bot_no, &key);
-  key.append(order);
+absl::StatusOr<bool> Execution::EntryMatches(const KeyRangeStream& entry,
+                                             std::string_view* record) {
+  std::string_view payload;
+  bool malformed = !SplitIndexValue(entry.value(), &payload, record);
+  if (!malformed && plan_.residual.MatchesPayload(payload, &malformed))
+    return true;
+  if (malformed) {
+    return absl::DataLossError(absl::StrCat(
+        "index entry ", DebugKey(entry.key()), " has a malformed value"));
+  }
+  return false;
 }
 
-absl::Status Execution::FetchPage(RecordSink sink) {
-  const size_t n = page_keys_.size();
-  if (n == 0) return absl::OkStatus();
-  std::vector<rocksdb::Slice> slices(page_keys_.begin(), page_keys_.end());
-  std::vector<rocksdb::PinnableSlice> values(n);
-  std::vector<rocksdb::Status> statuses(n);
-  engine_.db()->MultiGet(read_options_, engine_.handle(Cf::kSessions), n,
-                         slices.data(), values.data(), statuses.data());
-  stats_->records_read += static_cast<int64_t>(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (statuses[i].IsNotFound()) {
-      return absl::DataLossError(
-          absl::StrCat("an index entry points to the missing record ",
-                       DebugKey(page_keys_[i])));
-    }
-    SESSIONDB_RETURN_IF_ERROR(
-        FromRocksStatus(statuses[i], "reading a session record"));
-    SESSIONDB_ASSIGN_OR_RETURN(
-        const fb::Session* record,
-        VerifyStoredRecord(std::string_view(values[i].data(), values[i].size()),
-                           page_keys_[i]));
-    sink(*record);
-  }
-  page_keys_.clear();
+absl::Status Execution::Emit(std::string_view record, std::string_view key,
+                             RecordSink sink) {
+  SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* verified,
+                             VerifyStoredRecord(record, key));
+  ++stats_->records_read;
+  sink(*verified);
   return absl::OkStatus();
 }
 
 absl::StatusOr<RangeCount> Execution::CountIndexByScan(int64_t lo_ms,
                                                        int64_t hi_ms) {
   RangeCount count;
-  bool malformed = false;
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver, lo_ms,
                       hi_ms);
+  std::string_view record;
   for (; stream.Valid(); stream.Next()) {
     ++count.all;
-    if (plan_.residual.MatchesPayload(stream.current().value(), &malformed)) {
-      ++count.matching;
-    } else if (malformed) {
-      return absl::DataLossError(absl::StrCat("index entry ",
-                                              DebugKey(stream.current().key()),
-                                              " has a malformed value"));
-    }
+    SESSIONDB_ASSIGN_OR_RETURN(bool matches,
+                               EntryMatches(stream.current(), &record));
+    if (matches) ++count.matching;
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
@@ -327,32 +315,27 @@ absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
                                       int64_t* emitted, bool* exhausted) {
   const DateWindow& w = plan_.window;
   stats_->page_path = absl::StrCat(
-      "index entries, then one MultiGet, starting ", w.to_ms - start_hi,
+      "index entries (records in the index), starting ", w.to_ms - start_hi,
       " ms below the window's end, skipping ", remaining);
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver, w.from_ms,
                       start_hi);
-  bool malformed = false;
+  std::string_view record;
   *emitted = 0;
   for (; stream.Valid() && *emitted < limit; stream.Next()) {
     const KeyRangeStream& cur = stream.current();
-    if (!plan_.residual.MatchesPayload(cur.value(), &malformed)) {
-      if (malformed) {
-        return absl::DataLossError(absl::StrCat(
-            "index entry ", DebugKey(cur.key()), " has a malformed value"));
-      }
-      continue;
-    }
+    SESSIONDB_ASSIGN_OR_RETURN(bool matches, EntryMatches(cur, &record));
+    if (!matches) continue;
     if (remaining > 0) {
       --remaining;
       continue;
     }
-    AddPageKey(cur.bot_no(), cur.order());
+    SESSIONDB_RETURN_IF_ERROR(Emit(record, cur.key(), sink));
     ++*emitted;
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
   *exhausted = !stream.Valid();
-  return FetchPage(sink);
+  return absl::OkStatus();
 }
 
 absl::Status Execution::ReadRecordPage(int64_t start_hi, int64_t remaining,
@@ -404,35 +387,30 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver,
                       plan_.window.from_ms, plan_.window.to_ms);
   int64_t total = 0;
-  bool malformed = false;
+  std::string_view record;
   for (; stream.Valid(); stream.Next()) {
     const KeyRangeStream& cur = stream.current();
     const bool in_page = total >= skip && total - skip < limit;
     if (plan_.driver_is_primary) {
-      SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* record,
+      SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* verified,
                                  VerifyStoredRecord(cur.value(), cur.key()));
       ++stats_->records_read;
-      if (!filter.Matches(*record)) continue;
-      if (in_page) sink(*record);
+      if (!filter.Matches(*verified)) continue;
+      if (in_page) sink(*verified);
     } else {
-      // The index payload decides the match; records are read for the page
-      // only, after the scan, with one MultiGet.
-      if (!filter.MatchesPayload(cur.value(), &malformed)) {
-        if (malformed) {
-          return absl::DataLossError(absl::StrCat(
-              "index entry ", DebugKey(cur.key()), " has a malformed value"));
-        }
-        continue;
-      }
-      if (in_page) AddPageKey(cur.bot_no(), cur.order());
+      // The payload decides the match; only the page's record copies are
+      // decoded.
+      SESSIONDB_ASSIGN_OR_RETURN(bool matches, EntryMatches(cur, &record));
+      if (!matches) continue;
+      if (in_page) SESSIONDB_RETURN_IF_ERROR(Emit(record, cur.key(), sink));
     }
     ++total;
   }
   stats_->keys_visited += stream.keys_visited();
-  stats_->page_path = plan_.driver_is_primary ? "during the scan"
-                                              : "index scan, then one MultiGet";
+  stats_->page_path = plan_.driver_is_primary
+                          ? "during the scan"
+                          : "during the index scan (records in the index)";
   SESSIONDB_RETURN_IF_ERROR(stream.status());
-  SESSIONDB_RETURN_IF_ERROR(FetchPage(sink));
   return total;
 }
 

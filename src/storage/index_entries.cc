@@ -27,19 +27,20 @@ void ForEachIndexEntry(
     uint32_t bot_no, const fb::Session& record, std::string_view record_bytes,
     absl::FunctionRef<void(Cf, const std::string&, const std::string&)> fn) {
   const uint8_t cell = RecordCell(record);
-  std::string payload;
-  EncodeIndexPayload(record, &payload);
+  std::string value;
+  EncodeIndexValue(record, record_bytes, &value);
   std::string order;
   AppendOrder(record.start_time_ms(), View(record.session_id()), &order);
 
   fn(Cf::kByCell, CellIndexPrefix(bot_no, cell) + order,
      std::string(record_bytes));
   fn(Cf::kByUser, UserIndexPrefix(bot_no, View(record.user_id())) + order,
-     payload);
+     value);
 
   ForEachDistinctTag(record, [&](uint8_t kind, std::string_view name,
-                                 std::string_view value) {
-    fn(Cf::kByTag, TagIndexPrefix(bot_no, kind, name, value) + order, payload);
+                                 std::string_view tag_value) {
+    fn(Cf::kByTag, TagIndexPrefix(bot_no, kind, name, tag_value) + order,
+       value);
   });
 }
 

@@ -22,8 +22,8 @@ uint8_t RecordCell(const fb::Session& record);
 // entry of `record` (whose encoded bytes are `record_bytes`) stored under
 // bot `bot_no`: by_cell, valued with a copy of the record (a page of a cell
 // filter is one contiguous scan); by_user and one by_tag entry per distinct
-// (kind, name, value), valued with the record's IndexPayload
-// (index_payload.h).
+// (kind, name, value), valued with the record's payload and a copy of the
+// record (index_payload.h).
 void ForEachIndexEntry(
     uint32_t bot_no, const fb::Session& record, std::string_view record_bytes,
     absl::FunctionRef<void(Cf, const std::string&, const std::string&)> fn);

@@ -57,6 +57,25 @@ void EncodeIndexPayload(const fb::Session& record, std::string* out) {
   AppendTags(record.session_tags(), kTagKindSession, out);
 }
 
+void EncodeIndexValue(const fb::Session& record, std::string_view record_bytes,
+                      std::string* out) {
+  std::string payload;
+  EncodeIndexPayload(record, &payload);
+  out->clear();
+  out->reserve(5 + payload.size() + record_bytes.size());
+  AppendVarint32(static_cast<uint32_t>(payload.size()), out);
+  out->append(payload);
+  out->append(record_bytes);
+}
+
+bool SplitIndexValue(std::string_view value, std::string_view* payload,
+                     std::string_view* record) {
+  size_t pos = 0;
+  if (!ReadSized(value, &pos, payload)) return false;
+  *record = value.substr(pos);
+  return true;
+}
+
 bool IndexPayloadView::NextTag(size_t* pos, PayloadTag* tag,
                                bool* malformed) const {
   if (*pos >= bytes_.size()) return false;

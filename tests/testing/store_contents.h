@@ -146,6 +146,26 @@ inline void ExpectStoreHolds(const std::string& path,
   EXPECT_EQ(Keys(cfs["sessions"]), sessions);
   EXPECT_EQ(Keys(cfs["session_ids"]), session_ids);
   EXPECT_EQ(Keys(cfs["by_cell"]), by_cell);
+  // by_user and by_tag values end with a copy of the record, after the
+  // payload and its varint size (one byte here: payloads are short); the
+  // index key ends with that record's `order`.
+  std::map<std::string, std::string> order_of_record;
+  for (const auto& [primary, bytes] : cfs["sessions"])
+    order_of_record[bytes] = primary.substr(kBotBytes);
+  for (const char* cf : {"by_user", "by_tag"}) {
+    for (const auto& [key, value] : cfs[cf]) {
+      ASSERT_FALSE(value.empty());
+      const size_t payload_size = static_cast<uint8_t>(value[0]);
+      ASSERT_LT(payload_size, 0x80u) << DebugKey(key);
+      auto it = order_of_record.find(value.substr(1 + payload_size));
+      ASSERT_NE(it, order_of_record.end())
+          << cf << " " << DebugKey(key) << " holds no stored record";
+      EXPECT_TRUE(key.size() >= it->second.size() &&
+                  key.compare(key.size() - it->second.size(), std::string::npos,
+                              it->second) == 0)
+          << cf << " " << DebugKey(key);
+    }
+  }
   // by_cell values are copies of the records.
   for (const auto& [key, value] : cfs["by_cell"]) {
     const std::string primary =
