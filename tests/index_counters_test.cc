@@ -233,6 +233,25 @@ TEST_F(IndexCounters, TwoTagTotalComesFromPairCountersAndIsExact) {
             std::vector<std::string>(expected.begin() + 7, expected.end()));
 }
 
+TEST_F(IndexCounters, TheSmallerOfTwoTagsByItsCountersDrivesTheScan) {
+  // session intent=billing is on every other session, user intent=billing
+  // on every seventh: whichever order they come in, the user tag drives.
+  for (const char* tags :
+       {kBillingBothKinds,
+        R"({"and":[{"name":"intent","values":["billing"],"type":"user"},)"
+        R"({"name":"intent","values":["billing"],"type":"session"}]})"}) {
+    const std::string body =
+        absl::StrCat(R"({"tags":)", tags, R"(,"dateFrom":")", Iso(kStart),
+                     R"(","dateTo":")", Iso(kStart + 72 * kHour), R"("})");
+    SCOPED_TRACE(body);
+    absl::StatusOr<std::string> explain =
+        store_->ExplainGetSessions(kBotA, std::nullopt, body);
+    ASSERT_OK(explain);
+    EXPECT_THAT(*explain, HasSubstr("user:intent=billing"));
+    EXPECT_THAT(*explain, HasSubstr("counted "));
+  }
+}
+
 TEST_F(IndexCounters, TheSameTagTwiceIsOneTag) {
   const std::string body = absl::StrCat(
       R"({"tags":{"and":[)",

@@ -93,6 +93,42 @@ absl::StatusOr<std::optional<std::vector<StreamSpec>>> TagStreams(
   return std::optional<std::vector<StreamSpec>>(std::move(specs));
 }
 
+// TagSize counts the sessions of a single tag in the cells of `filter`
+// over the hours the window touches (an upper bound: partial hours count
+// whole), from its (bot, tag) counters.
+absl::StatusOr<int64_t> TagSize(const StorageEngine& engine,
+                                const rocksdb::Snapshot* snapshot,
+                                const std::vector<uint32_t>& bots,
+                                const TagRef& tag, const DateWindow& w,
+                                const RecordFilter& filter) {
+  std::vector<std::string> keys;
+  for (const WindowPiece& piece :
+       CoveringBuckets(w.from_ms, w.to_ms, kIndexScopeMinLevel)) {
+    for (uint32_t bot : bots) {
+      keys.push_back(
+          CounterKey(TagCounterScope(bot, tag.kind, tag.name, tag.value),
+                     piece.level, piece.lo_ms));
+    }
+  }
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  engine.db()->MultiGet(ro, engine.handle(Cf::kCounts), keys.size(),
+                        slices.data(), values.data(), statuses.data());
+  int64_t size = 0;
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if (statuses[k].IsNotFound()) continue;
+    SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(statuses[k], "reading counters"));
+    CellCounts cells =
+        DecodeCellCounts(std::string_view(values[k].data(), values[k].size()));
+    for (int cell = 0; cell < kCells; ++cell)
+      if (filter.MatchesCell(static_cast<uint8_t>(cell))) size += cells[cell];
+  }
+  return size;
+}
+
 int64_t Probe(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
               const std::vector<StreamSpec>& specs, const DateWindow& w) {
   MergedStream stream(engine, snapshot, specs, w.from_ms, w.to_ms);
@@ -199,23 +235,20 @@ absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
 
   if (!query.tags.empty()) {
     // Candidates: each AND-ed condition alone, or the OR group as a whole.
-    int best = -2;  // -2: none yet; -1: the OR group; i >= 0: all_of[i]
-    int64_t best_size = std::numeric_limits<int64_t>::max();
-    std::vector<StreamSpec> best_streams;
-    auto consider = [&](int candidate, std::vector<StreamSpec> streams) {
-      int64_t size = Probe(engine, snapshot, streams, window);
-      if (size < best_size) {
-        best = candidate;
-        best_size = size;
-        best_streams = std::move(streams);
-      }
+    struct Candidate {
+      int id;  // -1: the OR group; i >= 0: all_of[i]
+      std::vector<StreamSpec> streams;
+      std::optional<TagRef> single;
     };
+    std::vector<Candidate> candidates;
     for (size_t i = 0; i < query.tags.all_of.size(); ++i) {
       SESSIONDB_ASSIGN_OR_RETURN(
           std::optional<std::vector<StreamSpec>> streams,
           TagStreams(engine, snapshot, plan.bots, query.tags.all_of[i]));
-      if (streams.has_value())
-        consider(static_cast<int>(i), std::move(*streams));
+      if (streams.has_value()) {
+        candidates.push_back({static_cast<int>(i), std::move(*streams),
+                              SingleTag(query.tags.all_of[i])});
+      }
     }
     if (!query.tags.any_of.empty()) {
       std::vector<StreamSpec> group;
@@ -230,8 +263,35 @@ absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
         }
         group.insert(group.end(), streams->begin(), streams->end());
       }
-      if (usable) consider(-1, std::move(group));
+      if (usable) candidates.push_back({-1, std::move(group), std::nullopt});
     }
+    // One candidate needs no measuring. When every candidate is a single
+    // tag, its counters size it exactly; otherwise each is probed (up to
+    // kProbeKeys keys in the window). The smallest drives; ties: the first.
+    const bool by_counters =
+        std::all_of(candidates.begin(), candidates.end(),
+                    [](const Candidate& c) { return c.single.has_value(); });
+    int best = -2;  // -2: none yet
+    int64_t best_size = std::numeric_limits<int64_t>::max();
+    std::vector<StreamSpec> best_streams;
+    std::string sized_by = "only candidate";
+    for (Candidate& c : candidates) {
+      int64_t size = 0;
+      if (candidates.size() > 1 && by_counters) {
+        SESSIONDB_ASSIGN_OR_RETURN(
+            size, TagSize(engine, snapshot, plan.bots, *c.single, window,
+                          plan.residual));
+      } else if (candidates.size() > 1) {
+        size = Probe(engine, snapshot, c.streams, window);
+      }
+      if (size < best_size) {
+        best = c.id;
+        best_size = size;
+        best_streams = std::move(c.streams);
+      }
+    }
+    if (candidates.size() > 1)
+      sized_by = absl::StrCat(by_counters ? "counted " : "probe ", best_size);
     if (best != -2) {
       plan.kind = Plan::Kind::kScanned;
       plan.driver = std::move(best_streams);
@@ -254,7 +314,7 @@ absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
       plan.description = absl::StrCat(
           plan.kind == Plan::Kind::kIndexCounted ? "counted" : "scan",
           " by_tag (", BotsText(plan.bots), ", ", driver_text, ", ",
-          plan.driver.size(), " ranges, probe ", best_size, ")");
+          plan.driver.size(), " ranges, ", sized_by, ")");
       return plan;
     }
     // No condition can drive: scan the records and test every tag.
