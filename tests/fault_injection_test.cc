@@ -483,12 +483,21 @@ TEST_F(CorruptStoreTest, GarbageInCurrentFailsOpenWithDataLoss) {
                        AllOf(HasSubstr("opening"), HasSubstr("CURRENT"))));
 }
 
-TEST_F(CorruptStoreTest, CurrentNamingAMissingManifestFailsOpenClearly) {
+TEST_F(CorruptStoreTest, CurrentNamingAMissingManifestFailsOpenWithDataLoss) {
   std::ofstream(dir_.Sub("CURRENT"), std::ios::trunc) << "MANIFEST-999999\n";
   EXPECT_THAT(Store::Open(Options(), dir_.path()),
-              StatusIs(absl::StatusCode::kInternal,
+              StatusIs(absl::StatusCode::kDataLoss,
                        AllOf(HasSubstr("opening"), HasSubstr("MANIFEST-999999"),
                              HasSubstr("No such file"))));
+}
+
+TEST_F(CorruptStoreTest, AMissingTableFileFailsOpenWithDataLoss) {
+  Flush();
+  std::vector<std::string> tables = Files("", ".sst");
+  ASSERT_FALSE(tables.empty());
+  std::filesystem::remove(tables.front());
+  EXPECT_THAT(Store::Open(Options(), dir_.path()),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("opening")));
 }
 
 TEST_F(CorruptStoreTest, AGarbledManifestFailsOpenWithDataLoss) {

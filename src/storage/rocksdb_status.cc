@@ -13,6 +13,12 @@ absl::Status FromRocksStatus(const rocksdb::Status& s,
   if (s.ok()) return absl::OkStatus();
   std::string message = absl::StrCat(AsAbsl(context), ": ", s.ToString());
   if (s.IsCorruption()) return absl::DataLossError(message);
+  // A file the store's own metadata names (a MANIFEST, a table file) is
+  // gone: the data it held is lost, not an internal fault.
+  if (s.IsPathNotFound()) {
+    return absl::DataLossError(
+        absl::StrCat(message, " (a file of the store is missing)"));
+  }
   if (s.IsBusy() || s.IsTryAgain()) return absl::UnavailableError(message);
   if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
   if (s.IsNotFound()) return absl::NotFoundError(message);
