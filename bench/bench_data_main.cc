@@ -18,13 +18,6 @@
 namespace sessiondb::bench {
 namespace {
 
-bool Flag(std::string_view arg, std::string_view name, std::string* value) {
-  const std::string prefix = "--" + std::string(name) + "=";
-  if (arg.substr(0, prefix.size()) != prefix) return false;
-  *value = std::string(arg.substr(prefix.size()));
-  return true;
-}
-
 int Usage() {
   std::cerr << "usage: bench_data build [--dataset=1m] [--data_dir=DIR] "
                "[--reuse_store]\n"
@@ -39,21 +32,16 @@ int Main(int argc, char** argv) {
   int64_t sessions = 0;
   for (int i = 2; i < argc; ++i) {
     std::string v;
-    if (Flag(argv[i], "dataset", &v)) {
-      absl::StatusOr<int64_t> n = ParseDatasetLabel(v);
-      if (!n.ok()) {
-        std::cerr << n.status().message() << "\n";
-        return 2;
-      }
-      config.label = v;
-      config.sessions = *n;
-    } else if (Flag(argv[i], "data_dir", &v)) {
-      config.data_dir = v;
-    } else if (std::string_view(argv[i]) == "--reuse_store") {
-      config.reuse_store = true;
-    } else if (Flag(argv[i], "sessions", &v)) {
+    absl::StatusOr<bool> dataset_flag = ParseDatasetFlag(argv[i], &config);
+    if (!dataset_flag.ok()) {
+      std::cerr << dataset_flag.status().message() << "\n";
+      return 2;
+    }
+    if (*dataset_flag) {
+      continue;
+    } else if (FlagValue(argv[i], "sessions", &v)) {
       if (!absl::SimpleAtoi(v, &sessions) || sessions < 1) return Usage();
-    } else if (Flag(argv[i], "seed", &v)) {
+    } else if (FlagValue(argv[i], "seed", &v)) {
       if (!absl::SimpleAtoi(v, &config.seed)) return Usage();
     } else {
       std::cerr << "unknown argument " << argv[i] << "\n";

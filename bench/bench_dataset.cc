@@ -302,6 +302,35 @@ absl::StatusOr<int64_t> ParseDatasetLabel(std::string_view label) {
   return n * scale;
 }
 
+bool FlagValue(std::string_view arg, std::string_view name,
+               std::string* value) {
+  const std::string prefix = "--" + std::string(name) + "=";
+  if (arg.substr(0, prefix.size()) != prefix) return false;
+  *value = std::string(arg.substr(prefix.size()));
+  return true;
+}
+
+absl::StatusOr<bool> ParseDatasetFlag(std::string_view arg,
+                                      DatasetConfig* config) {
+  std::string v;
+  if (FlagValue(arg, "dataset", &v)) {
+    absl::StatusOr<int64_t> n = ParseDatasetLabel(v);
+    if (!n.ok()) return n.status();
+    config->label = v;
+    config->sessions = *n;
+    return true;
+  }
+  if (FlagValue(arg, "data_dir", &v)) {
+    config->data_dir = v;
+    return true;
+  }
+  if (arg == "--reuse_store") {
+    config->reuse_store = true;
+    return true;
+  }
+  return false;
+}
+
 absl::StatusOr<std::unique_ptr<StoreImpl>> OpenBenchStore(
     const std::string& dir, size_t block_cache_bytes) {
   Options options;

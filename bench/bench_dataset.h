@@ -50,6 +50,15 @@ struct DatasetConfig {
 // ParseDatasetLabel: "1m" -> 1,000,000, "10m", "100k", or a plain count.
 absl::StatusOr<int64_t> ParseDatasetLabel(std::string_view label);
 
+// FlagValue: when `arg` is "--name=VALUE", sets *value and returns true.
+bool FlagValue(std::string_view arg, std::string_view name, std::string* value);
+
+// ParseDatasetFlag reads the flags every dataset tool shares (--dataset=,
+// --data_dir=, --reuse_store) into `config`: true when `arg` was one of
+// them; an invalid --dataset is an error naming it.
+absl::StatusOr<bool> ParseDatasetFlag(std::string_view arg,
+                                      DatasetConfig* config);
+
 struct DatasetInfo {
   int64_t sessions = 0;
   uint64_t seed = 0;

@@ -60,7 +60,7 @@ Session Rewrite(Session s) {
   bool found = false;
   for (Tag& t : s.session_tags) {
     if (t.name == "csat") {
-      t.value = t.value == "5" ? "4" : "5";
+      t.value.assign(1, t.value == "5" ? '4' : '5');
       found = true;
     }
   }
@@ -166,13 +166,6 @@ void BM_SqliteIngest(benchmark::State& state, bool existing) {
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix);
 }
 
-bool Flag(std::string_view arg, std::string_view name, std::string* value) {
-  const std::string prefix = "--" + std::string(name) + "=";
-  if (arg.substr(0, prefix.size()) != prefix) return false;
-  *value = std::string(arg.substr(prefix.size()));
-  return true;
-}
-
 int Main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   int64_t sessions = 200000;
@@ -180,9 +173,9 @@ int Main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string v;
     bool ok = true;
-    if (Flag(argv[i], "ingest_sessions", &v)) {
+    if (FlagValue(argv[i], "ingest_sessions", &v)) {
       ok = absl::SimpleAtoi(v, &sessions) && sessions > 0;
-    } else if (Flag(argv[i], "data_dir", &v)) {
+    } else if (FlagValue(argv[i], "data_dir", &v)) {
       data_dir = v;
     } else {
       ok = false;

@@ -292,35 +292,23 @@ void BM_Floor(benchmark::State& state, const ShapeCase* c) {
   state.counters["records"] = static_cast<double>(c->floor_keys.size());
 }
 
-bool Flag(std::string_view arg, std::string_view name, std::string* value) {
-  const std::string prefix = "--" + std::string(name) + "=";
-  if (arg.substr(0, prefix.size()) != prefix) return false;
-  *value = std::string(arg.substr(prefix.size()));
-  return true;
-}
-
 int Main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   DatasetConfig config;
   for (int i = 1; i < argc; ++i) {
     std::string v;
     int64_t mb = 0;
-    if (Flag(argv[i], "dataset", &v)) {
-      absl::StatusOr<int64_t> n = ParseDatasetLabel(v);
-      if (!n.ok()) {
-        std::cerr << n.status().message() << "\n";
-        return 2;
-      }
-      config.label = v;
-      config.sessions = *n;
-    } else if (Flag(argv[i], "data_dir", &v)) {
-      config.data_dir = v;
-    } else if (std::string_view(argv[i]) == "--reuse_store") {
-      config.reuse_store = true;
-    } else if (Flag(argv[i], "block_cache_mb", &v) &&
+    absl::StatusOr<bool> dataset_flag = ParseDatasetFlag(argv[i], &config);
+    if (!dataset_flag.ok()) {
+      std::cerr << dataset_flag.status().message() << "\n";
+      return 2;
+    }
+    if (*dataset_flag) {
+      continue;
+    } else if (FlagValue(argv[i], "block_cache_mb", &v) &&
                absl::SimpleAtoi(v, &mb) && mb > 0) {
       config.block_cache_bytes = static_cast<size_t>(mb) << 20;
-    } else if (Flag(argv[i], "sqlite_cache_mb", &v) &&
+    } else if (FlagValue(argv[i], "sqlite_cache_mb", &v) &&
                absl::SimpleAtoi(v, &mb) && mb > 0) {
       config.sqlite.cache_bytes = mb << 20;
     } else {
