@@ -124,7 +124,12 @@ absl::Status SessionBatch::Delete(std::string_view session_id, bool* found) {
                              Current(session_id));
   *found = previous.has_value();
   if (!previous.has_value()) return absl::OkStatus();
-  SESSIONDB_RETURN_IF_ERROR(RemoveVersion(*previous));
+  return DeleteVersion(session_id, *previous);
+}
+
+absl::Status SessionBatch::DeleteVersion(std::string_view session_id,
+                                         const Version& version) {
+  SESSIONDB_RETURN_IF_ERROR(RemoveVersion(version));
   Stage(Cf::kSessionIds, Op::kDelete, std::string(session_id));
   staged_[std::string(session_id)] = std::nullopt;
   return absl::OkStatus();
@@ -141,7 +146,8 @@ absl::Status SessionBatch::DeleteIf(
       const fb::Session* record,
       VerifyStoredRecord(current->record, current->primary_key));
   if (!condition(*record)) return absl::OkStatus();
-  return Delete(session_id, deleted);
+  *deleted = true;
+  return DeleteVersion(session_id, *current);
 }
 
 void SessionBatch::Stage(Cf cf, Op op, std::string key, std::string value) {

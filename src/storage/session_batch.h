@@ -72,6 +72,9 @@ class SessionBatch {
   void Stage(Cf cf, Op op, std::string key, std::string value = {});
   absl::StatusOr<std::optional<Version>> Current(std::string_view session_id);
   absl::Status RemoveVersion(const Version& version);
+  // DeleteVersion stages the removal of `version`, the current one.
+  absl::Status DeleteVersion(std::string_view session_id,
+                             const Version& version);
   uint32_t BotNumber(const std::string& bot_id);
   // CountSession adds `delta` to every counter the record counts in.
   void CountSession(uint32_t bot_no, const fb::Session& record, int64_t delta);
