@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/temp_store.h"
+#include "util/absl_compat.h"
 
 namespace sessiondb::testing {
 namespace {
@@ -70,6 +71,14 @@ class IndexCounters : public TempStoreTest {
     sessions.back().session_tags = {{"intent", "billing"}};
     PutAll(sessions);
     sessions_ = sessions;
+  }
+
+  // ExplainThreeDays explains a request with `tags` over the whole data.
+  absl::StatusOr<std::string> ExplainThreeDays(std::string_view tags) {
+    const std::string body = absl::StrCat(
+        R"({"tags":)", AsAbsl(tags), R"(,"dateFrom":")", Iso(kStart),
+        R"(","dateTo":")", Iso(kStart + 72 * kHour), R"("})");
+    return store_->ExplainGetSessions(kBotA, std::nullopt, body);
   }
 
   std::vector<Session> sessions_;
@@ -198,12 +207,8 @@ TEST_F(IndexCounters, ConditionsThatCouldCountASessionTwiceAreScanned) {
        R"({"and":[{"name":"intent","values":["billing"],"type":"session"},)"
        R"({"name":"intent","values":["billing"],"type":"user"},)"
        R"({"name":"intent","values":["refund"],"type":"user"}]})"}) {
-    const std::string body =
-        absl::StrCat(R"({"tags":)", tags, R"(,"dateFrom":")", Iso(kStart),
-                     R"(","dateTo":")", Iso(kStart + 72 * kHour), R"("})");
-    SCOPED_TRACE(body);
-    absl::StatusOr<std::string> explain =
-        store_->ExplainGetSessions(kBotA, std::nullopt, body);
+    SCOPED_TRACE(tags);
+    absl::StatusOr<std::string> explain = ExplainThreeDays(tags);
     ASSERT_OK(explain);
     EXPECT_THAT(*explain, HasSubstr("scan by_tag"));
   }
@@ -240,12 +245,8 @@ TEST_F(IndexCounters, TheSmallerOfTwoTagsByItsCountersDrivesTheScan) {
        {kBillingBothKinds,
         R"({"and":[{"name":"intent","values":["billing"],"type":"user"},)"
         R"({"name":"intent","values":["billing"],"type":"session"}]})"}) {
-    const std::string body =
-        absl::StrCat(R"({"tags":)", tags, R"(,"dateFrom":")", Iso(kStart),
-                     R"(","dateTo":")", Iso(kStart + 72 * kHour), R"("})");
-    SCOPED_TRACE(body);
-    absl::StatusOr<std::string> explain =
-        store_->ExplainGetSessions(kBotA, std::nullopt, body);
+    SCOPED_TRACE(tags);
+    absl::StatusOr<std::string> explain = ExplainThreeDays(tags);
     ASSERT_OK(explain);
     EXPECT_THAT(*explain, HasSubstr("user:intent=billing"));
     EXPECT_THAT(*explain, HasSubstr("counted "));
