@@ -356,6 +356,38 @@ TEST_F(ConsistencyCheck, NamesAChangedCounterAndRepairRecountsIt) {
   ExpectRepairFixes("s1", true);
 }
 
+TEST_F(ConsistencyCheck, ADayCounterAboveItsHoursLeavesADeepPageExact) {
+  // The skip search splits the day its count points into; when the day's
+  // hours count less than the day, it must fall back to scanning from the
+  // window's end skipping the whole request's skip, not what was left.
+  SessionQuery week;
+  week.bot_id = "bot-a";
+  week.from_ms = kBase;
+  week.to_ms = kBase + 7 * kDay;
+  week.limit = kMaxPageSize;
+  int64_t real = 0;
+  {
+    auto store = Store::Open(Options(), dir_.path());
+    ASSERT_OK(store);
+    auto all = (*store)->GetSessions(week);
+    ASSERT_OK(all);
+    real = all->total;
+  }
+  ASSERT_GT(real, 10);
+  CellCounts extra{};
+  extra[0] = 5;
+  RawMerge(Cf::kCounts, CounterKey(BotNumber("bot-a"), 2, kBase),
+           EncodeCellCounts(extra));
+  raw_.reset();
+  auto store = Store::Open(Options(), dir_.path());
+  ASSERT_OK(store);
+  week.skip = real;  // past every real session, inside the damaged total
+  auto page = (*store)->GetSessions(week);
+  ASSERT_OK(page);
+  EXPECT_EQ(page->total, real + 5);
+  EXPECT_THAT(page->sessions, IsEmpty());
+}
+
 TEST_F(ConsistencyCheck, NamesACounterNoRecordAccountsFor) {
   const std::string key = CounterKey(BotNumber("bot-b"), 2, kBase + 300 * kDay);
   CellCounts one{};

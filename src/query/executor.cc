@@ -115,13 +115,15 @@ absl::StatusOr<bool> Execution::EntryMatches(const KeyRangeStream& entry,
                                              std::string_view* record) {
   std::string_view payload;
   bool malformed = !SplitIndexValue(entry.value(), &payload, record);
-  if (!malformed && plan_.residual.MatchesPayload(payload, &malformed))
-    return true;
+  // A payload found malformed is DataLoss even when a condition matched
+  // before the damaged bytes.
+  const bool matches =
+      !malformed && plan_.residual.MatchesPayload(payload, &malformed);
   if (malformed) {
     return absl::DataLossError(absl::StrCat(
         "index entry ", DebugKey(entry.key()), " has a malformed value"));
   }
-  return false;
+  return matches;
 }
 
 absl::Status Execution::Emit(std::string_view record, std::string_view key,
@@ -237,6 +239,7 @@ absl::Status Execution::FindSkipStart(const std::vector<WindowPiece>& pieces,
                                       const std::vector<RangeCount>& counts,
                                       int64_t skip, int64_t* start_hi,
                                       int64_t* remaining) {
+  const int64_t requested_skip = skip;
   std::vector<WindowPiece> level_pieces = pieces;
   std::vector<RangeCount> level_counts = counts;
   while (true) {
@@ -246,10 +249,11 @@ absl::Status Execution::FindSkipStart(const std::vector<WindowPiece>& pieces,
       skip -= level_counts[i].matching;
     }
     if (i == static_cast<size_t>(-1)) {
-      // Counters and scans disagree with the total: should not happen at one
-      // snapshot; scan the whole window to stay exact.
+      // A bucket's children count less than it (damaged counters; never at
+      // one snapshot of a consistent store): scan the whole window from its
+      // end, skipping the whole request's skip, to keep the page exact.
       *start_hi = plan_.window.to_ms;
-      *remaining = skip;
+      *remaining = requested_skip;
       return absl::OkStatus();
     }
     const WindowPiece target = level_pieces[i];

@@ -2,14 +2,17 @@
 //
 // Rules (docs/QUERY_PLANNER.md):
 //  - no userId and no tags: kCounted. total and the skip position come from
-//    the bucket counters; the page is read from the primary range (or, when
-//    the cell filter keeps under a quarter of the window, the by_cell index).
+//    the bot's bucket counters; the page is read from the primary range, or
+//    with a cell filter from the by_cell ranges of the wanted cells (whose
+//    values are record copies).
 //  - userId: the by_user entries of (bot, user); the cell and the tags are in
 //    the index value. Without tags, kIndexCounted: total and the skip
 //    position come from the (bot, user) counters, and only the page's
 //    entries are read; with tags, kScanned (every entry is tested).
-//  - tags: the tag index of the condition (or the OR group) that a bounded
-//    probe finds smallest; the others are residual. One condition, or two,
+//  - tags: the tag index of the condition (or the OR group) found smallest
+//    (by its counters when every candidate is one typed tag, else by a
+//    bounded probe; a lone candidate is not measured); the others are
+//    residual. One condition, or two,
 //    each with one value and one kind, is kIndexCounted on its (bot, tag)
 //    or (bot, tag pair) counters; anything else is kScanned.
 //  - otherwise (e.g. a tag condition without values whose name has too many
@@ -46,7 +49,9 @@ struct Plan {
   DateWindow window;
   // kScanned: the driver streams, and where a candidate's cell is read.
   std::vector<StreamSpec> driver;
-  bool driver_is_primary = false;  // values are records, not cell bytes
+  // The driver is the sessions column family (values are records) rather
+  // than an index (values are index_payload.h index values).
+  bool driver_is_primary = false;
   // kIndexCounted: the counter scopes (counters.h) whose sum over the
   // window, in the cells of the mask, is exactly the driver's matches.
   std::vector<std::string> counter_scopes;

@@ -29,9 +29,11 @@
 //   sessions:    bot order                         -> fb::Session record
 //   session_ids: sessionId                         -> bot order (the
 //                                                     record's primary key)
-//   by_cell:     bot cell(1) order                 -> ""
-//   by_user:     bot asc(userId) order             -> cell(1)
-//   by_tag:      bot kind(1) asc(name) asc(value) order -> cell(1)
+//   by_cell:     bot cell(1) order                 -> a copy of the record
+//   by_user:     bot asc(userId) order             -> index value
+//   by_tag:      bot kind(1) asc(name) asc(value) order -> index value
+//                index value := varint32(n) payload[n] record copy
+//                (index_payload.h)
 //                kind: 1 = userTags, 2 = sessionTags (frozen)
 //   counts:      scope level(1) bucket(8)          -> CellCounts (merge add)
 //                bot 0xFF                          -> CellCounts, bot total
