@@ -29,7 +29,9 @@ if [ -f "$DEMO/server.pid" ]; then
   rm -f "$DEMO/server.pid"
 fi
 
-if [ ! -f "$DEMO/.loaded" ]; then
+# A store this build cannot open (e.g. written by an older format version)
+# is rebuilt.
+if [ ! -f "$DEMO/.loaded" ] || ! "$CLI" stats --db "$DEMO/store" > /dev/null 2>&1; then
   rm -rf "$DEMO/store"
   echo "== generating 100,000 sessions with $SHARED/tools/gen_sessions.py"
   python3 "$SHARED/tools/gen_sessions.py" --sessions 100000 --seed 1 \
@@ -80,7 +82,10 @@ curl --location --request POST '$URL' \\
 EOF
 echo "== the answer to"
 echo "$REQUEST"
-eval "$REQUEST" --silent --show-error | python3 -m json.tool | head -40
+# The first 40 lines of the pretty-printed answer, cut by python itself: with
+# pipefail, `json.tool | head` fails the script when head closes the pipe.
+eval "$REQUEST" --silent --show-error | python3 -c \
+  'import json, sys; print("\n".join(json.dumps(json.load(sys.stdin), indent=4).splitlines()[:40]))'
 echo "   ..."
 echo
 echo "== the server keeps running (pid $(cat "$DEMO/server.pid")); paste this to ask it yourself:"
