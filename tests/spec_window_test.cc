@@ -7,11 +7,10 @@
 #include <cctype>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -96,9 +95,9 @@ TEST_F(GetSessionsWindow, DateTimeWithMillisecondsAndZ) {
 }
 
 TEST_F(GetSessionsWindow, DateTimeWithoutFraction) {
-  ExpectWindow(
-      {{"dateFrom", "2020-02-11T13:25:58Z"}, {"dateTo", "2020-02-11T13:26:05Z"}},
-      UtcMs(2020, 2, 11, 13, 25, 58), UtcMs(2020, 2, 11, 13, 26, 5));
+  ExpectWindow({{"dateFrom", "2020-02-11T13:25:58Z"},
+                {"dateTo", "2020-02-11T13:26:05Z"}},
+               UtcMs(2020, 2, 11, 13, 25, 58), UtcMs(2020, 2, 11, 13, 26, 5));
 }
 
 TEST_F(GetSessionsWindow, SingleSpaceBeforeTIsTolerated) {
@@ -152,9 +151,9 @@ TEST_F(GetSessionsWindow, LeapDayIsAValidDate) {
 
 // ---- Bad dates ----
 
-class GetSessionsBadDate
-    : public sessiondb::testing::TempStoreTest,
-      public ::testing::WithParamInterface<std::tuple<std::string, std::string>> {};
+class GetSessionsBadDate : public sessiondb::testing::TempStoreTest,
+                           public ::testing::WithParamInterface<
+                               std::tuple<std::string, std::string>> {};
 
 TEST_P(GetSessionsBadDate, IsABadRequestNamingTheField) {
   const auto& [field, value] = GetParam();
@@ -168,15 +167,15 @@ INSTANTIATE_TEST_SUITE_P(
     ImpossibleUnzonedOrGarbage, GetSessionsBadDate,
     ::testing::Combine(
         ::testing::Values("dateFrom", "dateTo"),
-        ::testing::Values("2026-02-30",                // impossible day
-                          "2021-02-29",                // not a leap year
-                          "2020-13-01",                // month 13
-                          "2020-00-10",                // month 0
-                          "2020-02-00",                // day 0
-                          "2020-02-11T13:25:58",       // time without zone
-                          "2020-02-11T13:25:58.515",   // time without zone
-                          "2020-02-11T25:00:00Z",      // hour 25
-                          "2020-02-11T13:61:00Z",      // minute 61
+        ::testing::Values("2026-02-30",                     // impossible day
+                          "2021-02-29",                     // not a leap year
+                          "2020-13-01",                     // month 13
+                          "2020-00-10",                     // month 0
+                          "2020-02-00",                     // day 0
+                          "2020-02-11T13:25:58",            // time without zone
+                          "2020-02-11T13:25:58.515",        // time without zone
+                          "2020-02-11T25:00:00Z",           // hour 25
+                          "2020-02-11T13:61:00Z",           // minute 61
                           "2020-02-11T13:25:58.515+25:00",  // offset hour 25
                           "garbage", "", "2020/02/11", "11-02-2020",
                           "2020-02-11Z")),
@@ -210,7 +209,8 @@ TEST_F(GetSessionsWindow, NeitherDateFollowsTheStoreClock) {
 
 TEST_F(GetSessionsWindow, OnlyDateFromCoversSevenDaysFromIt) {
   const int64_t from = UtcMs(2020, 2, 11, 13, 25, 58, 515);
-  ExpectWindow({{"dateFrom", "2020-02-11T13:25:58.515Z"}}, from, from + kWeekMs);
+  ExpectWindow({{"dateFrom", "2020-02-11T13:25:58.515Z"}}, from,
+               from + kWeekMs);
 }
 
 TEST_F(GetSessionsWindow, OnlyDateFromAsDateCoversSevenWholeDays) {
@@ -313,7 +313,8 @@ TEST_F(GetSessionsWindow, FromIsInclusiveAndToIsExclusive) {
   EXPECT_EQ(Total(r), 2);
 }
 
-TEST_F(GetSessionsWindow, DefaultWindowIncludesNowMinusSevenDaysAndExcludesNow) {
+TEST_F(GetSessionsWindow,
+       DefaultWindowIncludesNowMinusSevenDaysAndExcludesNow) {
   const int64_t now = DefaultNow();
   PutAt("at-now", now);
   PutAt("just-before-now", now - 1);
@@ -330,8 +331,9 @@ TEST_F(GetSessionsWindow, WindowAppliesOnTheAccountWideRouteToo) {
   Put(in_b);
   Put(out_b);
   PutAt("in-a", UtcMs(2020, 2, 11, 13));
-  ApiResult r = CallJson(std::nullopt, std::nullopt,
-                         {{"dateFrom", "2020-02-11"}, {"dateTo", "2020-02-11"}});
+  ApiResult r =
+      CallJson(std::nullopt, std::nullopt,
+               {{"dateFrom", "2020-02-11"}, {"dateTo", "2020-02-11"}});
   ASSERT_THAT(r, IsPage());
   EXPECT_THAT(SessionIds(r), ElementsAre("in-a", "in-b"));
 }

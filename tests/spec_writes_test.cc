@@ -14,12 +14,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -43,10 +42,10 @@ using ::sessiondb::testing::MakeSession;
 using ::sessiondb::testing::OrderedJson;
 using ::sessiondb::testing::StatusIs;
 using ::testing::AllOf;
+using ::testing::ContainsRegex;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using ::testing::ContainsRegex;
 
 constexpr int64_t kDay = kMsPerDayForTests;
 using std::nullopt;
@@ -62,7 +61,8 @@ class SessionWrites : public sessiondb::testing::TempStoreTest {
     ApiResult r = CallJson(bot, containment, body);
     EXPECT_THAT(r, IsPage()) << body.dump();
     if (r.status != 200) return {};
-    EXPECT_EQ(Total(r), static_cast<int64_t>(r.json["sessions"].size())) << body.dump();
+    EXPECT_EQ(Total(r), static_cast<int64_t>(r.json["sessions"].size()))
+        << body.dump();
     return SessionIds(r);
   }
   std::vector<std::string> IdsA(json body = json::object()) {
@@ -118,8 +118,9 @@ TEST_F(SessionWrites, PutOfAnExistingSessionIdReplacesTheRecord) {
   EXPECT_EQ(got->value("noOfTasksExecuted", int64_t{-1}), 2);
   EXPECT_FALSE(got->contains("end_time"));
   EXPECT_EQ(got->value("sessionStatus", ""), "active");
-  EXPECT_EQ((*got)["tags"].dump(),
-            R"({"userTags":[],"sessionTags":[{"value":"eu","name":"region"}]})");
+  EXPECT_EQ(
+      (*got)["tags"].dump(),
+      R"({"userTags":[],"sessionTags":[{"value":"eu","name":"region"}]})");
   EXPECT_THAT(IdsA(), ElementsAre("up-1"));
   EXPECT_EQ(TotalOf(kBotA, nullopt), 1);
   EXPECT_EQ(TotalOf(nullopt, nullopt), 1);
@@ -189,7 +190,8 @@ TEST_F(SessionWrites, RewriteToAnotherStartTimeIsFoundOnlyAtTheNewTime) {
   Put(s);
   EXPECT_THAT(IdsA(), ElementsAre("anchor"));
   EXPECT_EQ(TotalOf(kBotA, nullopt), 1);
-  const json old_window = {{"dateFrom", "2024-03-05"}, {"dateTo", "2024-03-05"}};
+  const json old_window = {{"dateFrom", "2024-03-05"},
+                           {"dateTo", "2024-03-05"}};
   EXPECT_THAT(IdsA(old_window), ElementsAre("moved"));
   EXPECT_EQ(TotalOf(kBotA, nullopt, old_window), 1);
   EXPECT_THAT(Ids(kBotA, "dropOff"), ElementsAre("anchor"));
@@ -260,7 +262,8 @@ TEST_F(SessionWrites, RewriteWithOtherTagsIsFoundOnlyUnderTheNewTags) {
     return json{{"tags", {{"userTags", {{{"name", name}, {"value", value}}}}}}};
   };
   auto session_tag = [](const char* name, const char* value) {
-    return json{{"tags", {{"sessionTags", {{{"name", name}, {"value", value}}}}}}};
+    return json{
+        {"tags", {{"sessionTags", {{{"name", name}, {"value", value}}}}}}};
   };
   auto any_tag = [](const char* name) {
     return json{{"tags", {{"and", {{{"name", name}}}}}}};
@@ -275,18 +278,26 @@ TEST_F(SessionWrites, RewriteWithOtherTagsIsFoundOnlyUnderTheNewTags) {
   EXPECT_THAT(IdsA(user_tag("plan", "old")), IsEmpty());
   EXPECT_THAT(IdsA(session_tag("region", "eu")), IsEmpty());
   EXPECT_THAT(IdsA(any_tag("legacy")), IsEmpty());
-  EXPECT_THAT(IdsA({{"tags", {{"or", {{{"name", "plan"}, {"value", "old"}, {"type", "user"}},
-                                        {{"name", "region"}, {"value", "eu"}}}}}}}),
+  EXPECT_THAT(IdsA({{"tags",
+                     {{"or",
+                       {{{"name", "plan"}, {"value", "old"}, {"type", "user"}},
+                        {{"name", "region"}, {"value", "eu"}}}}}}}),
               IsEmpty());
   EXPECT_EQ(TotalOf(kBotA, nullopt, user_tag("plan", "old")), 0);
   // The new ones find it, in every form.
   EXPECT_THAT(IdsA(user_tag("plan", "new")), ElementsAre("moved"));
   EXPECT_THAT(IdsA(session_tag("region", "us")), ElementsAre("moved"));
   EXPECT_THAT(IdsA(any_tag("fresh")), ElementsAre("moved"));
-  EXPECT_THAT(IdsA({{"tags", {{"and", {{{"name", "region"}, {"values", {"us"}}, {"type", "session"}}}}}}}),
+  EXPECT_THAT(IdsA({{"tags",
+                     {{"and",
+                       {{{"name", "region"},
+                         {"values", {"us"}},
+                         {"type", "session"}}}}}}}),
               ElementsAre("moved"));
-  EXPECT_THAT(IdsA({{"tags", {{"or", {{{"name", "plan"}, {"value", "old"}},
-                                        {{"name", "plan"}, {"value", "new"}}}}}}}),
+  EXPECT_THAT(IdsA({{"tags",
+                     {{"or",
+                       {{{"name", "plan"}, {"value", "old"}},
+                        {{"name", "plan"}, {"value", "new"}}}}}}}),
               ElementsAre("moved"));
   EXPECT_EQ(TotalOf(kBotA, nullopt, user_tag("plan", "new")), 1);
 }
@@ -313,23 +324,28 @@ TEST_F(SessionWrites, RewriteOfEveryIndexedFieldAtOnceLeavesNoStaleEntry) {
   Put(after);
 
   for (const std::optional<std::string_view> bot :
-       {std::optional<std::string_view>(kBotA), std::optional<std::string_view>(kBotB),
+       {std::optional<std::string_view>(kBotA),
+        std::optional<std::string_view>(kBotB),
         std::optional<std::string_view>()}) {
     SCOPED_TRACE(bot.value_or("<account-wide>"));
     const bool new_bot_visible = !bot.has_value() || *bot == kBotB;
-    const std::vector<std::string> hit =
-        new_bot_visible ? std::vector<std::string>{"moved"} : std::vector<std::string>{};
+    const std::vector<std::string> hit = new_bot_visible
+                                             ? std::vector<std::string>{"moved"}
+                                             : std::vector<std::string>{};
     // Old values: never found.
     EXPECT_THAT(Ids(bot, "selfService"), IsEmpty());
     EXPECT_THAT(Ids(bot, nullopt, {{"userId", "u-old"}}), IsEmpty());
     EXPECT_THAT(Ids(bot, nullopt, {{"userId", "old@corp.com"}}), IsEmpty());
     EXPECT_THAT(Ids(bot, nullopt, {{"sessionType", "interactive"}}), IsEmpty());
-    EXPECT_THAT(Ids(bot, nullopt,
-                    {{"tags", {{"userTags", {{{"name", "plan"}, {"value", "old"}}}}}}}),
-                IsEmpty());
-    EXPECT_THAT(Ids(bot, nullopt,
-                    {{"tags", {{"sessionTags", {{{"name", "region"}, {"value", "eu"}}}}}}}),
-                IsEmpty());
+    EXPECT_THAT(
+        Ids(bot, nullopt,
+            {{"tags", {{"userTags", {{{"name", "plan"}, {"value", "old"}}}}}}}),
+        IsEmpty());
+    EXPECT_THAT(
+        Ids(bot, nullopt,
+            {{"tags",
+              {{"sessionTags", {{{"name", "region"}, {"value", "eu"}}}}}}}),
+        IsEmpty());
     EXPECT_THAT(Ids(bot, nullopt, {{"dateFrom", "2024-03-15"}}), IsEmpty());
     EXPECT_EQ(TotalOf(bot, "selfService"), 0);
     // New values: found where the new bot is visible.
@@ -337,13 +353,17 @@ TEST_F(SessionWrites, RewriteOfEveryIndexedFieldAtOnceLeavesNoStaleEntry) {
     EXPECT_EQ(Ids(bot, nullopt, {{"userId", "u-new"}}), hit);
     EXPECT_EQ(Ids(bot, nullopt, {{"userId", "new@corp.com"}}), hit);
     EXPECT_EQ(Ids(bot, nullopt, {{"sessionType", "non-interactive"}}), hit);
+    EXPECT_EQ(
+        Ids(bot, nullopt,
+            {{"tags", {{"userTags", {{{"name", "plan"}, {"value", "new"}}}}}}}),
+        hit);
+    EXPECT_EQ(
+        Ids(bot, nullopt,
+            {{"tags",
+              {{"sessionTags", {{{"name", "region"}, {"value", "us"}}}}}}}),
+        hit);
     EXPECT_EQ(Ids(bot, nullopt,
-                  {{"tags", {{"userTags", {{{"name", "plan"}, {"value", "new"}}}}}}}),
-              hit);
-    EXPECT_EQ(Ids(bot, nullopt,
-                  {{"tags", {{"sessionTags", {{{"name", "region"}, {"value", "us"}}}}}}}),
-              hit);
-    EXPECT_EQ(Ids(bot, nullopt, {{"dateFrom", "2024-03-13"}, {"dateTo", "2024-03-13"}}),
+                  {{"dateFrom", "2024-03-13"}, {"dateTo", "2024-03-13"}}),
               hit);
     EXPECT_EQ(Ids(bot, nullopt), hit);
     EXPECT_EQ(TotalOf(bot, "agent"), static_cast<int64_t>(hit.size()));
@@ -352,7 +372,8 @@ TEST_F(SessionWrites, RewriteOfEveryIndexedFieldAtOnceLeavesNoStaleEntry) {
 }
 
 TEST_F(SessionWrites, ManyRewritesOfOneSessionLeaveExactlyOneEntry) {
-  const ContainmentType kinds[] = {ContainmentType::kDropOff, ContainmentType::kSelfService,
+  const ContainmentType kinds[] = {ContainmentType::kDropOff,
+                                   ContainmentType::kSelfService,
                                    ContainmentType::kAgent};
   Session s = MakeSession("churn", DefaultNow() - kMsPerHour);
   for (int i = 0; i < 30; ++i) {
@@ -378,11 +399,14 @@ TEST_F(SessionWrites, ManyRewritesOfOneSessionLeaveExactlyOneEntry) {
   for (const char* u : {"u-0", "u-2", "u-3"}) {
     EXPECT_THAT(IdsA({{"userId", u}}), IsEmpty()) << u;
   }
-  EXPECT_THAT(IdsA({{"tags", {{"userTags", {{{"name", "round"}, {"value", "29"}}}}}}}),
-              ElementsAre("churn"));
-  EXPECT_THAT(IdsA({{"tags", {{"userTags", {{{"name", "round"}, {"value", "28"}}}}}}}),
-              IsEmpty());
-  EXPECT_THAT(IdsA({{"dateFrom", "2024-03-15T06:59:00Z"}, {"dateTo", "2024-03-15T07:01:00Z"}}),
+  EXPECT_THAT(
+      IdsA({{"tags", {{"userTags", {{{"name", "round"}, {"value", "29"}}}}}}}),
+      ElementsAre("churn"));
+  EXPECT_THAT(
+      IdsA({{"tags", {{"userTags", {{{"name", "round"}, {"value", "28"}}}}}}}),
+      IsEmpty());
+  EXPECT_THAT(IdsA({{"dateFrom", "2024-03-15T06:59:00Z"},
+                    {"dateTo", "2024-03-15T07:01:00Z"}}),
               ElementsAre("churn"));
   EXPECT_THAT(IdsA({{"dateFrom", "2024-03-15T07:01:00Z"}}), IsEmpty());
 }
@@ -423,9 +447,12 @@ TEST_F(SessionWrites, DeleteRemovesTheSessionFromEveryAnswer) {
   EXPECT_THAT(Ids(kBotA, "agent"), ElementsAre("keep"));
   EXPECT_THAT(IdsA({{"userId", "u-gone"}}), IsEmpty());
   EXPECT_THAT(IdsA({{"userId", "gone@corp.com"}}), IsEmpty());
-  EXPECT_THAT(IdsA({{"tags", {{"userTags", {{{"name", "plan"}}}}}}}), IsEmpty());
-  EXPECT_THAT(IdsA({{"tags", {{"sessionTags", {{{"name", "region"}, {"value", "eu"}}}}}}}),
+  EXPECT_THAT(IdsA({{"tags", {{"userTags", {{{"name", "plan"}}}}}}}),
               IsEmpty());
+  EXPECT_THAT(
+      IdsA({{"tags",
+             {{"sessionTags", {{{"name", "region"}, {"value", "eu"}}}}}}}),
+      IsEmpty());
   EXPECT_EQ(TotalOf(kBotA, nullopt), 1);
   EXPECT_EQ(TotalOf(kBotA, "agent"), 1);
   EXPECT_EQ(TotalOf(nullopt, nullopt), 1);
@@ -462,7 +489,8 @@ TEST_F(SessionWrites, ValidBatchWritesEveryRecord) {
   std::vector<Session> batch;
   for (int i = 0; i < 25; ++i) {
     batch.push_back(MakeSession(absl::StrFormat("b-%02d", i),
-                                DefaultNow() - (i + 1) * kMsPerHour, i % 2 ? kBotA : kBotB));
+                                DefaultNow() - (i + 1) * kMsPerHour,
+                                i % 2 ? kBotA : kBotB));
   }
   ASSERT_OK(store_->PutBatch(batch));
   EXPECT_EQ(TotalOf(nullopt, nullopt), 25);
@@ -481,14 +509,15 @@ TEST_F(SessionWrites, BatchWithAnInvalidRecordIsRejectedWholeNamingIt) {
   update.containment_type = ContainmentType::kAgent;
   batch.push_back(update);  // index 0: an upsert of an existing session
   for (int i = 1; i < 9; ++i) {
-    batch.push_back(MakeSession(absl::StrCat("new-", i), DefaultNow() - i * kMsPerHour));
+    batch.push_back(
+        MakeSession(absl::StrCat("new-", i), DefaultNow() - i * kMsPerHour));
   }
   batch[7].session_id = "broken-one";
   batch[7].channel = "";  // index 7 is invalid
   EXPECT_THAT(store_->PutBatch(batch),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(ContainsRegex("(^|[^0-9])7([^0-9]|$)"), HasSubstr("broken-one"),
-                             HasSubstr("channel"))));
+                       AllOf(ContainsRegex("(^|[^0-9])7([^0-9]|$)"),
+                             HasSubstr("broken-one"), HasSubstr("channel"))));
 
   // Nothing of the batch was applied.
   EXPECT_THAT(IdsAll(), ElementsAre("existing"));
@@ -508,7 +537,8 @@ TEST_F(SessionWrites, BatchErrorNamesTheIndexOfARecordWithoutSessionId) {
                                 MakeSession("", DefaultNow() - kMsPerHour)};
   EXPECT_THAT(store_->PutBatch(batch),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(ContainsRegex("(^|[^0-9])3([^0-9]|$)"), HasSubstr("sessionId"))));
+                       AllOf(ContainsRegex("(^|[^0-9])3([^0-9]|$)"),
+                             HasSubstr("sessionId"))));
   EXPECT_THAT(IdsAll(), IsEmpty());
 }
 
@@ -540,11 +570,12 @@ TEST_P(SessionValidation, BatchIsRejectedNamingIndexSessionIdAndField) {
   GetParam().mutate(bad);
   std::vector<Session> batch;
   for (int i = 0; i < 7; ++i) {
-    batch.push_back(MakeSession(absl::StrCat("good-", i), DefaultNow() - kMsPerHour));
+    batch.push_back(
+        MakeSession(absl::StrCat("good-", i), DefaultNow() - kMsPerHour));
   }
   batch[5] = bad;  // index 5
-  auto names_record =
-      AllOf(ContainsRegex("(^|[^0-9])5([^0-9]|$)"), HasSubstr(GetParam().field));
+  auto names_record = AllOf(ContainsRegex("(^|[^0-9])5([^0-9]|$)"),
+                            HasSubstr(GetParam().field));
   if (!bad.session_id.empty() && bad.session_id.size() <= 128) {
     EXPECT_THAT(store_->PutBatch(batch),
                 StatusIs(absl::StatusCode::kInvalidArgument,
@@ -561,42 +592,72 @@ std::string Bytes(size_t n) { return std::string(n, 'x'); }
 INSTANTIATE_TEST_SUITE_P(
     EveryRuleOfSpecSection1, SessionValidation,
     ::testing::Values(
-        InvalidCase{"EmptySessionId", [](Session& s) { s.session_id = ""; }, "sessionId"},
-        InvalidCase{"SessionId129Bytes", [](Session& s) { s.session_id = Bytes(129); },
+        InvalidCase{"EmptySessionId", [](Session& s) { s.session_id = ""; },
                     "sessionId"},
+        InvalidCase{"SessionId129Bytes",
+                    [](Session& s) { s.session_id = Bytes(129); }, "sessionId"},
         InvalidCase{"EmptyBotId", [](Session& s) { s.bot_id = ""; }, "botId"},
-        InvalidCase{"BotId129Bytes", [](Session& s) { s.bot_id = Bytes(129); }, "botId"},
-        InvalidCase{"EmptyChannel", [](Session& s) { s.channel = ""; }, "channel"},
-        InvalidCase{"Channel65Bytes", [](Session& s) { s.channel = Bytes(65); }, "channel"},
-        InvalidCase{"EmptyUserId", [](Session& s) { s.user_id = ""; }, "userId"},
-        InvalidCase{"UserId257Bytes", [](Session& s) { s.user_id = Bytes(257); }, "userId"},
+        InvalidCase{"BotId129Bytes", [](Session& s) { s.bot_id = Bytes(129); },
+                    "botId"},
+        InvalidCase{"EmptyChannel", [](Session& s) { s.channel = ""; },
+                    "channel"},
+        InvalidCase{"Channel65Bytes", [](Session& s) { s.channel = Bytes(65); },
+                    "channel"},
+        InvalidCase{"EmptyUserId", [](Session& s) { s.user_id = ""; },
+                    "userId"},
+        InvalidCase{"UserId257Bytes",
+                    [](Session& s) { s.user_id = Bytes(257); }, "userId"},
         InvalidCase{"EndBeforeStart",
-                    [](Session& s) { s.end_time_ms = s.start_time_ms - 1; }, "end_time"},
-        InvalidCase{"NegativeMessages", [](Session& s) { s.messages_exchanged = -1; },
+                    [](Session& s) { s.end_time_ms = s.start_time_ms - 1; },
+                    "end_time"},
+        InvalidCase{"NegativeMessages",
+                    [](Session& s) { s.messages_exchanged = -1; },
                     "noOfMessagesExchanged"},
         InvalidCase{"NegativeTasks", [](Session& s) { s.tasks_executed = -1; },
                     "noOfTasksExecuted"},
-        InvalidCase{"EmptyUserTagName", [](Session& s) { s.user_tags = {{"", "v"}}; },
+        InvalidCase{"EmptyUserTagName",
+                    [](Session& s) {
+                      s.user_tags = {{"", "v"}};
+                    },
                     "name"},
         InvalidCase{"UserTagName129Bytes",
-                    [](Session& s) { s.user_tags = {{"ok", "v"}, {Bytes(129), "v"}}; },
+                    [](Session& s) {
+                      s.user_tags = {{"ok", "v"}, {Bytes(129), "v"}};
+                    },
                     "name"},
         InvalidCase{"UserTagValue1025Bytes",
-                    [](Session& s) { s.user_tags = {{"n", Bytes(1025)}}; }, "value"},
+                    [](Session& s) {
+                      s.user_tags = {{"n", Bytes(1025)}};
+                    },
+                    "value"},
         InvalidCase{"EmptySessionTagName",
-                    [](Session& s) { s.session_tags = {{"", "v"}}; }, "name"},
+                    [](Session& s) {
+                      s.session_tags = {{"", "v"}};
+                    },
+                    "name"},
         InvalidCase{"SessionTagName129Bytes",
-                    [](Session& s) { s.session_tags = {{Bytes(129), "v"}}; }, "name"},
+                    [](Session& s) {
+                      s.session_tags = {{Bytes(129), "v"}};
+                    },
+                    "name"},
         InvalidCase{"SessionTagValue1025Bytes",
-                    [](Session& s) { s.session_tags = {{"n", Bytes(1025)}}; }, "value"},
-        InvalidCase{"UnknownSessionType",
-                    [](Session& s) { s.session_type = static_cast<SessionType>(5); },
-                    "sessionType"},
+                    [](Session& s) {
+                      s.session_tags = {{"n", Bytes(1025)}};
+                    },
+                    "value"},
+        InvalidCase{
+            "UnknownSessionType",
+            [](Session& s) { s.session_type = static_cast<SessionType>(5); },
+            "sessionType"},
         InvalidCase{"UnknownContainmentType",
-                    [](Session& s) { s.containment_type = static_cast<ContainmentType>(9); },
+                    [](Session& s) {
+                      s.containment_type = static_cast<ContainmentType>(9);
+                    },
                     "containmentType"},
         InvalidCase{"UnknownSessionStatus",
-                    [](Session& s) { s.session_status = static_cast<SessionStatus>(7); },
+                    [](Session& s) {
+                      s.session_status = static_cast<SessionStatus>(7);
+                    },
                     "sessionStatus"}),
     [](const auto& info) { return info.param.name; });
 
@@ -606,8 +667,9 @@ struct AcceptedCase {
 };
 void PrintTo(const AcceptedCase& c, std::ostream* os) { *os << c.name; }
 
-class SessionLimitsAccepted : public SessionWrites,
-                              public ::testing::WithParamInterface<AcceptedCase> {};
+class SessionLimitsAccepted
+    : public SessionWrites,
+      public ::testing::WithParamInterface<AcceptedCase> {};
 
 TEST_P(SessionLimitsAccepted, PutIsAcceptedAndReadBackUnchanged) {
   Session s = MakeSession("accepted", DefaultNow() - kMsPerHour);
@@ -621,10 +683,12 @@ TEST_P(SessionLimitsAccepted, PutIsAcceptedAndReadBackUnchanged) {
   EXPECT_EQ(got.value("botId", ""), s.bot_id);
   EXPECT_EQ(got.value("channel", ""), s.channel);
   EXPECT_EQ(got.value("userId", ""), s.user_id);
-  EXPECT_EQ(got.value("noOfMessagesExchanged", int64_t{-1}), s.messages_exchanged);
+  EXPECT_EQ(got.value("noOfMessagesExchanged", int64_t{-1}),
+            s.messages_exchanged);
   EXPECT_EQ(got.value("noOfTasksExecuted", int64_t{-1}), s.tasks_executed);
   json user_tags = json::array(), session_tags = json::array();
-  for (const Tag& t : s.user_tags) user_tags.push_back({{"name", t.name}, {"value", t.value}});
+  for (const Tag& t : s.user_tags)
+    user_tags.push_back({{"name", t.name}, {"value", t.value}});
   for (const Tag& t : s.session_tags) {
     session_tags.push_back({{"name", t.name}, {"value", t.value}});
   }
@@ -636,17 +700,30 @@ TEST_P(SessionLimitsAccepted, PutIsAcceptedAndReadBackUnchanged) {
 INSTANTIATE_TEST_SUITE_P(
     BoundariesOfSpecSection1, SessionLimitsAccepted,
     ::testing::Values(
-        AcceptedCase{"SessionId128Bytes", [](Session& s) { s.session_id = Bytes(128); }},
-        AcceptedCase{"SessionIdOneByte", [](Session& s) { s.session_id = "x"; }},
-        AcceptedCase{"BotId128Bytes", [](Session& s) { s.bot_id = Bytes(128); }},
-        AcceptedCase{"Channel64Bytes", [](Session& s) { s.channel = Bytes(64); }},
-        AcceptedCase{"UserId256Bytes", [](Session& s) { s.user_id = Bytes(256); }},
+        AcceptedCase{"SessionId128Bytes",
+                     [](Session& s) { s.session_id = Bytes(128); }},
+        AcceptedCase{"SessionIdOneByte",
+                     [](Session& s) { s.session_id = "x"; }},
+        AcceptedCase{"BotId128Bytes",
+                     [](Session& s) { s.bot_id = Bytes(128); }},
+        AcceptedCase{"Channel64Bytes",
+                     [](Session& s) { s.channel = Bytes(64); }},
+        AcceptedCase{"UserId256Bytes",
+                     [](Session& s) { s.user_id = Bytes(256); }},
         AcceptedCase{"TagName128Bytes",
-                     [](Session& s) { s.user_tags = {{Bytes(128), "v"}}; }},
+                     [](Session& s) {
+                       s.user_tags = {{Bytes(128), "v"}};
+                     }},
         AcceptedCase{"TagValue1024Bytes",
-                     [](Session& s) { s.session_tags = {{"n", Bytes(1024)}}; }},
-        AcceptedCase{"TagValueEmpty", [](Session& s) { s.user_tags = {{"n", ""}}; }},
-        AcceptedCase{"EndEqualsStart", [](Session& s) { s.end_time_ms = s.start_time_ms; }},
+                     [](Session& s) {
+                       s.session_tags = {{"n", Bytes(1024)}};
+                     }},
+        AcceptedCase{"TagValueEmpty",
+                     [](Session& s) {
+                       s.user_tags = {{"n", ""}};
+                     }},
+        AcceptedCase{"EndEqualsStart",
+                     [](Session& s) { s.end_time_ms = s.start_time_ms; }},
         AcceptedCase{"NoEndTime", [](Session& s) { s.end_time_ms.reset(); }},
         AcceptedCase{"LargeCounts",
                      [](Session& s) {
@@ -686,16 +763,21 @@ TEST(SessionWritesCrashChild, DISABLED_WriteUntilKilled) {
     std::vector<Session> sessions;
     if (i % 10 == 9) {  // every tenth write is a batch of three
       for (int j = 0; j < 3; ++j) {
-        sessions.push_back(MakeSession(absl::StrFormat("crash-%07d-%d", i, j), base + i));
+        sessions.push_back(
+            MakeSession(absl::StrFormat("crash-%07d-%d", i, j), base + i));
       }
       ASSERT_OK((*store)->PutBatch(sessions));
     } else {
-      sessions.push_back(MakeSession(absl::StrFormat("crash-%07d", i), base + i));
+      sessions.push_back(
+          MakeSession(absl::StrFormat("crash-%07d", i), base + i));
       ASSERT_OK((*store)->Put(sessions[0]));
     }
     std::string acks;
-    for (const Session& s : sessions) absl::StrAppend(&acks, s.session_id, "\n");
-    if (write(fd, acks.data(), acks.size()) != static_cast<ssize_t>(acks.size())) return;
+    for (const Session& s : sessions)
+      absl::StrAppend(&acks, s.session_id, "\n");
+    if (write(fd, acks.data(), acks.size()) !=
+        static_cast<ssize_t>(acks.size()))
+      return;
   }
 }
 
@@ -710,8 +792,10 @@ TEST_F(SessionWrites, AcknowledgedWritesSurviveKillNine) {
     setenv("SESSIONDB_CRASH_DIR", dir_.c_str(), 1);
     setenv("SESSIONDB_CRASH_ACK_FD", std::to_string(fds[1]).c_str(), 1);
     if (freopen("/dev/null", "w", stdout) == nullptr) _exit(126);
-    execl("/proc/self/exe", "spec_writes_test", "--gtest_also_run_disabled_tests",
-          "--gtest_filter=SessionWritesCrashChild.DISABLED_WriteUntilKilled", nullptr);
+    execl("/proc/self/exe", "spec_writes_test",
+          "--gtest_also_run_disabled_tests",
+          "--gtest_filter=SessionWritesCrashChild.DISABLED_WriteUntilKilled",
+          nullptr);
     _exit(127);
   }
   close(fds[1]);
@@ -720,7 +804,9 @@ TEST_F(SessionWrites, AcknowledgedWritesSurviveKillNine) {
   // the child acknowledged before it died.
   std::string acked;
   char buf[4096];
-  auto count_lines = [&] { return std::count(acked.begin(), acked.end(), '\n'); };
+  auto count_lines = [&] {
+    return std::count(acked.begin(), acked.end(), '\n');
+  };
   while (count_lines() < 2000) {
     const ssize_t n = read(fds[0], buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
@@ -742,7 +828,8 @@ TEST_F(SessionWrites, AcknowledgedWritesSurviveKillNine) {
 
   std::vector<std::string> ids;
   // Each ack is one write() of less than PIPE_BUF bytes, so no line is cut.
-  for (absl::string_view line : absl::StrSplit(acked, '\n', absl::SkipEmpty())) {
+  for (absl::string_view line :
+       absl::StrSplit(acked, '\n', absl::SkipEmpty())) {
     ids.emplace_back(line);
   }
   ASSERT_GE(ids.size(), 2000u) << "the child acknowledged too few writes";
