@@ -201,7 +201,7 @@ class Pass {
                            absl::StrCat("scanning column family ", CfName(cf)));
   }
 
-  // DiscoverIndexCfs asks ForEachIndexEntry, for a record carrying every kind
+  // DiscoverIndexCfs asks ForEachIndexKey, for a record carrying every kind
   // of field, which column families hold index entries; DeriveFromRecords
   // adds any other it ever writes to.
   void DiscoverIndexCfs() {
@@ -214,10 +214,10 @@ class Pass {
     probe.user_tags = {{"n", "v"}};
     probe.session_tags = {{"n", "v"}};
     const std::string bytes = EncodeRecordToString(probe);
-    ForEachIndexEntry(1, *fb::GetSession(bytes.data()), bytes,
-                      [&](Cf cf, const std::string&, const std::string&) {
-                        index_cfs_.insert(static_cast<int>(cf));
-                      });
+    ForEachIndexKey(1, *fb::GetSession(bytes.data()),
+                    [&](Cf cf, const std::string&) {
+                      index_cfs_.insert(static_cast<int>(cf));
+                    });
   }
 
   absl::Status CheckFormatVersion() {

@@ -23,24 +23,26 @@ uint8_t RecordCell(const fb::Session& record) {
                 static_cast<uint8_t>(record.session_type()));
 }
 
+void ForEachIndexKey(uint32_t bot_no, const fb::Session& record,
+                     absl::FunctionRef<void(Cf, const std::string&)> fn) {
+  std::string order;
+  AppendOrder(record.start_time_ms(), View(record.session_id()), &order);
+  fn(Cf::kByCell, CellIndexPrefix(bot_no, RecordCell(record)) + order);
+  fn(Cf::kByUser, UserIndexPrefix(bot_no, View(record.user_id())) + order);
+  ForEachDistinctTag(
+      record, [&](uint8_t kind, std::string_view name, std::string_view value) {
+        fn(Cf::kByTag, TagIndexPrefix(bot_no, kind, name, value) + order);
+      });
+}
+
 void ForEachIndexEntry(
     uint32_t bot_no, const fb::Session& record, std::string_view record_bytes,
     absl::FunctionRef<void(Cf, const std::string&, const std::string&)> fn) {
-  const uint8_t cell = RecordCell(record);
-  std::string value;
-  EncodeIndexValue(record, record_bytes, &value);
-  std::string order;
-  AppendOrder(record.start_time_ms(), View(record.session_id()), &order);
-
-  fn(Cf::kByCell, CellIndexPrefix(bot_no, cell) + order,
-     std::string(record_bytes));
-  fn(Cf::kByUser, UserIndexPrefix(bot_no, View(record.user_id())) + order,
-     value);
-
-  ForEachDistinctTag(record, [&](uint8_t kind, std::string_view name,
-                                 std::string_view tag_value) {
-    fn(Cf::kByTag, TagIndexPrefix(bot_no, kind, name, tag_value) + order,
-       value);
+  const std::string record_copy(record_bytes);
+  std::string index_value;
+  EncodeIndexValue(record, record_bytes, &index_value);
+  ForEachIndexKey(bot_no, record, [&](Cf cf, const std::string& key) {
+    fn(cf, key, cf == Cf::kByCell ? record_copy : index_value);
   });
 }
 

@@ -18,12 +18,17 @@ namespace sessiondb {
 // RecordCell is the record's cell (containment x sessionType, key_codec.h).
 uint8_t RecordCell(const fb::Session& record);
 
+// ForEachIndexKey calls `fn(cf, key)` for the key of every secondary index
+// entry of `record` stored under bot `bot_no` (what removing it deletes).
+void ForEachIndexKey(uint32_t bot_no, const fb::Session& record,
+                     absl::FunctionRef<void(Cf, const std::string&)> fn);
+
 // ForEachIndexEntry calls `fn(cf, key, value)` for every secondary index
 // entry of `record` (whose encoded bytes are `record_bytes`) stored under
-// bot `bot_no`: by_cell, valued with a copy of the record (a page of a cell
-// filter is one contiguous scan); by_user and one by_tag entry per distinct
-// (kind, name, value), valued with the record's payload and a copy of the
-// record (index_payload.h).
+// bot `bot_no` (the keys of ForEachIndexKey): by_cell, valued with a copy of
+// the record (a page of a cell filter is one contiguous scan); by_user and
+// one by_tag entry per distinct (kind, name, value), valued with the
+// record's payload and a copy of the record (index_payload.h).
 void ForEachIndexEntry(
     uint32_t bot_no, const fb::Session& record, std::string_view record_bytes,
     absl::FunctionRef<void(Cf, const std::string&, const std::string&)> fn);

@@ -70,10 +70,9 @@ absl::Status SessionBatch::RemoveVersion(const Version& version) {
       const fb::Session* old,
       VerifyStoredRecord(version.record, version.primary_key));
   Stage(Cf::kSessions, Op::kDelete, version.primary_key);
-  ForEachIndexEntry(version.bot_no, *old, version.record,
-                    [&](Cf cf, const std::string& key, const std::string&) {
-                      Stage(cf, Op::kDelete, key);
-                    });
+  ForEachIndexKey(version.bot_no, *old, [&](Cf cf, const std::string& key) {
+    Stage(cf, Op::kDelete, key);
+  });
   CountSession(version.bot_no, *old, -1);
   return absl::OkStatus();
 }
