@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "query/counter_reads.h"
 #include "query/session_streams.h"
 #include "storage/counters.h"
 #include "storage/index_entries.h"
@@ -18,12 +19,6 @@
 
 namespace sessiondb {
 namespace {
-
-// A count of matching sessions and of all sessions in some range.
-struct RangeCount {
-  int64_t matching = 0;
-  int64_t all = 0;
-};
 
 // Executes one request; holds what every step shares.
 class Execution {
@@ -203,35 +198,10 @@ absl::StatusOr<bool> Execution::GuardsAreZero() {
 absl::Status Execution::ReadCounters(const std::vector<std::string>& scopes,
                                      const std::vector<WindowPiece>& pieces,
                                      std::vector<RangeCount>* counts) {
-  std::vector<std::string> keys;
-  std::vector<size_t> key_piece;
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    if (pieces[i].level < 0) continue;
-    for (const std::string& scope : scopes) {
-      keys.push_back(CounterKey(scope, pieces[i].level, pieces[i].lo_ms));
-      key_piece.push_back(i);
-    }
-  }
-  if (keys.empty()) return absl::OkStatus();
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  engine_.db()->MultiGet(read_options_, engine_.handle(Cf::kCounts),
-                         keys.size(), slices.data(), values.data(),
-                         statuses.data());
-  stats_->counters_read += static_cast<int64_t>(keys.size());
-  for (size_t k = 0; k < keys.size(); ++k) {
-    if (statuses[k].IsNotFound()) continue;
-    SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(statuses[k], "reading counters"));
-    CellCounts cells =
-        DecodeCellCounts(std::string_view(values[k].data(), values[k].size()));
-    RangeCount& c = (*counts)[key_piece[k]];
-    for (int cell = 0; cell < kCells; ++cell) {
-      c.all += cells[cell];
-      if (plan_.residual.MatchesCell(static_cast<uint8_t>(cell)))
-        c.matching += cells[cell];
-    }
-  }
+  SESSIONDB_ASSIGN_OR_RETURN(int64_t read,
+                             SumCounters(engine_, read_options_, scopes, pieces,
+                                         plan_.residual, counts));
+  stats_->counters_read += read;
   return absl::OkStatus();
 }
 

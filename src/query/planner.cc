@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "query/counter_reads.h"
 #include "query/user_resolution.h"
 #include "storage/counters.h"
 #include "storage/key_codec.h"
@@ -101,31 +102,18 @@ absl::StatusOr<int64_t> TagSize(const StorageEngine& engine,
                                 const std::vector<uint32_t>& bots,
                                 const TagRef& tag, const DateWindow& w,
                                 const RecordFilter& filter) {
-  std::vector<std::string> keys;
-  for (const WindowPiece& piece :
-       CoveringBuckets(w.from_ms, w.to_ms, kIndexScopeMinLevel)) {
-    for (uint32_t bot : bots) {
-      keys.push_back(
-          CounterKey(TagCounterScope(bot, tag.kind, tag.name, tag.value),
-                     piece.level, piece.lo_ms));
-    }
-  }
+  std::vector<std::string> scopes;
+  for (uint32_t bot : bots)
+    scopes.push_back(TagCounterScope(bot, tag.kind, tag.name, tag.value));
+  const std::vector<WindowPiece> hours =
+      CoveringBuckets(w.from_ms, w.to_ms, kIndexScopeMinLevel);
+  std::vector<RangeCount> counts(hours.size());
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  engine.db()->MultiGet(ro, engine.handle(Cf::kCounts), keys.size(),
-                        slices.data(), values.data(), statuses.data());
+  SESSIONDB_RETURN_IF_ERROR(
+      SumCounters(engine, ro, scopes, hours, filter, &counts).status());
   int64_t size = 0;
-  for (size_t k = 0; k < keys.size(); ++k) {
-    if (statuses[k].IsNotFound()) continue;
-    SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(statuses[k], "reading counters"));
-    CellCounts cells =
-        DecodeCellCounts(std::string_view(values[k].data(), values[k].size()));
-    for (int cell = 0; cell < kCells; ++cell)
-      if (filter.MatchesCell(static_cast<uint8_t>(cell))) size += cells[cell];
-  }
+  for (const RangeCount& c : counts) size += c.matching;
   return size;
 }
 
