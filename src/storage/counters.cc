@@ -53,6 +53,22 @@ class Int64VectorAddOperator : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "sessiondb.Int64VectorAdd"; }
 };
 
+// ScopeStart is `bot scope_byte`, the start of every scope but the bot's.
+std::string ScopeStart(uint32_t bot_no, uint8_t scope_byte) {
+  std::string scope;
+  AppendBot(bot_no, &scope);
+  scope.push_back(static_cast<char>(scope_byte));
+  return scope;
+}
+
+std::string EncodeTagRef(const TagRef& tag) {
+  std::string out;
+  out.push_back(static_cast<char>(tag.kind));
+  AppendAscString(tag.name, &out);
+  AppendAscString(tag.value, &out);
+  return out;
+}
+
 }  // namespace
 
 std::string EncodeCellCounts(const CellCounts& counts) {
@@ -78,33 +94,17 @@ std::string BotCounterScope(uint32_t bot_no) {
 }
 
 std::string UserCounterScope(uint32_t bot_no, std::string_view user_id) {
-  std::string scope;
-  AppendBot(bot_no, &scope);
-  scope.push_back(static_cast<char>(kUserScopeByte));
+  std::string scope = ScopeStart(bot_no, kUserScopeByte);
   AppendAscString(user_id, &scope);
   return scope;
 }
-
-namespace {
-
-std::string EncodeTagRef(const TagRef& tag) {
-  std::string out;
-  out.push_back(static_cast<char>(tag.kind));
-  AppendAscString(tag.name, &out);
-  AppendAscString(tag.value, &out);
-  return out;
-}
-
-}  // namespace
 
 std::string TagPairCounterScope(uint32_t bot_no, const TagRef& a,
                                 const TagRef& b) {
   std::string first = EncodeTagRef(a);
   std::string second = EncodeTagRef(b);
   if (second < first) first.swap(second);
-  std::string scope;
-  AppendBot(bot_no, &scope);
-  scope.push_back(static_cast<char>(kTagPairScopeByte));
+  std::string scope = ScopeStart(bot_no, kTagPairScopeByte);
   scope.append(first);
   scope.append(second);
   return scope;
@@ -112,18 +112,11 @@ std::string TagPairCounterScope(uint32_t bot_no, const TagRef& a,
 
 std::string TagCounterScope(uint32_t bot_no, uint8_t kind,
                             std::string_view name, std::string_view value) {
-  std::string scope;
-  AppendBot(bot_no, &scope);
-  scope.push_back(static_cast<char>(kTagScopeByte));
-  scope.append(EncodeTagRef({kind, name, value}));
-  return scope;
+  return ScopeStart(bot_no, kTagScopeByte) + EncodeTagRef({kind, name, value});
 }
 
 std::string ManyTagsCounterScope(uint32_t bot_no) {
-  std::string scope;
-  AppendBot(bot_no, &scope);
-  scope.push_back(static_cast<char>(kManyTagsScopeByte));
-  return scope;
+  return ScopeStart(bot_no, kManyTagsScopeByte);
 }
 
 std::string CounterKey(std::string_view scope, int level,
