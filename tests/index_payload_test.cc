@@ -63,27 +63,56 @@ TEST(IndexPayload, TruncatedBytesAreMalformedNotARead) {
   }
 }
 
-TEST(IndexValue, SplitsIntoThePayloadAndTheRecordCopy) {
+TEST(IndexPayload, TagsPastTheBudgetAreLeftOutAndFlagged) {
   Session s = MakeSession("s", "b", 0);
-  s.session_tags = {{"intent", "billing"}};
-  const std::string record = EncodeRecordToString(s);
-  std::string value;
-  EncodeIndexValue(*fb::GetSession(record.data()), record, &value);
-  std::string_view payload, copy;
-  ASSERT_TRUE(SplitIndexValue(value, &payload, &copy));
-  EXPECT_EQ(payload, PayloadOf(s));
-  EXPECT_EQ(copy, record);
+  s.containment_type = ContainmentType::kDropOff;
+  for (int i = 0; i < 8; ++i)
+    s.session_tags.push_back({"name" + std::to_string(i), std::string(12, 'v')});
+  const std::string bytes = PayloadOf(s);  // 8 x 20 bytes > the budget
+  EXPECT_EQ(bytes.size(), 1u);
+  IndexPayloadView view(bytes);
+  ASSERT_TRUE(view.Valid());
+  EXPECT_TRUE(view.tags_omitted());
+  EXPECT_EQ(view.cell(), CellOf(static_cast<uint8_t>(s.containment_type),
+                                static_cast<uint8_t>(s.session_type)));
+  s.session_tags.resize(6);  // 6 x 20 bytes fit
+  const std::string fits = PayloadOf(s);
+  EXPECT_FALSE(IndexPayloadView(fits).tags_omitted());
+  EXPECT_EQ(fits.size(), 1u + 6 * 20);
 }
 
-TEST(IndexValue, APayloadSizePastTheEndIsMalformed) {
-  std::string_view payload, copy;
-  EXPECT_FALSE(SplitIndexValue("", &payload, &copy));
-  EXPECT_FALSE(SplitIndexValue(std::string("\x05") + "ab", &payload, &copy));
-  EXPECT_FALSE(SplitIndexValue("\xff\xff\xff\xff\xff\xff", &payload, &copy));
-  const std::string value = std::string("\x02") + "abXYZ";
-  ASSERT_TRUE(SplitIndexValue(value, &payload, &copy));
-  EXPECT_EQ(payload, "ab");
-  EXPECT_EQ(copy, "XYZ");
+TEST(IndexPayload, AFlaggedPayloadWithBytesAfterTheCellIsInvalid) {
+  EXPECT_FALSE(IndexPayloadView("").Valid());
+  EXPECT_FALSE(IndexPayloadView("\x06").Valid());
+  EXPECT_FALSE(IndexPayloadView("\x86").Valid());
+  EXPECT_TRUE(IndexPayloadView("\x85").Valid());
+  EXPECT_FALSE(IndexPayloadView(std::string("\x85\x01", 2)).Valid());
+}
+
+TEST(RecordFilter, APayloadWithoutTagsDefersTagConditionsToTheRecord) {
+  using PayloadMatch = RecordFilter::PayloadMatch;
+  Session s = MakeSession("s", "b", 0);
+  for (int i = 0; i < 20; ++i)
+    s.session_tags.push_back({"name" + std::to_string(i), "value"});
+  const std::string payload = PayloadOf(s);
+  ASSERT_TRUE(IndexPayloadView(payload).tags_omitted());
+  bool malformed = false;
+  RecordFilter cell_only;
+  EXPECT_EQ(cell_only.MatchesPayload(payload, &malformed), PayloadMatch::kYes);
+  RecordFilter other_cell;
+  const uint8_t cell = CellOf(static_cast<uint8_t>(s.containment_type),
+                              static_cast<uint8_t>(s.session_type));
+  other_cell.cell_mask = static_cast<uint8_t>(~(1u << cell) & kAllCells);
+  EXPECT_EQ(other_cell.MatchesPayload(payload, &malformed), PayloadMatch::kNo);
+  RecordFilter tagged;
+  tagged.all_of = {{"name3", {"value"}, TagKind::kSession}};
+  EXPECT_EQ(tagged.MatchesPayload(payload, &malformed),
+            PayloadMatch::kNeedsRecord);
+  RecordFilter any_tagged;
+  any_tagged.any_of = {{"absent", {}, TagKind::kAny}};
+  EXPECT_EQ(any_tagged.MatchesPayload(payload, &malformed),
+            PayloadMatch::kNeedsRecord);
+  EXPECT_FALSE(malformed);
 }
 
 TEST(RecordFilter, PayloadAndRecordAgreeOnEveryTagCondition) {
@@ -108,7 +137,8 @@ TEST(RecordFilter, PayloadAndRecordAgreeOnEveryTagCondition) {
       filter.cell_mask = mask;
       filter.all_of = {c};
       bool malformed = false;
-      EXPECT_EQ(filter.MatchesPayload(payload, &malformed),
+      EXPECT_EQ(filter.MatchesPayload(payload, &malformed) ==
+                    RecordFilter::PayloadMatch::kYes,
                 filter.Matches(record))
           << c.name << " mask " << int{mask};
       EXPECT_FALSE(malformed);

@@ -9,7 +9,6 @@
 #include "query/session_streams.h"
 #include "storage/counters.h"
 #include "storage/index_entries.h"
-#include "storage/index_payload.h"
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
 #include "storage/rocksdb_status.h"
@@ -77,14 +76,14 @@ class Execution {
                              const std::vector<RangeCount>& counts,
                              int64_t skip, int64_t* start_hi,
                              int64_t* remaining);
-  // EntryMatches splits an index entry's value (index_payload.h) and tests
-  // the residual filter on its payload; *record is the record copy.
-  // DataLoss for a malformed value.
-  absl::StatusOr<bool> EntryMatches(const KeyRangeStream& entry,
-                                    std::string_view* record);
-  // Emit verifies a page record read at `key` and hands it to the sink.
-  absl::Status Emit(std::string_view record, std::string_view key,
-                    RecordSink sink);
+  // EntryMatches tests the residual filter on an index entry's payload
+  // (index_payload.h), or on the session's record when the payload left out
+  // tags a condition needs. DataLoss for a malformed value.
+  absl::StatusOr<bool> EntryMatches(const KeyRangeStream& entry);
+  // EmitPage reads the records of `page` (primary keys, in the API's order)
+  // with one MultiGet and hands them to the sink in that order.
+  absl::Status EmitPage(const std::vector<std::string>& page,
+                        RecordSink sink);
   std::vector<StreamSpec> PrimaryStreams() const;
 
   const StorageEngine& engine_;
@@ -106,27 +105,72 @@ std::vector<StreamSpec> Execution::PrimaryStreams() const {
   return specs;
 }
 
-absl::StatusOr<bool> Execution::EntryMatches(const KeyRangeStream& entry,
-                                             std::string_view* record) {
-  std::string_view payload;
-  bool malformed = !SplitIndexValue(entry.value(), &payload, record);
+// PrimaryKeyOf is the key of the record an index entry names: bot + order
+// (key_codec.h).
+std::string PrimaryKeyOf(const KeyRangeStream& entry) {
+  std::string key;
+  AppendBot(entry.bot_no(), &key);
+  key.append(entry.order());
+  return key;
+}
+
+absl::Status MissingRecord(std::string_view entry_key,
+                           std::string_view primary_key) {
+  return absl::DataLossError(absl::StrCat("index entry ", DebugKey(entry_key),
+                                          " has no record ",
+                                          DebugKey(primary_key)));
+}
+
+absl::StatusOr<bool> Execution::EntryMatches(const KeyRangeStream& entry) {
+  bool malformed = false;
+  const RecordFilter::PayloadMatch match =
+      plan_.residual.MatchesPayload(entry.value(), &malformed);
   // A payload found malformed is DataLoss even when a condition matched
   // before the damaged bytes.
-  const bool matches =
-      !malformed && plan_.residual.MatchesPayload(payload, &malformed);
   if (malformed) {
     return absl::DataLossError(absl::StrCat(
         "index entry ", DebugKey(entry.key()), " has a malformed value"));
   }
-  return matches;
+  if (match != RecordFilter::PayloadMatch::kNeedsRecord) {
+    return match == RecordFilter::PayloadMatch::kYes;
+  }
+  const std::string primary_key = PrimaryKeyOf(entry);
+  rocksdb::PinnableSlice bytes;
+  rocksdb::Status s = engine_.db()->Get(
+      read_options_, engine_.handle(Cf::kSessions), primary_key, &bytes);
+  if (s.IsNotFound()) return MissingRecord(entry.key(), primary_key);
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading a session record"));
+  ++stats_->records_read;
+  SESSIONDB_ASSIGN_OR_RETURN(
+      const fb::Session* record,
+      VerifyStoredRecord(std::string_view(bytes.data(), bytes.size()),
+                         primary_key));
+  return plan_.residual.Matches(*record);
 }
 
-absl::Status Execution::Emit(std::string_view record, std::string_view key,
-                             RecordSink sink) {
-  SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* verified,
-                             VerifyStoredRecord(record, key));
-  ++stats_->records_read;
-  sink(*verified);
+absl::Status Execution::EmitPage(const std::vector<std::string>& page,
+                                 RecordSink sink) {
+  if (page.empty()) return absl::OkStatus();
+  std::vector<rocksdb::Slice> keys(page.begin(), page.end());
+  std::vector<rocksdb::PinnableSlice> values(page.size());
+  std::vector<rocksdb::Status> statuses(page.size());
+  engine_.db()->MultiGet(read_options_, engine_.handle(Cf::kSessions),
+                         keys.size(), keys.data(), values.data(),
+                         statuses.data(), /*sorted_input=*/false);
+  for (size_t i = 0; i < page.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      return absl::DataLossError(absl::StrCat(
+          "an index entry names the missing record ", DebugKey(page[i])));
+    }
+    SESSIONDB_RETURN_IF_ERROR(
+        FromRocksStatus(statuses[i], "reading a page record"));
+    SESSIONDB_ASSIGN_OR_RETURN(
+        const fb::Session* verified,
+        VerifyStoredRecord(std::string_view(values[i].data(), values[i].size()),
+                           page[i]));
+    ++stats_->records_read;
+    sink(*verified);
+  }
   return absl::OkStatus();
 }
 
@@ -135,11 +179,9 @@ absl::StatusOr<RangeCount> Execution::CountIndexByScan(int64_t lo_ms,
   RangeCount count;
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver, lo_ms,
                       hi_ms);
-  std::string_view record;
   for (; stream.Valid(); stream.Next()) {
     ++count.all;
-    SESSIONDB_ASSIGN_OR_RETURN(bool matches,
-                               EntryMatches(stream.current(), &record));
+    SESSIONDB_ASSIGN_OR_RETURN(bool matches, EntryMatches(stream.current()));
     if (matches) ++count.matching;
   }
   stats_->keys_visited += stream.keys_visited();
@@ -289,27 +331,27 @@ absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
                                       int64_t* emitted, bool* exhausted) {
   const DateWindow& w = plan_.window;
   stats_->page_path = absl::StrCat(
-      "index entries (records in the index), starting ", w.to_ms - start_hi,
-      " ms below the window's end, skipping ", remaining);
+      "index entries, then the page's records by one MultiGet, starting ",
+      w.to_ms - start_hi, " ms below the window's end, skipping ", remaining);
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver, w.from_ms,
                       start_hi);
-  std::string_view record;
-  *emitted = 0;
-  for (; stream.Valid() && *emitted < limit; stream.Next()) {
+  std::vector<std::string> page;
+  for (; stream.Valid() && static_cast<int64_t>(page.size()) < limit;
+       stream.Next()) {
     const KeyRangeStream& cur = stream.current();
-    SESSIONDB_ASSIGN_OR_RETURN(bool matches, EntryMatches(cur, &record));
+    SESSIONDB_ASSIGN_OR_RETURN(bool matches, EntryMatches(cur));
     if (!matches) continue;
     if (remaining > 0) {
       --remaining;
       continue;
     }
-    SESSIONDB_RETURN_IF_ERROR(Emit(record, cur.key(), sink));
-    ++*emitted;
+    page.push_back(PrimaryKeyOf(cur));
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
   *exhausted = !stream.Valid();
-  return absl::OkStatus();
+  *emitted = static_cast<int64_t>(page.size());
+  return EmitPage(page, sink);
 }
 
 absl::Status Execution::ReadRecordPage(int64_t start_hi, int64_t remaining,
@@ -361,7 +403,7 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver,
                       plan_.window.from_ms, plan_.window.to_ms);
   int64_t total = 0;
-  std::string_view record;
+  std::vector<std::string> page;  // index driver: the page's primary keys
   for (; stream.Valid(); stream.Next()) {
     const KeyRangeStream& cur = stream.current();
     const bool in_page = total >= skip && total - skip < limit;
@@ -372,19 +414,20 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
       if (!filter.Matches(*verified)) continue;
       if (in_page) sink(*verified);
     } else {
-      // The payload decides the match; only the page's record copies are
-      // decoded.
-      SESSIONDB_ASSIGN_OR_RETURN(bool matches, EntryMatches(cur, &record));
+      // The payload decides the match; only the page's records are read.
+      SESSIONDB_ASSIGN_OR_RETURN(bool matches, EntryMatches(cur));
       if (!matches) continue;
-      if (in_page) SESSIONDB_RETURN_IF_ERROR(Emit(record, cur.key(), sink));
+      if (in_page) page.push_back(PrimaryKeyOf(cur));
     }
     ++total;
   }
   stats_->keys_visited += stream.keys_visited();
-  stats_->page_path = plan_.driver_is_primary
-                          ? "during the scan"
-                          : "during the index scan (records in the index)";
+  stats_->page_path =
+      plan_.driver_is_primary
+          ? "during the scan"
+          : "during the index scan, then the page's records by one MultiGet";
   SESSIONDB_RETURN_IF_ERROR(stream.status());
+  SESSIONDB_RETURN_IF_ERROR(EmitPage(page, sink));
   return total;
 }
 

@@ -86,22 +86,24 @@ bool RecordFilter::Matches(const fb::Session& record) const {
 
 namespace sessiondb {
 
-bool RecordFilter::MatchesPayload(std::string_view bytes,
-                                  bool* malformed) const {
+RecordFilter::PayloadMatch RecordFilter::MatchesPayload(
+    std::string_view bytes, bool* malformed) const {
   IndexPayloadView payload(bytes);
   if (!payload.Valid()) {
     *malformed = true;
-    return false;
+    return PayloadMatch::kNo;
   }
-  if (!MatchesCell(payload.cell())) return false;
+  if (!MatchesCell(payload.cell())) return PayloadMatch::kNo;
+  if (all_of.empty() && any_of.empty()) return PayloadMatch::kYes;
+  if (payload.tags_omitted()) return PayloadMatch::kNeedsRecord;
   for (const TagCondition& c : all_of) {
-    if (!PayloadMatches(c, payload, malformed)) return false;
+    if (!PayloadMatches(c, payload, malformed)) return PayloadMatch::kNo;
   }
-  if (any_of.empty()) return true;
+  if (any_of.empty()) return PayloadMatch::kYes;
   for (const TagCondition& c : any_of) {
-    if (PayloadMatches(c, payload, malformed)) return true;
+    if (PayloadMatches(c, payload, malformed)) return PayloadMatch::kYes;
   }
-  return false;
+  return PayloadMatch::kNo;
 }
 
 }  // namespace sessiondb

@@ -33,16 +33,15 @@ struct RecordFilter {
   std::vector<TagCondition> any_of;  // empty: no constraint
 
   bool MatchesCell(uint8_t cell) const { return (cell_mask >> cell) & 1; }
-  // NeedsRecord: some predicate beyond the cell must read the record.
-  bool NeedsRecord() const {
-    return user_id.has_value() || !all_of.empty() || !any_of.empty();
-  }
   // Matches tests every predicate, the cell included.
   bool Matches(const fb::Session& record) const;
   // MatchesPayload tests the cell and the tag conditions against an index
   // entry's payload (index_payload.h); user_id is not in a payload and must
-  // be guaranteed by the index itself. Sets *malformed for bad bytes.
-  bool MatchesPayload(std::string_view payload, bool* malformed) const;
+  // be guaranteed by the index itself. kNeedsRecord when the payload left
+  // out the session's tags and a tag condition must see them: the caller
+  // tests Matches on the record. Sets *malformed for bad bytes.
+  enum class PayloadMatch { kNo, kYes, kNeedsRecord };
+  PayloadMatch MatchesPayload(std::string_view payload, bool* malformed) const;
 };
 
 }  // namespace sessiondb

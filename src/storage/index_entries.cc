@@ -39,10 +39,10 @@ void ForEachIndexEntry(
     uint32_t bot_no, const fb::Session& record, std::string_view record_bytes,
     absl::FunctionRef<void(Cf, const std::string&, const std::string&)> fn) {
   const std::string record_copy(record_bytes);
-  std::string index_value;
-  EncodeIndexValue(record, record_bytes, &index_value);
+  std::string payload;
+  EncodeIndexPayload(record, &payload);
   ForEachIndexKey(bot_no, record, [&](Cf cf, const std::string& key) {
-    fn(cf, key, cf == Cf::kByCell ? record_copy : index_value);
+    fn(cf, key, cf == Cf::kByCell ? record_copy : payload);
   });
 }
 

@@ -28,7 +28,8 @@ void ForEachIndexKey(uint32_t bot_no, const fb::Session& record,
 // bot `bot_no` (the keys of ForEachIndexKey): by_cell, valued with a copy of
 // the record (a page of a cell filter is one contiguous scan); by_user and
 // one by_tag entry per distinct (kind, name, value), valued with the
-// record's payload and a copy of the record (index_payload.h).
+// record's bounded payload (index_payload.h). So a session writes two copies
+// of its record (sessions and by_cell), whatever its tags.
 void ForEachIndexEntry(
     uint32_t bot_no, const fb::Session& record, std::string_view record_bytes,
     absl::FunctionRef<void(Cf, const std::string&, const std::string&)> fn);

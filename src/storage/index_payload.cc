@@ -55,25 +55,15 @@ void EncodeIndexPayload(const fb::Session& record, std::string* out) {
   out->push_back(static_cast<char>(RecordCell(record)));
   AppendTags(record.user_tags(), kTagKindUser, out);
   AppendTags(record.session_tags(), kTagKindSession, out);
+  if (out->size() - 1 > kMaxPayloadTagBytes) {
+    out->resize(1);
+    (*out)[0] = static_cast<char>(RecordCell(record) | kTagsOmittedBit);
+  }
 }
 
-void EncodeIndexValue(const fb::Session& record, std::string_view record_bytes,
-                      std::string* out) {
-  std::string payload;
-  EncodeIndexPayload(record, &payload);
-  out->clear();
-  out->reserve(5 + payload.size() + record_bytes.size());
-  AppendVarint32(static_cast<uint32_t>(payload.size()), out);
-  out->append(payload);
-  out->append(record_bytes);
-}
-
-bool SplitIndexValue(std::string_view value, std::string_view* payload,
-                     std::string_view* record) {
-  size_t pos = 0;
-  if (!ReadSized(value, &pos, payload)) return false;
-  *record = value.substr(pos);
-  return true;
+bool IndexPayloadView::Valid() const {
+  if (bytes_.empty() || cell() >= kCells) return false;
+  return !tags_omitted() || bytes_.size() == 1;
 }
 
 bool IndexPayloadView::NextTag(size_t* pos, PayloadTag* tag,

@@ -32,8 +32,8 @@
 //   by_cell:     bot cell(1) order                 -> a copy of the record
 //   by_user:     bot asc(userId) order             -> index value
 //   by_tag:      bot kind(1) asc(name) asc(value) order -> index value
-//                index value := varint32(n) payload[n] record copy
-//                (index_payload.h)
+//                index value := the session's payload (cell and tags,
+//                bounded; index_payload.h)
 //                kind: 1 = userTags, 2 = sessionTags (frozen)
 //   counts:      scope level(1) bucket(8)          -> CellCounts (merge add)
 //                bot 0xFF                          -> CellCounts, bot total

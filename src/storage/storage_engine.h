@@ -23,7 +23,7 @@
 namespace sessiondb {
 
 // The on-disk format this code reads and writes. Open refuses any other.
-inline constexpr int kFormatVersion = 2;
+inline constexpr int kFormatVersion = 3;
 inline constexpr std::string_view kFormatVersionKey = "format_version";
 
 // Thread-safe: reads go straight to RocksDB; writes take write_mu_, so each
