@@ -261,17 +261,41 @@ absl::Status BuildSessiondb(const DatasetConfig& config,
       OpenBenchStore(dir, config.block_cache_bytes);
   if (!store.ok()) return store.status();
   std::cerr << "building sessiondb store " << dir << "\n";
-  Progress progress("sessiondb PutBatch", data.size());
-  for (size_t b = 0; b < data.size(); b += kBatch) {
-    const size_t e = std::min(data.size(), b + kBatch);
-    const std::vector<Session> batch = Materialize(data, b, e);
-    const auto wall = std::chrono::steady_clock::now();
-    const double cpu = ProcessCpuSeconds();
-    BENCH_RETURN_IF_ERROR((*store)->PutBatch(batch));
-    sdb->load_cpu_seconds += ProcessCpuSeconds() - cpu;
-    sdb->load_wall_seconds += Seconds(wall);
-    progress.Update(e);
-  }
+  Progress progress("sessiondb BulkLoad", data.size());
+  // The generated sessions, materialized kBatch at a time.
+  class GeneratedSource : public SessionSource {
+   public:
+    explicit GeneratedSource(const GeneratedSessions& data) : data_(data) {}
+    absl::StatusOr<bool> Next(Session* session) override {
+      if (next_ == chunk_.size()) {
+        if (begin_ >= data_.size()) return false;
+        const size_t end = std::min(data_.size(), begin_ + kBatch);
+        chunk_ = Materialize(data_, begin_, end);
+        begin_ = end;
+        next_ = 0;
+      }
+      *session = std::move(chunk_[next_++]);
+      return true;
+    }
+
+   private:
+    const GeneratedSessions& data_;
+    std::vector<Session> chunk_;
+    size_t begin_ = 0;
+    size_t next_ = 0;
+  };
+  GeneratedSource source(data);
+  BulkLoadOptions load_options;
+  load_options.progress = [&](int64_t n) {
+    progress.Update(static_cast<size_t>(n));
+  };
+  const auto wall = std::chrono::steady_clock::now();
+  const double cpu = ProcessCpuSeconds();
+  absl::StatusOr<BulkLoadSummary> loaded =
+      (*store)->BulkLoad(source, load_options);
+  if (!loaded.ok()) return loaded.status();
+  sdb->load_cpu_seconds += ProcessCpuSeconds() - cpu;
+  sdb->load_wall_seconds += Seconds(wall);
   sdb->sessions = static_cast<int64_t>(data.size());
   sdb->bytes_loaded = DirectoryBytes(dir);
   std::cerr << "  sessiondb: full compaction\n";

@@ -1,42 +1,51 @@
 #include "ndjson_loader.h"
 
-#include <chrono>
 #include <cstdio>
 #include <istream>
 #include <ostream>
-#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
 #include "codec/session_json.h"
+#include "progress_line.h"
 
 namespace sessiondb {
 namespace {
 
-constexpr size_t kBatchSize = 1000;
-
-class ProgressLine {
+// NdjsonSessions yields the valid sessions of an NDJSON stream and reports
+// every other non-blank line to `errors`.
+class NdjsonSessions : public SessionSource {
  public:
-  ProgressLine(std::ostream& out, bool enabled)
-      : out_(out), enabled_(enabled) {}
-  void Update(int64_t loaded, int64_t rejected, double seconds) {
-    if (!enabled_ || seconds < next_) return;
-    next_ = seconds + 0.25;
-    out_ << absl::StrFormat("\r%d loaded, %d rejected, %.0f sessions/s   ",
-                            loaded, rejected,
-                            seconds > 0 ? loaded / seconds : 0.0)
-         << std::flush;
-    drawn_ = true;
+  NdjsonSessions(std::istream& in, std::ostream& errors,
+                 ProgressLine& progress_line)
+      : in_(in), errors_(errors), progress_line_(progress_line) {}
+
+  absl::StatusOr<bool> Next(Session* session) override {
+    while (std::getline(in_, line_)) {
+      ++line_no_;
+      if (absl::StripAsciiWhitespace(line_).empty()) continue;
+      absl::StatusOr<Session> parsed = parser_.ParseSession(line_);
+      if (parsed.ok()) {
+        *session = *std::move(parsed);
+        return true;
+      }
+      progress_line_.Clear();
+      errors_ << "line " << line_no_ << ": " << parsed.status().message()
+              << "\n";
+      ++rejected_;
+    }
+    return false;
   }
-  void Clear() {
-    if (drawn_) out_ << "\r\033[K" << std::flush;
-  }
+  int64_t rejected() const { return rejected_; }
 
  private:
-  std::ostream& out_;
-  bool enabled_;
-  bool drawn_ = false;
-  double next_ = 0;
+  std::istream& in_;
+  std::ostream& errors_;
+  ProgressLine& progress_line_;
+  SessionJsonParser parser_;
+  std::string line_;
+  int64_t line_no_ = 0;
+  int64_t rejected_ = 0;
 };
 
 }  // namespace
@@ -44,63 +53,47 @@ class ProgressLine {
 absl::StatusOr<LoadSummary> LoadNdjson(Store& store, LoadKind kind,
                                        std::istream& in, std::ostream& errors,
                                        bool progress) {
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                         start)
-        .count();
-  };
-  SessionJsonParser parser;
   LoadSummary summary;
   ProgressLine progress_line(errors, progress);
-  std::vector<Session> batch;
-  batch.reserve(kBatchSize);
-  auto flush = [&]() -> absl::Status {
-    if (batch.empty()) return absl::OkStatus();
-    absl::Status s = store.PutBatch(batch);
-    if (!s.ok()) return s;
-    summary.loaded += static_cast<int64_t>(batch.size());
-    batch.clear();
-    progress_line.Update(summary.loaded, summary.rejected, elapsed());
-    return absl::OkStatus();
+  auto update = [&](int64_t loaded, int64_t rejected) {
+    const double seconds = progress_line.Seconds();
+    progress_line.Update(absl::StrFormat(
+        "%d loaded, %d rejected, %.0f sessions/s", loaded, rejected,
+        seconds > 0 ? loaded / seconds : 0.0));
   };
+  if (kind == LoadKind::kSessions) {
+    NdjsonSessions sessions(in, errors, progress_line);
+    BulkLoadOptions options;
+    options.progress = [&](int64_t n) { update(n, sessions.rejected()); };
+    absl::StatusOr<BulkLoadSummary> loaded = store.BulkLoad(sessions, options);
+    if (!loaded.ok()) return loaded.status();
+    progress_line.Clear();
+    summary.loaded = loaded->sessions;
+    summary.rejected = sessions.rejected();
+    summary.seconds = progress_line.Seconds();
+    return summary;
+  }
 
+  SessionJsonParser parser;
   std::string line;
   int64_t line_no = 0;
   while (std::getline(in, line)) {
     ++line_no;
     if (absl::StripAsciiWhitespace(line).empty()) continue;
-    absl::Status s;
-    if (kind == LoadKind::kSessions) {
-      absl::StatusOr<Session> session = parser.ParseSession(line);
-      if (session.ok()) {
-        batch.push_back(*std::move(session));
-        if (batch.size() == kBatchSize) {
-          absl::Status w = flush();
-          if (!w.ok()) return w;
-        }
-        continue;
-      }
-      s = session.status();
-    } else {
-      absl::StatusOr<UserIdentity> identity = parser.ParseUserIdentity(line);
-      if (identity.ok())
-        s = store.LinkUserAliases(*identity);
-      else
-        s = identity.status();
-      if (s.ok()) {
-        ++summary.loaded;
-        continue;
-      }
+    absl::StatusOr<UserIdentity> identity = parser.ParseUserIdentity(line);
+    absl::Status s =
+        identity.ok() ? store.LinkUserAliases(*identity) : identity.status();
+    if (s.ok()) {
+      ++summary.loaded;
+      update(summary.loaded, summary.rejected);
+      continue;
     }
     progress_line.Clear();
     errors << "line " << line_no << ": " << s.message() << "\n";
     ++summary.rejected;
   }
-  absl::Status w = flush();
-  if (!w.ok()) return w;
   progress_line.Clear();
-  summary.seconds = elapsed();
+  summary.seconds = progress_line.Seconds();
   return summary;
 }
 

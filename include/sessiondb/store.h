@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "sessiondb/bulk_load.h"
 #include "sessiondb/check.h"
 #include "sessiondb/export.h"
 #include "sessiondb/options.h"
@@ -64,6 +65,18 @@ class SESSIONDB_EXPORT Store {
   // batch, its sessionId and the field. A sessionId repeated in the batch
   // takes its last value.
   virtual absl::Status PutBatch(absl::Span<const Session> sessions) = 0;
+
+  // BulkLoad upserts every session `source` yields, as PutBatch would, a
+  // sessionId repeated in the source taking its last value. Into a store
+  // that holds no session it builds sorted table files and adds them to the
+  // store at once (none of the load is visible before it returns, and none
+  // of it is written if it fails); from the first repeated sessionId on, or
+  // into a store that already holds sessions, it writes batches of upserts,
+  // each durable when written. Other writes wait while it runs. Returns
+  // InvalidArgument naming the session for one that breaks SPEC §1, and the
+  // source's own error when Next fails.
+  virtual absl::StatusOr<BulkLoadSummary> BulkLoad(
+      SessionSource& source, const BulkLoadOptions& options) = 0;
 
   // Delete removes a session and its index entries. NotFound if absent.
   virtual absl::Status Delete(std::string_view session_id) = 0;

@@ -88,6 +88,11 @@ absl::Status StoreImpl::PutBatch(absl::Span<const Session> sessions) {
   return engine_->UpsertSessions(sessions);
 }
 
+absl::StatusOr<BulkLoadSummary> StoreImpl::BulkLoad(
+    SessionSource& source, const BulkLoadOptions& options) {
+  return engine_->BulkLoad(source, options);
+}
+
 absl::Status StoreImpl::Delete(std::string_view session_id) {
   return engine_->DeleteSession(session_id);
 }

@@ -18,6 +18,8 @@ class StoreImpl final : public Store {
 
   absl::Status Put(const Session& session) override;
   absl::Status PutBatch(absl::Span<const Session> sessions) override;
+  absl::StatusOr<BulkLoadSummary> BulkLoad(
+      SessionSource& source, const BulkLoadOptions& options) override;
   absl::Status Delete(std::string_view session_id) override;
   absl::Status LinkUserAliases(const UserIdentity& identity) override;
   absl::StatusOr<SessionPage> GetSessions(const SessionQuery& query) override;

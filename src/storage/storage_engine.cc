@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "storage/bulk_loader.h"
 #include "storage/info_log.h"
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
@@ -103,6 +104,16 @@ absl::Status StorageEngine::Write(rocksdb::WriteBatch* batch,
 
 absl::Status StorageEngine::UpsertSessions(absl::Span<const Session> sessions) {
   absl::MutexLock lock(&write_mu_);
+  return WriteUpserts(sessions);
+}
+
+absl::StatusOr<BulkLoadSummary> StorageEngine::BulkLoad(
+    SessionSource& source, const BulkLoadOptions& options) {
+  absl::MutexLock lock(&write_mu_);
+  return RunBulkLoad(*this, source, options);
+}
+
+absl::Status StorageEngine::WriteUpserts(absl::Span<const Session> sessions) {
   SessionBatch batch(*this);
   for (const Session& s : sessions) SESSIONDB_RETURN_IF_ERROR(batch.Upsert(s));
   SESSIONDB_RETURN_IF_ERROR(Write(batch.Finish(), "writing sessions"));

@@ -15,6 +15,7 @@
 #include "absl/types/span.h"
 #include "rocksdb/db.h"
 #include "session_generated.h"
+#include "sessiondb/bulk_load.h"
 #include "sessiondb/options.h"
 #include "sessiondb/session.h"
 #include "storage/bot_dictionary.h"
@@ -58,6 +59,11 @@ class StorageEngine {
   // REQUIRES: every session passed ValidateSession.
   absl::Status UpsertSessions(absl::Span<const Session> sessions);
 
+  // BulkLoad upserts every session of `source` (Store::BulkLoad), through
+  // sorted files when the store holds no session (bulk_loader.h).
+  absl::StatusOr<BulkLoadSummary> BulkLoad(SessionSource& source,
+                                           const BulkLoadOptions& options);
+
   // DeleteSession removes a session; NotFound if absent.
   absl::Status DeleteSession(std::string_view session_id);
 
@@ -80,8 +86,16 @@ class StorageEngine {
       std::string_view user_id, absl::Span<const std::string> alias_keys);
 
  private:
+  friend class BulkFileBuilder;
+  friend absl::StatusOr<BulkLoadSummary> RunBulkLoad(
+      StorageEngine& engine, SessionSource& source,
+      const BulkLoadOptions& options);
+
   StorageEngine() = default;
   absl::Status Write(rocksdb::WriteBatch* batch, std::string_view what);
+  // WriteUpserts is UpsertSessions under the lock the caller holds.
+  absl::Status WriteUpserts(absl::Span<const Session> sessions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   // Constant after Open.
   Options options_;

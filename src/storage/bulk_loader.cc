@@ -1,0 +1,694 @@
+#include "storage/bulk_loader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <queue>
+#include <thread>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "flatbuffers/flatbuffers.h"
+#include "rocksdb/sst_file_reader.h"
+#include "rocksdb/sst_file_writer.h"
+#include "storage/bot_dictionary.h"
+#include "storage/counters.h"
+#include "storage/index_entries.h"
+#include "storage/key_codec.h"
+#include "storage/record_codec.h"
+#include "storage/rocksdb_status.h"
+#include "storage/session_batch.h"
+#include "storage/storage_engine.h"
+#include "util/status_macros.h"
+
+namespace sessiondb {
+namespace {
+
+// The upsert path's batch size, as PutBatch callers use.
+constexpr size_t kUpsertBatch = 1000;
+constexpr int64_t kProgressEvery = 10000;
+// Bytes a counter in the in-memory maps costs beyond its key (estimated).
+constexpr size_t kCounterOverhead = 96;
+
+// Counter and user-count values add up when two runs hold the same key.
+bool Sums(Cf cf) { return cf == Cf::kCounts || cf == Cf::kUsers; }
+
+std::string EncodeInt64(int64_t v) {
+  std::string out(sizeof(v), '\0');
+  std::memcpy(out.data(), &v, sizeof(v));
+  return out;
+}
+
+int64_t DecodeInt64(std::string_view bytes) {
+  int64_t v = 0;
+  std::memcpy(&v, bytes.data(), std::min(bytes.size(), sizeof(v)));
+  return v;
+}
+
+// AddValues adds `b` into `a`, both values of the summing column family cf.
+void AddValues(Cf cf, std::string* a, std::string_view b) {
+  if (cf == Cf::kUsers) {
+    *a = EncodeInt64(DecodeInt64(*a) + DecodeInt64(b));
+    return;
+  }
+  CellCounts sum = DecodeCellCounts(*a);
+  const CellCounts more = DecodeCellCounts(b);
+  for (int i = 0; i < kCells; ++i) sum[i] += more[i];
+  *a = EncodeCellCounts(sum);
+}
+
+// KeyValueArena holds key-values in large blocks (no allocation per entry)
+// and sorts them by key.
+class KeyValueArena {
+ public:
+  struct Entry {
+    uint64_t prefix;  // the key's first 8 bytes, big-endian: most compares
+    const char* data;  // key bytes, then value bytes
+    uint32_t key_size;
+    uint32_t value_size;
+    std::string_view key() const { return {data, key_size}; }
+    std::string_view value() const { return {data + key_size, value_size}; }
+  };
+
+  // Add copies the entry in; returns the bytes it costs.
+  size_t Add(std::string_view key, std::string_view value) {
+    const size_t size = key.size() + value.size();
+    if (block_used_ + size > block_size_) NewBlock(size);
+    char* dest = blocks_.back().get() + block_used_;
+    std::memcpy(dest, key.data(), key.size());
+    std::memcpy(dest + key.size(), value.data(), value.size());
+    block_used_ += size;
+    uint64_t prefix = 0;
+    for (size_t i = 0; i < 8; ++i) {
+      prefix = (prefix << 8) |
+               (i < key.size() ? static_cast<uint8_t>(key[i]) : uint64_t{0});
+    }
+    entries_.push_back({prefix, dest, static_cast<uint32_t>(key.size()),
+                        static_cast<uint32_t>(value.size())});
+    return size + sizeof(Entry);
+  }
+
+  void Sort() {
+    std::sort(entries_.begin(), entries_.end(),
+              [](const Entry& a, const Entry& b) {
+                if (a.prefix != b.prefix) return a.prefix < b.prefix;
+                return a.key() < b.key();
+              });
+  }
+  const std::vector<Entry>& entries() const { return entries_; }
+  bool empty() const { return entries_.empty(); }
+  void Clear() {
+    entries_.clear();
+    entries_.shrink_to_fit();
+    blocks_.clear();
+    block_used_ = block_size_ = 0;
+  }
+
+ private:
+  static constexpr size_t kBlockBytes = size_t{4} << 20;
+  void NewBlock(size_t at_least) {
+    block_size_ = std::max(kBlockBytes, at_least);
+    blocks_.push_back(std::make_unique<char[]>(block_size_));
+    block_used_ = 0;
+  }
+
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t block_used_ = 0;
+  size_t block_size_ = 0;
+  std::vector<Entry> entries_;
+};
+
+// SortedFileSink writes the key-values of one column family, in key order,
+// into one table file.
+class SortedFileSink {
+ public:
+  SortedFileSink(const rocksdb::Options& options,
+                 rocksdb::ColumnFamilyHandle* handle, std::string path)
+      : writer_(rocksdb::EnvOptions(), options, handle),
+        path_(std::move(path)) {}
+
+  absl::Status Open() {
+    return FromRocksStatus(writer_.Open(path_), "opening a bulk-load file");
+  }
+  absl::Status Add(std::string_view key, std::string_view value) {
+    ++entries_;
+    return FromRocksStatus(
+        writer_.Put(rocksdb::Slice(key.data(), key.size()),
+                    rocksdb::Slice(value.data(), value.size())),
+        "writing a bulk-load file");
+  }
+  absl::Status Finish() {
+    return FromRocksStatus(writer_.Finish(), "finishing a bulk-load file");
+  }
+  int64_t entries() const { return entries_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  rocksdb::SstFileWriter writer_;
+  std::string path_;
+  int64_t entries_ = 0;
+};
+
+// FileOptions are the options of the table files for column family `cf`:
+// those of the column family (SstFileWriter compresses as the bottommost
+// level does, where the files land) or, for runs, which are read back once,
+// without compression.
+rocksdb::Options FileOptions(const StorageEngine& engine, Cf cf, bool run) {
+  rocksdb::Options options(engine.db()->GetDBOptions(),
+                           engine.db()->GetOptions(engine.handle(cf)));
+  if (run) {
+    options.compression = rocksdb::kNoCompression;
+    options.bottommost_compression = rocksdb::kNoCompression;
+  }
+  return options;
+}
+
+absl::Status Combine(Cf cf, std::string_view key, std::string* value,
+                     std::string_view more) {
+  if (!Sums(cf)) {
+    return absl::InternalError(absl::StrCat(
+        "bulk load: key ", DebugKey(key), " of ", CfName(cf), " written twice"));
+  }
+  AddValues(cf, value, more);
+  return absl::OkStatus();
+}
+
+// ColumnFamilyRuns collects one column family's key-values in memory and
+// spills them, sorted, as runs.
+class ColumnFamilyRuns {
+ public:
+  ColumnFamilyRuns(Cf cf, rocksdb::Options run_options,
+                   rocksdb::ColumnFamilyHandle* handle, std::string prefix)
+      : cf_(cf),
+        run_options_(std::move(run_options)),
+        handle_(handle),
+        prefix_(std::move(prefix)) {}
+
+  size_t Add(std::string_view key, std::string_view value) {
+    return buffer_.Add(key, value);
+  }
+
+  // Spill writes the buffer as a sorted run (equal keys summed).
+  absl::Status Spill() {
+    if (buffer_.empty()) return absl::OkStatus();
+    SortedFileSink sink(run_options_, handle_,
+                        absl::StrCat(prefix_, CfName(cf_), "-", runs_.size(),
+                                     ".sst"));
+    SESSIONDB_RETURN_IF_ERROR(sink.Open());
+    buffer_.Sort();
+    const std::vector<KeyValueArena::Entry>& entries = buffer_.entries();
+    std::string sum;
+    for (size_t i = 0; i < entries.size();) {
+      const std::string_view key = entries[i].key();
+      size_t j = i + 1;
+      if (j < entries.size() && entries[j].key() == key) {
+        sum.assign(entries[i].value());
+        for (; j < entries.size() && entries[j].key() == key; ++j)
+          SESSIONDB_RETURN_IF_ERROR(Combine(cf_, key, &sum, entries[j].value()));
+        SESSIONDB_RETURN_IF_ERROR(sink.Add(key, sum));
+      } else {
+        SESSIONDB_RETURN_IF_ERROR(sink.Add(key, entries[i].value()));
+      }
+      i = j;
+    }
+    buffer_.Clear();
+    SESSIONDB_RETURN_IF_ERROR(sink.Finish());
+    runs_.push_back(sink.path());
+    return absl::OkStatus();
+  }
+  const std::vector<std::string>& runs() const { return runs_; }
+
+ private:
+  const Cf cf_;
+  const rocksdb::Options run_options_;
+  rocksdb::ColumnFamilyHandle* handle_;
+  const std::string prefix_;
+  KeyValueArena buffer_;
+  std::vector<std::string> runs_;
+};
+
+// MergeRuns merges sorted runs of column family `cf` into `sink`, summing
+// equal keys.
+absl::Status MergeRuns(Cf cf, const rocksdb::Options& run_options,
+                       const std::vector<std::string>& runs,
+                       SortedFileSink* sink) {
+  std::vector<std::unique_ptr<rocksdb::SstFileReader>> readers;
+  std::vector<std::unique_ptr<rocksdb::Iterator>> iters;
+  rocksdb::ReadOptions ro;
+  ro.verify_checksums = true;
+  ro.fill_cache = false;
+  for (const std::string& run : runs) {
+    auto reader = std::make_unique<rocksdb::SstFileReader>(run_options);
+    SESSIONDB_RETURN_IF_ERROR(
+        FromRocksStatus(reader->Open(run), "reading a bulk-load run"));
+    iters.emplace_back(reader->NewIterator(ro));
+    iters.back()->SeekToFirst();
+    readers.push_back(std::move(reader));
+  }
+  auto greater = [&](size_t a, size_t b) {
+    return iters[a]->key().compare(iters[b]->key()) > 0;
+  };
+  std::priority_queue<size_t, std::vector<size_t>, decltype(greater)> heap(
+      greater);
+  for (size_t i = 0; i < iters.size(); ++i) {
+    if (iters[i]->Valid()) heap.push(i);
+    SESSIONDB_RETURN_IF_ERROR(
+        FromRocksStatus(iters[i]->status(), "reading a bulk-load run"));
+  }
+  std::string key, value;
+  bool pending = false;
+  while (!heap.empty()) {
+    const size_t i = heap.top();
+    heap.pop();
+    rocksdb::Iterator& it = *iters[i];
+    if (pending && it.key() == rocksdb::Slice(key)) {
+      SESSIONDB_RETURN_IF_ERROR(
+          Combine(cf, key, &value, it.value().ToStringView()));
+    } else {
+      if (pending) SESSIONDB_RETURN_IF_ERROR(sink->Add(key, value));
+      key.assign(it.key().data(), it.key().size());
+      value.assign(it.value().data(), it.value().size());
+      pending = true;
+    }
+    it.Next();
+    if (it.Valid()) heap.push(i);
+    SESSIONDB_RETURN_IF_ERROR(
+        FromRocksStatus(it.status(), "reading a bulk-load run"));
+  }
+  if (pending) SESSIONDB_RETURN_IF_ERROR(sink->Add(key, value));
+  return absl::OkStatus();
+}
+
+// RemoveDir removes a directory of bulk-load files, ignoring errors (a
+// leftover directory is removed by the next load).
+void RemoveDir(const std::string& dir) {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+absl::StatusOr<bool> HoldsNoSession(const StorageEngine& engine) {
+  for (Cf cf : {Cf::kSessions, Cf::kSessionIds}) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        engine.db()->NewIterator(rocksdb::ReadOptions(), engine.handle(cf)));
+    it->SeekToFirst();
+    SESSIONDB_RETURN_IF_ERROR(
+        FromRocksStatus(it->status(), "checking the store is empty"));
+    if (it->Valid()) return false;
+  }
+  return true;
+}
+
+absl::Status InvalidSession(int64_t index, const Session& session,
+                            const absl::Status& why) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "sessions[", index, "] (sessionId \"", session.session_id,
+      "\"): ", why.message()));
+}
+
+// A session and the number of its bot, as the dispatcher hands it over.
+struct NumberedSession {
+  Session session;
+  uint32_t bot_no;
+};
+using Chunk = std::vector<NumberedSession>;
+
+// ShardBuilder turns the sessions of its chunks into sorted runs: one of
+// the loader's worker threads owns it.
+class ShardBuilder {
+ public:
+  ShardBuilder(const StorageEngine& engine, size_t memory_bytes,
+               const std::string& prefix)
+      : memory_bytes_(memory_bytes) {
+    for (int i = 0; i < kNumCfs; ++i) {
+      const Cf cf = static_cast<Cf>(i);
+      runs_.push_back(std::make_unique<ColumnFamilyRuns>(
+          cf, FileOptions(engine, cf, /*run=*/true), engine.handle(cf),
+          prefix));
+    }
+  }
+
+  absl::Status Add(const NumberedSession& numbered) {
+    const Session& session = numbered.session;
+    const uint32_t bot_no = numbered.bot_no;
+    std::string primary_key =
+        SessionKey(bot_no, session.start_time_ms, session.session_id);
+    EncodeRecord(session, &builder_);
+    const std::string_view record(
+        reinterpret_cast<const char*>(builder_.GetBufferPointer()),
+        builder_.GetSize());
+    // FlatBuffers reads in place: verify from the builder's aligned buffer.
+    const fb::Session* view = fb::GetSession(builder_.GetBufferPointer());
+    ForEachIndexEntry(
+        bot_no, *view, record,
+        [&](Cf cf, const std::string& key, const std::string& value) {
+          Buffer(cf, key, value);
+        });
+    const uint8_t cell = RecordCell(*view);
+    ForEachCounterKey(bot_no, *view, [&](std::string&& key) {
+      auto [it, inserted] = counts_.try_emplace(std::move(key));
+      if (inserted) counter_bytes_ += it->first.size() + kCounterOverhead;
+      it->second[cell] += 1;
+    });
+    auto [user, inserted] = users_.try_emplace(session.user_id, 0);
+    if (inserted) counter_bytes_ += user->first.size() + kCounterOverhead;
+    ++user->second;
+    Buffer(Cf::kSessionIds, session.session_id, primary_key);
+    Buffer(Cf::kSessions, primary_key, record);
+    if (buffered_bytes_ + counter_bytes_ < memory_bytes_)
+      return absl::OkStatus();
+    // Counters are summed in memory while they take at most half of it:
+    // most sessions add to counters other sessions already have.
+    if (counter_bytes_ > memory_bytes_ / 2) MoveCountsToRuns();
+    return SpillAll();
+  }
+
+  void Buffer(Cf cf, std::string_view key, std::string_view value) {
+    buffered_bytes_ += runs_[static_cast<int>(cf)]->Add(key, value);
+  }
+
+  // Finish spills everything still in memory.
+  absl::Status Finish() {
+    MoveCountsToRuns();
+    return SpillAll();
+  }
+  const std::vector<std::string>& runs(Cf cf) const {
+    return runs_[static_cast<int>(cf)]->runs();
+  }
+
+ private:
+  void MoveCountsToRuns() {
+    for (auto& [key, counts] : counts_)
+      Buffer(Cf::kCounts, key, EncodeCellCounts(counts));
+    for (auto& [user, n] : users_) Buffer(Cf::kUsers, user, EncodeInt64(n));
+    counts_.clear();
+    users_.clear();
+    counter_bytes_ = 0;
+  }
+
+  absl::Status SpillAll() {
+    for (auto& runs : runs_) SESSIONDB_RETURN_IF_ERROR(runs->Spill());
+    buffered_bytes_ = 0;
+    return absl::OkStatus();
+  }
+
+  const size_t memory_bytes_;
+  std::vector<std::unique_ptr<ColumnFamilyRuns>> runs_;  // by Cf
+  absl::flat_hash_map<std::string, CellCounts> counts_;
+  absl::flat_hash_map<std::string, int64_t> users_;
+  flatbuffers::FlatBufferBuilder builder_{1024};
+  size_t buffered_bytes_ = 0;  // in runs_' buffers
+  size_t counter_bytes_ = 0;   // in counts_ and users_ (estimated)
+};
+
+// ChunkQueue hands chunks from the dispatcher to the workers; bounded, so
+// reading the source waits for the workers.
+class ChunkQueue {
+ public:
+  explicit ChunkQueue(size_t capacity) : capacity_(capacity) {}
+
+  // Push returns false when the queue was closed (a worker failed).
+  bool Push(Chunk chunk) {
+    std::unique_lock<std::mutex> lock(mu_);
+    not_full_.wait(lock, [&] { return closed_ || chunks_.size() < capacity_; });
+    if (closed_) return false;
+    chunks_.push_back(std::move(chunk));
+    not_empty_.notify_one();
+    return true;
+  }
+  // Pop returns false once the queue is closed and drained.
+  bool Pop(Chunk* chunk) {
+    std::unique_lock<std::mutex> lock(mu_);
+    not_empty_.wait(lock, [&] { return closed_ || !chunks_.empty(); });
+    if (chunks_.empty()) return false;
+    *chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+  // Close lets Pop drain what is queued, then return false.
+  void Close() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+ private:
+  const size_t capacity_;
+  std::mutex mu_;
+  std::condition_variable not_empty_, not_full_;
+  std::deque<Chunk> chunks_;
+  bool closed_ = false;
+};
+
+// RunParallel runs fn(i) for i in [0, n) on `threads` threads; the first
+// error wins.
+absl::Status RunParallel(int n, int threads,
+                         const std::function<absl::Status(int)>& fn) {
+  std::mutex mu;
+  int next = 0;
+  absl::Status first_error;
+  auto work = [&] {
+    while (true) {
+      int i;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (next == n || !first_error.ok()) return;
+        i = next++;
+      }
+      absl::Status s = fn(i);
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (first_error.ok()) first_error = s;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  return first_error;
+}
+
+}  // namespace
+
+// The bulk path: sorted files of an empty store. Friend of StorageEngine.
+// The calling thread reads the source, numbers bots and spots repeated
+// sessionIds; kWorkers threads encode the sessions and sort their keys into
+// runs; at the end the runs of each column family are merged into its file
+// (column families in parallel) and every file is ingested at once.
+class BulkFileBuilder {
+ public:
+  static constexpr int kWorkers = 2;
+  static constexpr size_t kChunk = 512;
+
+  BulkFileBuilder(StorageEngine& engine, const BulkLoadOptions& options)
+      : engine_(engine),
+        options_(options),
+        dir_(engine.db()->GetName() + "/bulk-load.tmp"),
+        queue_(2 * kWorkers) {}
+  ~BulkFileBuilder() {
+    StopWorkers().IgnoreError();  // an error was returned already, or none
+    RemoveDir(dir_);
+  }
+
+  absl::Status Start() {
+    RemoveDir(dir_);
+    std::error_code error;
+    if (!std::filesystem::create_directories(dir_, error)) {
+      return absl::InternalError(
+          absl::StrCat("creating ", dir_, ": ", error.message()));
+    }
+    for (int w = 0; w < kWorkers; ++w) {
+      shards_.push_back(std::make_unique<ShardBuilder>(
+          engine_, options_.memory_bytes / kWorkers,
+          absl::StrCat(dir_, "/w", w, "-")));
+      shard_status_.emplace_back();
+    }
+    for (int w = 0; w < kWorkers; ++w)
+      workers_.emplace_back([this, w] { Work(w); });
+    return absl::OkStatus();
+  }
+
+  // Contains: the files already hold this sessionId.
+  bool Contains(const std::string& session_id) const {
+    return ids_.contains(session_id);
+  }
+
+  // Add adds a validated session whose sessionId the files do not hold.
+  absl::Status Add(Session session) {
+    ids_.insert(session.session_id);
+    const uint32_t bot_no = BotNumber(session.bot_id);
+    chunk_.push_back({std::move(session), bot_no});
+    ++sessions_;
+    if (chunk_.size() < kChunk) return absl::OkStatus();
+    const bool pushed = queue_.Push(std::move(chunk_));
+    chunk_.clear();
+    return pushed ? absl::OkStatus() : StopWorkers();
+  }
+
+  // Ingest adds every file to the store in one atomic step.
+  // REQUIRES: the caller holds the engine's write lock.
+  absl::Status Ingest() {
+    if (!chunk_.empty() && !queue_.Push(std::move(chunk_)))
+      return StopWorkers();
+    SESSIONDB_RETURN_IF_ERROR(StopWorkers());
+    if (sessions_ == 0) return absl::OkStatus();
+    std::vector<std::string> files(kNumCfs);
+    SESSIONDB_RETURN_IF_ERROR(RunParallel(kNumCfs, kWorkers, [&](int i) {
+      return MergeColumnFamily(static_cast<Cf>(i), &files[i]);
+    }));
+    std::vector<rocksdb::IngestExternalFileArg> args;
+    for (int i = 0; i < kNumCfs; ++i) {
+      if (files[i].empty()) continue;
+      rocksdb::IngestExternalFileArg arg;
+      arg.column_family = engine_.handle(static_cast<Cf>(i));
+      arg.external_files = {files[i]};
+      arg.options.move_files = true;
+      arg.options.snapshot_consistency = true;
+      args.push_back(std::move(arg));
+    }
+    SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
+        engine_.db()->IngestExternalFiles(args), "adding bulk-load files"));
+    for (const auto& [bot_id, bot_no] : new_bots_)
+      engine_.bots_.Insert(bot_id, bot_no);
+    return absl::OkStatus();
+  }
+
+  int64_t sessions() const { return sessions_; }
+
+ private:
+  void Work(int w) {
+    Chunk chunk;
+    absl::Status status;
+    while (queue_.Pop(&chunk)) {
+      for (const NumberedSession& s : chunk) {
+        if (status.ok()) status = shards_[w]->Add(s);
+      }
+      if (!status.ok()) queue_.Close();  // the dispatcher stops pushing
+    }
+    if (status.ok()) status = shards_[w]->Finish();
+    shard_status_[w] = status;
+  }
+
+  // StopWorkers closes the queue, joins the workers and returns the first
+  // error any of them had.
+  absl::Status StopWorkers() {
+    queue_.Close();
+    for (std::thread& t : workers_) t.join();
+    workers_.clear();
+    for (const absl::Status& s : shard_status_) SESSIONDB_RETURN_IF_ERROR(s);
+    return absl::OkStatus();
+  }
+
+  // MergeColumnFamily merges every shard's runs of `cf`, and for the
+  // default column family the new bots' entries, into one file (*file
+  // stays empty when there is nothing).
+  absl::Status MergeColumnFamily(Cf cf, std::string* file) {
+    std::vector<std::string> runs;
+    for (const auto& shard : shards_) {
+      runs.insert(runs.end(), shard->runs(cf).begin(), shard->runs(cf).end());
+    }
+    rocksdb::ColumnFamilyHandle* handle = engine_.handle(cf);
+    const rocksdb::Options run_options = FileOptions(engine_, cf, true);
+    if (cf == Cf::kDefault && !new_bots_.empty()) {
+      ColumnFamilyRuns bots(cf, run_options, handle, dir_ + "/bots-");
+      for (const auto& [bot_id, bot_no] : new_bots_) {
+        std::string value;
+        AppendBigEndian32(bot_no, &value);
+        bots.Add(BotDictionary::StorageKey(bot_id), value);
+      }
+      SESSIONDB_RETURN_IF_ERROR(bots.Spill());
+      runs.insert(runs.end(), bots.runs().begin(), bots.runs().end());
+    }
+    if (runs.empty()) return absl::OkStatus();
+    SortedFileSink sink(FileOptions(engine_, cf, /*run=*/false), handle,
+                        absl::StrCat(dir_, "/", CfName(cf), ".sst"));
+    SESSIONDB_RETURN_IF_ERROR(sink.Open());
+    SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, run_options, runs, &sink));
+    SESSIONDB_RETURN_IF_ERROR(sink.Finish());
+    *file = sink.path();
+    return absl::OkStatus();
+  }
+
+  uint32_t BotNumber(const std::string& bot_id) {
+    if (std::optional<uint32_t> no = engine_.bots().Find(bot_id)) return *no;
+    auto it = new_bot_numbers_.find(bot_id);
+    if (it != new_bot_numbers_.end()) return it->second;
+    const uint32_t no =
+        engine_.bots().NextNumber() + static_cast<uint32_t>(new_bots_.size());
+    new_bot_numbers_.emplace(bot_id, no);
+    new_bots_.emplace_back(bot_id, no);
+    return no;
+  }
+
+  StorageEngine& engine_;
+  const BulkLoadOptions& options_;
+  const std::string dir_;
+  ChunkQueue queue_;
+  std::vector<std::unique_ptr<ShardBuilder>> shards_;
+  std::vector<absl::Status> shard_status_;  // written by worker w only
+  std::vector<std::thread> workers_;
+  Chunk chunk_;
+  absl::flat_hash_set<std::string> ids_;
+  absl::flat_hash_map<std::string, uint32_t> new_bot_numbers_;
+  std::vector<std::pair<std::string, uint32_t>> new_bots_;
+  int64_t sessions_ = 0;
+};
+
+absl::StatusOr<BulkLoadSummary> RunBulkLoad(StorageEngine& engine,
+                                            SessionSource& source,
+                                            const BulkLoadOptions& options) {
+  BulkLoadSummary summary;
+  Session session;
+  auto next = [&]() -> absl::StatusOr<bool> {
+    SESSIONDB_ASSIGN_OR_RETURN(bool more, source.Next(&session));
+    if (!more) return false;
+    absl::Status valid = ValidateSession(session);
+    if (!valid.ok()) return InvalidSession(summary.sessions, session, valid);
+    ++summary.sessions;
+    if (options.progress && summary.sessions % kProgressEvery == 0)
+      options.progress(summary.sessions);
+    return true;
+  };
+
+  bool more = true;
+  SESSIONDB_ASSIGN_OR_RETURN(bool empty, HoldsNoSession(engine));
+  if (empty) {
+    BulkFileBuilder files(engine, options);
+    SESSIONDB_RETURN_IF_ERROR(files.Start());
+    while (true) {
+      SESSIONDB_ASSIGN_OR_RETURN(more, next());
+      if (!more || files.Contains(session.session_id)) break;
+      SESSIONDB_RETURN_IF_ERROR(files.Add(std::move(session)));
+    }
+    SESSIONDB_RETURN_IF_ERROR(files.Ingest());
+    summary.ingested = files.sessions();
+  } else {
+    SESSIONDB_ASSIGN_OR_RETURN(more, next());
+  }
+
+  // The upsert path, from `session` (already read) on.
+  std::vector<Session> batch;
+  while (more) {
+    batch.push_back(std::move(session));
+    SESSIONDB_ASSIGN_OR_RETURN(more, next());
+    if (batch.size() == kUpsertBatch || !more) {
+      SESSIONDB_RETURN_IF_ERROR(engine.WriteUpserts(batch));
+      summary.upserted += static_cast<int64_t>(batch.size());
+      batch.clear();
+    }
+  }
+  if (options.progress) options.progress(summary.sessions);
+  return summary;
+}
+
+}  // namespace sessiondb

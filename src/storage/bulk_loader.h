@@ -1,0 +1,35 @@
+// BulkLoader: the engine side of Store::BulkLoad.
+//
+// Into a store with no session, every key the sessions own (records, the
+// sessionId map, index entries, counters, user counts, new bots' dictionary
+// entries — the same derivation SessionBatch writes, index_entries.h) is
+// sorted in memory, spilled as sorted runs when the memory budget is full,
+// merged into one sorted table file per column family and added with one
+// atomic IngestExternalFiles: no WAL, no memtable, no compaction, and the
+// files land in the bottommost level. Counters and user counts are summed
+// in memory and written as values, which is exact because the store has
+// none yet (a store whose sessions were all deleted keeps zero counts; the
+// ingested values are newer and replace them).
+//
+// From the first sessionId the source repeats (an upsert of a session the
+// files already hold), or into a store with sessions, the loader writes
+// SessionBatch upserts instead, which are exact in any state.
+#ifndef SESSIONDB_STORAGE_BULK_LOADER_H_
+#define SESSIONDB_STORAGE_BULK_LOADER_H_
+
+#include "absl/status/statusor.h"
+#include "sessiondb/bulk_load.h"
+
+namespace sessiondb {
+
+class StorageEngine;
+
+// RunBulkLoad loads `source` into `engine`.
+// REQUIRES: the caller holds the engine's write lock.
+absl::StatusOr<BulkLoadSummary> RunBulkLoad(StorageEngine& engine,
+                                            SessionSource& source,
+                                            const BulkLoadOptions& options);
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_STORAGE_BULK_LOADER_H_

@@ -1,0 +1,290 @@
+// Store::BulkLoad: the sorted-file path into an empty store writes exactly
+// what PutBatch upserts would (every column family compared key by key and
+// value by value), whatever the memory budget, and the upsert path takes
+// over, exactly, for repeated sessionIds and non-empty stores.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sessiondb/bulk_load.h"
+#include "sessiondb/store.h"
+#include "testing/random_sessions.h"
+#include "testing/status_matchers.h"
+#include "testing/store_contents.h"
+#include "testing/temp_dir.h"
+#include "testing/temp_store.h"
+
+namespace sessiondb {
+namespace {
+
+using ::sessiondb::testing::ExpectStoreHolds;
+using ::sessiondb::testing::RandomSessions;
+using ::sessiondb::testing::ReadAllColumnFamilies;
+using ::sessiondb::testing::TempDir;
+using ::sessiondb::testing::TestSeed;
+using ::sessiondb::testing::UtcMs;
+using ::testing::HasSubstr;
+
+class VectorSource : public SessionSource {
+ public:
+  explicit VectorSource(const std::vector<Session>& sessions)
+      : sessions_(sessions) {}
+  absl::StatusOr<bool> Next(Session* session) override {
+    if (next_ == sessions_.size()) return false;
+    *session = sessions_[next_++];
+    return true;
+  }
+
+ private:
+  const std::vector<Session>& sessions_;
+  size_t next_ = 0;
+};
+
+// The corpus: RandomSessions plus sessions with many tags (their index
+// payloads leave the tags out, and they skip the pair counters).
+std::vector<Session> Corpus(int count) {
+  RandomSessions corpus(TestSeed(), UtcMs(2024, 3, 1), UtcMs(2024, 3, 20),
+                        count);
+  std::vector<Session> sessions = corpus.sessions;
+  for (int i = 0; i < count / 20; ++i) {
+    Session s = sessions[static_cast<size_t>(i) * 7 % sessions.size()];
+    s.session_id = "many-tags-" + std::to_string(i);
+    for (int t = 0; t < 30; ++t)
+      s.session_tags.push_back({"topic" + std::to_string(t % 12), "v"});
+    sessions.push_back(std::move(s));
+  }
+  return sessions;
+}
+
+std::unique_ptr<Store> Open(const std::string& path) {
+  auto store = Store::Open(Options(), path);
+  EXPECT_OK(store);
+  return store.ok() ? std::move(*store) : nullptr;
+}
+
+std::map<std::string, Session> ModelOf(const std::vector<Session>& sessions) {
+  std::map<std::string, Session> model;
+  for (const Session& s : sessions) model[s.session_id] = s;
+  return model;
+}
+
+class BulkLoadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SCOPED_TRACE(::testing::Message() << "SESSIONDB_TEST_SEED=" << TestSeed());
+  }
+
+  // Upserted writes `sessions` with PutBatch into a fresh store and returns
+  // its column families.
+  std::map<std::string, testing::KeyValues> Upserted(
+      const std::vector<Session>& sessions) {
+    const std::string path = dir_.Sub("upserted");
+    {
+      std::unique_ptr<Store> store = Open(path);
+      for (size_t i = 0; i < sessions.size(); i += 100) {
+        std::vector<Session> batch(
+            sessions.begin() + static_cast<std::ptrdiff_t>(i),
+            sessions.begin() +
+                static_cast<std::ptrdiff_t>(std::min(i + 100, sessions.size())));
+        EXPECT_OK(store->PutBatch(batch));
+      }
+    }
+    return ReadAllColumnFamilies(path);
+  }
+
+  absl::StatusOr<BulkLoadSummary> Load(Store& store,
+                                       const std::vector<Session>& sessions,
+                                       size_t memory_bytes = size_t{64} << 20) {
+    VectorSource source(sessions);
+    BulkLoadOptions options;
+    options.memory_bytes = memory_bytes;
+    return store.BulkLoad(source, options);
+  }
+
+  static void ExpectSameColumnFamilies(
+      const std::map<std::string, testing::KeyValues>& actual,
+      const std::map<std::string, testing::KeyValues>& expected) {
+    ASSERT_EQ(actual.size(), expected.size());
+    for (const auto& [cf, kv] : expected) {
+      ASSERT_TRUE(actual.count(cf)) << cf;
+      EXPECT_EQ(actual.at(cf).size(), kv.size()) << cf;
+      EXPECT_TRUE(actual.at(cf) == kv) << "column family " << cf << " differs";
+    }
+  }
+
+  static void ExpectCheckPasses(Store& store) {
+    absl::StatusOr<CheckReport> report = store.Check(CheckOptions());
+    ASSERT_OK(report);
+    EXPECT_THAT(report->inconsistencies, ::testing::IsEmpty());
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(BulkLoadTest, IntoAnEmptyStoreWritesWhatUpsertsWrite) {
+  const std::vector<Session> sessions = Corpus(3000);
+  const std::string path = dir_.Sub("bulk");
+  {
+    std::unique_ptr<Store> store = Open(path);
+    absl::StatusOr<BulkLoadSummary> summary = Load(*store, sessions);
+    ASSERT_OK(summary);
+    EXPECT_EQ(summary->sessions, static_cast<int64_t>(sessions.size()));
+    EXPECT_EQ(summary->ingested, static_cast<int64_t>(sessions.size()));
+    EXPECT_EQ(summary->upserted, 0);
+    ExpectCheckPasses(*store);
+  }
+  ExpectSameColumnFamilies(ReadAllColumnFamilies(path), Upserted(sessions));
+  ExpectStoreHolds(path, ModelOf(sessions));
+}
+
+TEST_F(BulkLoadTest, ASmallMemoryBudgetSpillsRunsAndMergesThemExactly) {
+  const std::vector<Session> sessions = Corpus(3000);
+  const std::string path = dir_.Sub("bulk");
+  {
+    std::unique_ptr<Store> store = Open(path);
+    // ~40 KiB: dozens of runs per column family, counters summed across them.
+    ASSERT_OK(Load(*store, sessions, size_t{40} << 10));
+    ExpectCheckPasses(*store);
+  }
+  ExpectSameColumnFamilies(ReadAllColumnFamilies(path), Upserted(sessions));
+}
+
+TEST_F(BulkLoadTest, ARepeatedSessionIdSwitchesToUpsertsAndTheLastValueWins) {
+  std::vector<Session> sessions = Corpus(1000);
+  // Repeat some earlier sessions, moved to another bot, time and cell.
+  for (int i = 0; i < 50; ++i) {
+    Session again = sessions[static_cast<size_t>(i) * 13];
+    again.bot_id = RandomSessions::Bot((i + 1) % RandomSessions::kBots);
+    again.start_time_ms += 3'600'000;
+    if (again.end_time_ms.has_value()) *again.end_time_ms += 3'600'000;
+    again.containment_type = ContainmentType::kAgent;
+    sessions.push_back(std::move(again));
+  }
+  sessions.insert(sessions.begin() + 700, sessions[10]);  // mid-load repeat
+  const std::string path = dir_.Sub("bulk");
+  {
+    std::unique_ptr<Store> store = Open(path);
+    absl::StatusOr<BulkLoadSummary> summary = Load(*store, sessions);
+    ASSERT_OK(summary);
+    EXPECT_EQ(summary->ingested, 700);
+    EXPECT_EQ(summary->upserted, static_cast<int64_t>(sessions.size()) - 700);
+    ExpectCheckPasses(*store);
+  }
+  ExpectStoreHolds(path, ModelOf(sessions));
+  ExpectSameColumnFamilies(ReadAllColumnFamilies(path), Upserted(sessions));
+}
+
+TEST_F(BulkLoadTest, IntoAStoreWithSessionsItUpserts) {
+  const std::vector<Session> sessions = Corpus(1200);
+  const std::vector<Session> first(sessions.begin(), sessions.begin() + 400);
+  std::vector<Session> rest(sessions.begin() + 400, sessions.end());
+  rest.push_back(first[3]);
+  rest.back().user_id = "moved-user";
+  const std::string path = dir_.Sub("bulk");
+  {
+    std::unique_ptr<Store> store = Open(path);
+    ASSERT_OK(store->PutBatch(first));
+    absl::StatusOr<BulkLoadSummary> summary = Load(*store, rest);
+    ASSERT_OK(summary);
+    EXPECT_EQ(summary->ingested, 0);
+    EXPECT_EQ(summary->upserted, static_cast<int64_t>(rest.size()));
+    ExpectCheckPasses(*store);
+  }
+  std::map<std::string, Session> model = ModelOf(first);
+  for (const Session& s : rest) model[s.session_id] = s;
+  ExpectStoreHolds(path, model);
+}
+
+TEST_F(BulkLoadTest, AStoreWhoseSessionsWereAllDeletedTakesTheFilePath) {
+  const std::vector<Session> sessions = Corpus(600);
+  const std::string path = dir_.Sub("bulk");
+  {
+    std::unique_ptr<Store> store = Open(path);
+    ASSERT_OK(store->PutBatch(sessions));
+    for (const Session& s : sessions) ASSERT_OK(store->Delete(s.session_id));
+    // Zero counters remain from the deletes; the loaded ones replace them.
+    std::vector<Session> again(sessions.begin(), sessions.begin() + 300);
+    absl::StatusOr<BulkLoadSummary> summary = Load(*store, again);
+    ASSERT_OK(summary);
+    EXPECT_EQ(summary->ingested, 300);
+    ExpectCheckPasses(*store);
+  }
+  ExpectStoreHolds(path, ModelOf(std::vector<Session>(
+                             sessions.begin(), sessions.begin() + 300)));
+}
+
+TEST_F(BulkLoadTest, AnInvalidSessionFailsTheFilePathWithNothingWritten) {
+  std::vector<Session> sessions = Corpus(500);
+  sessions[321].end_time_ms = sessions[321].start_time_ms - 5;  // invalid
+  const std::string path = dir_.Sub("bulk");
+  {
+    std::unique_ptr<Store> store = Open(path);
+    absl::StatusOr<BulkLoadSummary> summary = Load(*store, sessions);
+    ASSERT_FALSE(summary.ok());
+    EXPECT_EQ(summary.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(summary.status().message(), HasSubstr("sessions[321]"));
+    EXPECT_THAT(summary.status().message(),
+                HasSubstr(sessions[321].session_id));
+    absl::StatusOr<StoreStats> stats = store->GetStats();
+    ASSERT_OK(stats);
+    EXPECT_EQ(stats->sessions, 0);
+  }
+  ExpectStoreHolds(path, {});
+}
+
+TEST_F(BulkLoadTest, AFailingSourceStopsTheLoadWithItsError) {
+  class FailingSource : public SessionSource {
+   public:
+    absl::StatusOr<bool> Next(Session* session) override {
+      if (++calls_ > 3) return absl::DataLossError("disk gone");
+      *session = testing::MakeSession("s" + std::to_string(calls_),
+                                      UtcMs(2024, 3, 1));
+      return true;
+    }
+
+   private:
+    int calls_ = 0;
+  };
+  std::unique_ptr<Store> store = Open(dir_.Sub("bulk"));
+  FailingSource source;
+  absl::StatusOr<BulkLoadSummary> summary =
+      store->BulkLoad(source, BulkLoadOptions());
+  EXPECT_EQ(summary.status().code(), absl::StatusCode::kDataLoss);
+  absl::StatusOr<StoreStats> stats = store->GetStats();
+  ASSERT_OK(stats);
+  EXPECT_EQ(stats->sessions, 0);
+}
+
+TEST_F(BulkLoadTest, LoadedSessionsAnswerQueriesAfterAReopen) {
+  const std::vector<Session> sessions = Corpus(2000);
+  const std::string path = dir_.Sub("bulk");
+  {
+    std::unique_ptr<Store> store = Open(path);
+    ASSERT_OK(Load(*store, sessions));
+  }
+  std::unique_ptr<Store> store = Open(path);
+  std::unique_ptr<Store> upserted = Open(dir_.Sub("upserted"));
+  ASSERT_OK(upserted->PutBatch(sessions));
+  for (const char* body :
+       {R"({"dateFrom":"2024-03-05","dateTo":"2024-03-11","limit":50})",
+        R"({"dateFrom":"2024-03-05","dateTo":"2024-03-11","userId":"u-3"})",
+        R"({"dateFrom":"2024-03-05","dateTo":"2024-03-11","skip":20,)"
+        R"("tags":{"sessionTags":[{"name":"intent","value":"refund"}]}})",
+        R"({"dateFrom":"2024-03-01","dateTo":"2024-03-07",)"
+        R"("tags":{"sessionTags":[{"name":"topic3","value":"v"}]}})"}) {
+    for (int bot = 0; bot < RandomSessions::kBots; ++bot) {
+      ApiResponse a = store->HandleGetSessions(RandomSessions::Bot(bot),
+                                               std::nullopt, body);
+      ApiResponse b = upserted->HandleGetSessions(RandomSessions::Bot(bot),
+                                                  std::nullopt, body);
+      EXPECT_EQ(a.status, 200) << a.body;
+      EXPECT_EQ(a.body, b.body) << body;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sessiondb
