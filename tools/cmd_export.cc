@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "codec/iso_time.h"
 #include "command.h"
+#include "progress_line.h"
 #include "sessiondb/utilities/session_export.h"
 #include "util/timestamp_range.h"
 
@@ -77,16 +78,12 @@ int RunExport(const ExportFlags& flags) {
     return Fail(absl::InvalidArgumentError(absl::StrFormat(
         "--format: must be ndjson or csv, got \"%s\"", flags.format)));
   }
-  const bool progress = ::isatty(STDERR_FILENO) == 1;
-  if (progress) {
-    options.progress = [](const ExportSummary& s) {
-      std::cerr << absl::StrFormat(
-                       "\r%d sessions, %.1f MiB, %.0f sessions/s   ", s.rows,
-                       s.bytes / 1048576.0,
-                       s.seconds > 0 ? s.rows / s.seconds : 0.0)
-                << std::flush;
-    };
-  }
+  ProgressLine progress(std::cerr, ::isatty(STDERR_FILENO) == 1);
+  options.progress = [&progress](const ExportSummary& s) {
+    progress.Update(absl::StrFormat("%d sessions, %.1f MiB, %.0f sessions/s",
+                                    s.rows, s.bytes / 1048576.0,
+                                    s.seconds > 0 ? s.rows / s.seconds : 0.0));
+  };
 
   Options store_options;
   store_options.create_if_missing = false;
@@ -108,7 +105,7 @@ int RunExport(const ExportFlags& flags) {
   std::ostream& out = flags.out.empty() ? std::cout : file;
   absl::StatusOr<ExportSummary> summary =
       ExportSessionsTo(**store, *filter, options, out);
-  if (progress) std::cerr << "\r\033[K";
+  progress.Clear();
   if (!summary.ok()) return Fail(summary.status());
   std::cerr << absl::StrFormat(
       "exported %d sessions, %d bytes in %.2f s (%.0f sessions/s)\n",

@@ -1,5 +1,7 @@
 // sessiondb purge: retention, deleting every session that started before a
 // cutoff (sessiondb/utilities/retention.h).
+#include <unistd.h>
+
 #include <iostream>
 #include <optional>
 #include <string>
@@ -7,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "codec/iso_time.h"
 #include "command.h"
+#include "progress_line.h"
 #include "sessiondb/utilities/retention.h"
 
 namespace sessiondb::tools {
@@ -24,11 +27,19 @@ int RunPurge(const PurgeFlags& flags) {
   if (!cutoff.ok()) return Fail(cutoff.status());
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(flags.store);
   if (!store.ok()) return Fail(store.status());
+  ProgressLine progress(std::cerr, ::isatty(STDERR_FILENO) == 1);
+  RetentionOptions options;
+  options.progress = [&progress](int64_t deleted) {
+    const double seconds = progress.Seconds();
+    progress.Update(absl::StrFormat("%d sessions deleted, %.0f/s", deleted,
+                                    seconds > 0 ? deleted / seconds : 0.0));
+  };
   absl::StatusOr<DeletionSummary> summary = DeleteSessionsBefore(
       **store,
       flags.bot.has_value() ? std::optional<std::string_view>(*flags.bot)
                             : std::nullopt,
-      cutoff->ms);
+      cutoff->ms, options);
+  progress.Clear();
   if (!summary.ok()) return Fail(summary.status());
   std::cout << absl::StrFormat(
       "deleted %d sessions that started before %s%s in %d batches\n",
