@@ -291,5 +291,24 @@ TEST(StoreReader, LeavesTheStoreDirectoryAsItWas) {
   EXPECT_EQ(FileNames(dir.path()), before);
 }
 
+TEST(StoreReader, KeepsItsOwnFilesInATemporaryDirectoryRemovedAtClose) {
+  TempDir dir, tmp;
+  { ASSERT_OK(Store::Open(Options(), dir.path())); }
+  const char* old_tmpdir = std::getenv("TMPDIR");
+  const std::string saved = old_tmpdir != nullptr ? old_tmpdir : "";
+  setenv("TMPDIR", tmp.path().c_str(), 1);
+  {
+    auto reader = Store::OpenReader(Options(), dir.path());
+    ASSERT_OK(reader);
+    EXPECT_EQ(FileNames(tmp.path()).size(), 1u) << "the reader's directory";
+  }
+  EXPECT_THAT(FileNames(tmp.path()), IsEmpty());
+  if (old_tmpdir != nullptr) {
+    setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    unsetenv("TMPDIR");
+  }
+}
+
 }  // namespace
 }  // namespace sessiondb

@@ -59,6 +59,7 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(
   SESSIONDB_RETURN_IF_ERROR(engine->OpenDb(path, env));
   SESSIONDB_RETURN_IF_ERROR(engine->CheckFormat(path));
   SESSIONDB_RETURN_IF_ERROR(engine->LoadBots());
+  engine->opened_ = true;
   return engine;
 }
 
@@ -76,6 +77,7 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::OpenReader(
       absl::StrCat("catching up with the writer of ", AsAbsl(path))));
   SESSIONDB_RETURN_IF_ERROR(engine->CheckFormat(path));
   SESSIONDB_RETURN_IF_ERROR(engine->LoadBots());
+  engine->opened_ = true;
   return engine;
 }
 
@@ -199,11 +201,19 @@ ReadView::~ReadView() {
 }
 
 StorageEngine::~StorageEngine() {
-  if (db_ == nullptr) return;
+  if (db_ != nullptr) Close();
+  if (is_reader()) {
+    std::error_code ignored;  // a leftover temporary directory is harmless
+    std::filesystem::remove_all(secondary_dir_, ignored);
+  }
+}
+
+void StorageEngine::Close() {
   // Without this flush the next open replays the whole WAL into memtables
   // (10.9 s after loading 200k sessions). A failed flush loses nothing: the
-  // WAL still holds the data and the next open replays it.
-  if (!is_reader()) FlushMemtables().IgnoreError();
+  // WAL still holds the data and the next open replays it. A store Open
+  // refused (an unknown format) is left as it was.
+  if (opened_ && !is_reader()) FlushMemtables().IgnoreError();
   for (rocksdb::ColumnFamilyHandle* h : handles_) {
     if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   }
@@ -211,10 +221,6 @@ StorageEngine::~StorageEngine() {
   // see again.
   db_->Close().PermitUncheckedError();
   db_.reset();
-  if (is_reader()) {
-    std::error_code ignored;  // a leftover temporary directory is harmless
-    std::filesystem::remove_all(secondary_dir_, ignored);
-  }
 }
 
 absl::Status StorageEngine::FlushMemtables() {

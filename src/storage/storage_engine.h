@@ -114,6 +114,8 @@ class StorageEngine {
   friend class ReadView;
 
   StorageEngine() = default;
+  // Close flushes (a writer Open accepted) and closes RocksDB.
+  void Close();
   // OpenDb opens RocksDB (OpenAsSecondary when secondary_dir_ is set).
   absl::Status OpenDb(std::string_view path, rocksdb::Env* env);
   // CheckFormat checks (a writer: on a new store, writes) the format version.
@@ -124,6 +126,7 @@ class StorageEngine {
   // Constant after Open.
   Options options_;
   std::string secondary_dir_;  // a reader's own directory; empty: a writer
+  bool opened_ = false;        // Open or OpenReader succeeded
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, kNumCfs> handles_{};
   rocksdb::WriteOptions write_options_;
