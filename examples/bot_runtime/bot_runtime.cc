@@ -223,24 +223,18 @@ int64_t Serve(sessiondb::Store& store, Ledger& ledger, Failures& failures) {
 }
 
 // Analyze plays an analytics job beside the runtime: a reader of the store's
-// directory (it would work the same from another process) that refreshes
-// and counts the sessions, each count checked against the ledger: at least
-// every session begun before the refresh was acknowledged, at most every
-// one begun. Returns the counts taken.
-int64_t Analyze(const std::string& db, Ledger& ledger, Failures& failures) {
-  absl::StatusOr<std::unique_ptr<sessiondb::Store>> reader =
-      sessiondb::Store::OpenReader(sessiondb::Options(), db);
-  if (!reader.ok()) {
-    failures.Add("open reader: " + reader.status().ToString());
-    return 0;
-  }
+// directory (Store::OpenReader; it would work the same from another process)
+// that refreshes and counts the sessions, each count checked against the
+// ledger: at least every session acknowledged before the refresh, at most
+// every one begun. Returns the counts taken.
+int64_t Analyze(sessiondb::Store& reader, Ledger& ledger, Failures& failures) {
   int64_t counts = 0;
   bool last = false;
   while (!last) {
     last = !ledger.workers_running.load();
     const int64_t lo = ledger.Done();
-    absl::Status refreshed = (*reader)->Refresh();
-    absl::StatusOr<sessiondb::StoreStats> stats = (*reader)->GetStats();
+    absl::Status refreshed = reader.Refresh();
+    absl::StatusOr<sessiondb::StoreStats> stats = reader.GetStats();
     if (!refreshed.ok() || !stats.ok()) {
       failures.Add("reader: " + refreshed.ToString() + " " +
                    stats.status().ToString());
@@ -253,7 +247,7 @@ int64_t Analyze(const std::string& db, Ledger& ledger, Failures& failures) {
                    std::to_string(hi) + "]");
     }
     ++counts;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return counts;
 }
@@ -403,6 +397,13 @@ int main(int argc, char** argv) {
       std::cerr << "open " << config.db << ": " << store.status() << "\n";
       return 1;
     }
+    absl::StatusOr<std::unique_ptr<sessiondb::Store>> analytics_reader =
+        sessiondb::Store::OpenReader(sessiondb::Options(), config.db);
+    if (!analytics_reader.ok()) {
+      std::cerr << "open reader " << config.db << ": "
+                << analytics_reader.status() << "\n";
+      return 1;
+    }
     Ledger ledger;
     Failures failures;
     std::vector<std::thread> workers;
@@ -413,7 +414,7 @@ int main(int argc, char** argv) {
     int64_t pages = 0, counts = 0;
     std::thread reader([&] { pages = Serve(**store, ledger, failures); });
     std::thread analytics(
-        [&] { counts = Analyze(config.db, ledger, failures); });
+        [&] { counts = Analyze(**analytics_reader, ledger, failures); });
     for (std::thread& w : workers) w.join();
     ledger.workers_running = false;
     reader.join();
