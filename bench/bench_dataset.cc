@@ -258,7 +258,7 @@ absl::Status BuildSessiondb(const DatasetConfig& config,
                             const std::string& dir, SessiondbBuildInfo* sdb) {
   fs::remove_all(dir);
   absl::StatusOr<std::unique_ptr<StoreImpl>> store =
-      OpenBenchStore(dir, config.block_cache_bytes);
+      OpenBenchStore(dir, config.memory_budget_bytes);
   if (!store.ok()) return store.status();
   std::cerr << "building sessiondb store " << dir << "\n";
   Progress progress("sessiondb BulkLoad", data.size());
@@ -300,7 +300,7 @@ absl::Status BuildSessiondb(const DatasetConfig& config,
   sdb->bytes_loaded = DirectoryBytes(dir);
   std::cerr << "  sessiondb: full compaction\n";
   const auto start = std::chrono::steady_clock::now();
-  BENCH_RETURN_IF_ERROR(CompactAll((*store)->engine()));
+  BENCH_RETURN_IF_ERROR((*store)->Compact());
   sdb->compaction_seconds = Seconds(start);
   store->reset();
   sdb->bytes_compacted = DirectoryBytes(dir);
@@ -356,28 +356,13 @@ absl::StatusOr<bool> ParseDatasetFlag(std::string_view arg,
 }
 
 absl::StatusOr<std::unique_ptr<StoreImpl>> OpenBenchStore(
-    const std::string& dir, size_t block_cache_bytes) {
+    const std::string& dir, size_t memory_budget_bytes) {
   Options options;
-  options.block_cache_bytes = block_cache_bytes;
+  options.memory_budget_bytes = memory_budget_bytes;
   absl::StatusOr<std::unique_ptr<StorageEngine>> engine =
       StorageEngine::Open(options, dir);
   if (!engine.ok()) return engine.status();
   return std::make_unique<StoreImpl>(*std::move(engine));
-}
-
-absl::Status CompactAll(StorageEngine& engine) {
-  rocksdb::CompactRangeOptions options;
-  options.bottommost_level_compaction =
-      rocksdb::BottommostLevelCompaction::kForce;
-  for (int cf = 0; cf < kNumCfs; ++cf) {
-    rocksdb::Status s = engine.db()->CompactRange(
-        options, engine.handle(static_cast<Cf>(cf)), nullptr, nullptr);
-    if (!s.ok()) {
-      return absl::InternalError(absl::StrCat(
-          "CompactRange ", CfName(static_cast<Cf>(cf)), ": ", s.ToString()));
-    }
-  }
-  return absl::OkStatus();
 }
 
 int64_t DirectoryBytes(const std::string& dir) {
@@ -478,7 +463,7 @@ absl::StatusOr<std::unique_ptr<Dataset>> Dataset::OpenOrBuild(
     d->sdb_ = sdb;
   }
   absl::StatusOr<std::unique_ptr<StoreImpl>> store =
-      OpenBenchStore(store_dir, config.block_cache_bytes);
+      OpenBenchStore(store_dir, config.memory_budget_bytes);
   if (!store.ok()) return store.status();
   d->store_ = *std::move(store);
   absl::StatusOr<std::unique_ptr<SqlitePeer>> peer =
@@ -522,7 +507,8 @@ std::vector<std::pair<std::string, std::string>> Dataset::Context() const {
       {"sqlite_bulk_load_seconds", num(i.sqlite_load_seconds)},
       {"sqlite_index_build_seconds", num(i.sqlite_index_seconds)},
       {"sessiondb_storage_fingerprint", s.fingerprint},
-      {"sessiondb_block_cache_bytes", absl::StrCat(config_.block_cache_bytes)},
+      {"sessiondb_memory_budget_bytes",
+       absl::StrCat(config_.memory_budget_bytes)},
       {"sessiondb_bytes_loaded", absl::StrCat(s.bytes_loaded)},
       {"sessiondb_bytes_compacted", absl::StrCat(s.bytes_compacted)},
       {"sessiondb_load_wall_seconds", num(s.load_wall_seconds)},

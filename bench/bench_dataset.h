@@ -38,8 +38,8 @@ struct DatasetConfig {
   int64_t sessions = 1000000;
   uint64_t seed = 5;
   std::string data_dir = "build/bench-data";
-  // The same memory for both engines' caches.
-  size_t block_cache_bytes = size_t{1} << 30;
+  // The same memory for both engines (sessiondb: Options::memory_budget_bytes).
+  size_t memory_budget_bytes = size_t{1} << 30;
   SqliteOptions sqlite;
   // Use an existing store built by other storage code (another
   // fingerprint) instead of rebuilding it: for read-path changes on a 10M
@@ -123,10 +123,7 @@ class Dataset {
 // OpenBenchStore opens (creating) a sessiondb store at `dir` through the
 // internal engine, so benchmarks can reach RocksDB (compaction, MultiGet).
 absl::StatusOr<std::unique_ptr<StoreImpl>> OpenBenchStore(
-    const std::string& dir, size_t block_cache_bytes);
-
-// CompactAll runs a full, forced compaction of every column family.
-absl::Status CompactAll(StorageEngine& engine);
+    const std::string& dir, size_t memory_budget_bytes);
 
 // DirectoryBytes is the total size of the regular files under `dir`.
 int64_t DirectoryBytes(const std::string& dir);

@@ -16,7 +16,7 @@
 // (and a loud message naming the request) in all three cases.
 //
 //   query_bench [--dataset=1m|10m|N] [--data_dir=build/bench-data]
-//               [--block_cache_mb=1024] [--sqlite_cache_mb=1024]
+//               [--memory_budget_mb=1024] [--sqlite_cache_mb=1024]
 //               [--reuse_store]  (see DatasetConfig::reuse_store)
 //               [Google Benchmark flags]
 //
@@ -305,9 +305,9 @@ int Main(int argc, char** argv) {
     }
     if (*dataset_flag) {
       continue;
-    } else if (FlagValue(argv[i], "block_cache_mb", &v) &&
+    } else if (FlagValue(argv[i], "memory_budget_mb", &v) &&
                absl::SimpleAtoi(v, &mb) && mb > 0) {
-      config.block_cache_bytes = static_cast<size_t>(mb) << 20;
+      config.memory_budget_bytes = static_cast<size_t>(mb) << 20;
     } else if (FlagValue(argv[i], "sqlite_cache_mb", &v) &&
                absl::SimpleAtoi(v, &mb) && mb > 0) {
       config.sqlite.cache_bytes = mb << 20;

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """End-to-end test of the offline tools of the built `sessiondb` CLI:
-export (NDJSON and CSV), purge and forget-user, on gen_sessions.py data.
+export (NDJSON and CSV), purge, forget-user and compact, on gen_sessions.py
+data.
 
 - `export` of a filter equals the concatenation of `query` pages for the
   same filter taken 7-day window by window, newest first.
@@ -8,6 +9,10 @@ export (NDJSON and CSV), purge and forget-user, on gen_sessions.py data.
   values as the NDJSON lines.
 - `purge --before` and `forget-user` print how many sessions went, exactly
   the ones selected, and leave `export`/`query` answering without them.
+- `query`, `explain`, `stats`, `check` and `export` on a path without a
+  store fail naming it and create nothing; `compact` shrinks the store
+  after the deletions and changes no answer; no write-ahead log holds data
+  once the commands have closed the store.
 
   cli_offline_test.py --cli build/release/tools/sessiondb --shared ../shared
 """
@@ -70,6 +75,31 @@ def paged(cli, db, bot, containment, body):
                 break
             skip += 500
     return sessions
+
+
+def check_store_opening(cli, tmp, db):
+    """Read-only commands never create a store; compact keeps the answers;
+    closing leaves no write-ahead log data behind."""
+    absent = os.path.join(tmp, "absent")
+    for args in (["query"], ["explain"], ["stats"], ["check"], ["export"]):
+        r = subprocess.run([cli, *args, "--db", absent], capture_output=True, text=True)
+        check(r.returncode != 0 and absent in r.stderr,
+              f"{args[0]} on a missing store fails naming it: {r.returncode} {r.stderr!r}")
+        check(not os.path.exists(absent), f"{args[0]} on a missing store creates nothing")
+
+    before = export(cli, db)
+    out = run(cli, "compact", "--db", db).stdout
+    sizes = re.findall(r"^(before|after):\s+(\d+) bytes$", out, re.M)
+    check([k for k, _ in sizes] == ["before", "after"], f"compact prints both sizes: {out!r}")
+    if len(sizes) == 2:
+        check(int(sizes[1][1]) < int(sizes[0][1]),
+              f"compact after purge and forget-user shrinks the store: {out!r}")
+    check(export(cli, db) == before, "compact changes no answer")
+
+    wals = [f for f in os.listdir(db) if f.endswith(".log")]
+    check(len(wals) <= 1, f"one write-ahead log at most after the commands: {wals}")
+    check(all(os.path.getsize(os.path.join(db, f)) == 0 for f in wals),
+          "closing flushed every write out of the write-ahead log")
 
 
 def main():
@@ -158,6 +188,8 @@ def main():
               "nothing of the user is left")
         check(len(export(a.cli, db)) == len(left) - len(mine),
               "forget-user deletes only the user's sessions")
+
+        check_store_opening(a.cli, tmp, db)
     if failures:
         print(f"{len(failures)} failures", file=sys.stderr)
         return 1

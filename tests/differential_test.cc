@@ -533,8 +533,7 @@ std::string DescribeJson(const JsonRequest& r, int64_t now) {
 
 struct OptionSet {
   std::string name;
-  size_t write_buffer_bytes;
-  size_t block_cache_bytes;
+  size_t memory_budget_bytes;
 };
 void PrintTo(const OptionSet& o, std::ostream* os) { *os << o.name; }
 
@@ -562,8 +561,7 @@ class Harness {
     Options options;
     options.create_if_missing = true;
     options.clock = [this] { return absl::FromUnixMillis(now_ms_.load()); };
-    options.write_buffer_bytes = option_set_.write_buffer_bytes;
-    options.block_cache_bytes = option_set_.block_cache_bytes;
+    options.memory_budget_bytes = option_set_.memory_budget_bytes;
     return options;
   }
 
@@ -1669,11 +1667,11 @@ TEST_P(DifferentialTest, RandomRequestsMatchTheModelAcrossMutationsAndReopen) {
 
 INSTANTIATE_TEST_SUITE_P(
     OptionSets, DifferentialTest,
-    ::testing::Values(OptionSet{"Default", size_t{64} << 20, size_t{256} << 20},
-                      // Tiny memtables flush often: answers come from SST files
-                      // and their compactions, not only the memtable.
-                      OptionSet{"SmallMemtable", size_t{128} << 10,
-                                size_t{1} << 20}),
+    ::testing::Values(OptionSet{"Default", size_t{256} << 20},
+                      // Tiny memtables (128 KiB) flush often: answers come
+                      // from SST files and their compactions, not only the
+                      // memtable.
+                      OptionSet{"SmallMemtable", size_t{1} << 20}),
     [](const ::testing::TestParamInfo<OptionSet>& info) {
       return info.param.name;
     });
@@ -1685,7 +1683,7 @@ TEST(DifferentialDenseDay,
      LimitAboveTenThousandServesTenThousandAndDeepSkipsMatchTheModel) {
   const uint64_t seed = TestSeed();
   SCOPED_TRACE(absl::StrCat("SESSIONDB_TEST_SEED=", seed));
-  Harness h(seed, OptionSet{"Default", size_t{64} << 20, size_t{256} << 20});
+  Harness h(seed, OptionSet{"Default", size_t{256} << 20});
   ASSERT_NO_FATAL_FAILURE(h.Open());
   const int64_t day = kT0 + 3 * kDayMs;
   std::vector<Session> batch;

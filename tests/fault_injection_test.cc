@@ -355,7 +355,8 @@ TEST(TmpfsDiskFull,
   }
   const std::string path = dir.Sub("store");
   Options options;
-  options.write_buffer_bytes = 256 << 10;  // flushes happen while filling
+  // 256 KiB memtables: flushes happen while filling.
+  options.memory_budget_bytes = size_t{2} << 20;
   int acked = 0;
   absl::Status failure;
   {

@@ -29,10 +29,13 @@ void PrintList(const char* what, const std::vector<Inconsistency>& list,
 }
 
 int RunCheck(const CheckFlags& flags) {
+  // Checking never creates a store; only a repair needs the writer's lock,
+  // a check runs beside a running writer.
   Options open_options;
-  open_options.create_if_missing = false;  // checking never creates a store
+  open_options.create_if_missing = false;
   absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::Open(open_options, flags.store.db);
+      flags.repair ? Store::Open(open_options, flags.store.db)
+                   : Store::OpenReader(open_options, flags.store.db);
   if (!store.ok()) {
     Fail(store.status());
     return 2;

@@ -21,7 +21,7 @@ namespace {
 
 // An offline scan reads each block once: a small cache keeps its memory
 // flat whatever the store's size.
-constexpr size_t kExportBlockCacheBytes = size_t{8} << 20;
+constexpr size_t kExportMemoryBudgetBytes = size_t{8} << 20;
 
 struct ExportFlags {
   std::string db;
@@ -86,10 +86,9 @@ int RunExport(const ExportFlags& flags) {
   };
 
   Options store_options;
-  store_options.create_if_missing = false;
-  store_options.block_cache_bytes = kExportBlockCacheBytes;
+  store_options.memory_budget_bytes = kExportMemoryBudgetBytes;
   absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::Open(store_options, flags.db);
+      Store::OpenReader(store_options, flags.db);
   if (!store.ok()) return Fail(store.status());
 
   std::ofstream file;

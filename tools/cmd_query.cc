@@ -71,7 +71,7 @@ int RunBatch(Store& store, const std::string& file) {
 }
 
 int RunQuery(const QueryFlags& flags, bool explain) {
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(flags.store);
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStoreReader(flags.store);
   if (!store.ok()) return Fail(store.status());
   if (!flags.batch_file.empty()) return RunBatch(**store, flags.batch_file);
   if (explain) {

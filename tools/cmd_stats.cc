@@ -8,7 +8,7 @@ namespace sessiondb::tools {
 namespace {
 
 int RunStats(const StoreFlags& flags) {
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(flags);
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStoreReader(flags);
   if (!store.ok()) return Fail(store.status());
   absl::StatusOr<StoreStats> stats = (*store)->GetStats();
   if (!stats.ok()) return Fail(stats.status());

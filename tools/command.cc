@@ -19,7 +19,9 @@ void StoreFlags::AddTo(CLI::App* app, bool with_now) {
   }
 }
 
-absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags) {
+namespace {
+
+absl::StatusOr<Options> OptionsFrom(const StoreFlags& flags) {
   Options options;
   if (!flags.now.empty()) {
     absl::StatusOr<ParsedTime> now = ParseApiTime(flags.now, "--now");
@@ -27,7 +29,22 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags) {
     absl::Time fixed = absl::FromUnixMillis(now->ms);
     options.clock = [fixed] { return fixed; };
   }
-  return Store::Open(options, flags.db);
+  return options;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags) {
+  absl::StatusOr<Options> options = OptionsFrom(flags);
+  if (!options.ok()) return options.status();
+  return Store::Open(*options, flags.db);
+}
+
+absl::StatusOr<std::unique_ptr<Store>> OpenStoreReader(
+    const StoreFlags& flags) {
+  absl::StatusOr<Options> options = OptionsFrom(flags);
+  if (!options.ok()) return options.status();
+  return Store::OpenReader(*options, flags.db);
 }
 
 int Fail(const absl::Status& status) {

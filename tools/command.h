@@ -43,8 +43,14 @@ struct StoreFlags {
   void AddTo(CLI::App* app, bool with_now);
 };
 
-// OpenStore opens --db with the clock fixed by --now, if given.
+// OpenStore opens --db for writing (creating a store there if none), with
+// the clock fixed by --now, if given.
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags);
+
+// OpenStoreReader opens --db as a reader (Store::OpenReader), with the clock
+// fixed by --now, if given: it works while another process writes the
+// store, and fails naming the path, creating nothing, when there is none.
+absl::StatusOr<std::unique_ptr<Store>> OpenStoreReader(const StoreFlags& flags);
 
 // Fail prints "sessiondb: <message>" on stderr and returns exit status 1.
 int Fail(const absl::Status& status);

@@ -5,8 +5,11 @@
 // tags are set, and closed. Meanwhile a reader thread serves getSessions
 // pages through the JSON front door and the typed API, as the platform's API
 // would, and checks each answer against what the workers had written when it
-// asked. At the end every bot's total, the live/closed split, a tag filter
-// and an export are checked against what was written.
+// asked. An analytics thread reads the same directory through its own
+// reader (Store::OpenReader, as a separate process would), refreshing it to
+// count the sessions written so far. At the end every bot's total, the
+// live/closed split, a tag filter and an export are checked against what
+// was written.
 //
 // Exit status 0 when every answer was right, 1 otherwise.
 //
@@ -16,6 +19,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -218,6 +222,36 @@ int64_t Serve(sessiondb::Store& store, Ledger& ledger, Failures& failures) {
   return pages;
 }
 
+// Analyze plays an analytics job beside the runtime: a reader of the store's
+// directory (Store::OpenReader; it would work the same from another process)
+// that refreshes and counts the sessions, each count checked against the
+// ledger: at least every session acknowledged before the refresh, at most
+// every one begun. Returns the counts taken.
+int64_t Analyze(sessiondb::Store& reader, Ledger& ledger, Failures& failures) {
+  int64_t counts = 0;
+  bool last = false;
+  while (!last) {
+    last = !ledger.workers_running.load();
+    const int64_t lo = ledger.Done();
+    absl::Status refreshed = reader.Refresh();
+    absl::StatusOr<sessiondb::StoreStats> stats = reader.GetStats();
+    if (!refreshed.ok() || !stats.ok()) {
+      failures.Add("reader: " + refreshed.ToString() + " " +
+                   stats.status().ToString());
+      break;
+    }
+    const int64_t hi = ledger.Begun();
+    if (stats->sessions < lo || stats->sessions > hi) {
+      failures.Add("reader counted " + std::to_string(stats->sessions) +
+                   " sessions, outside [" + std::to_string(lo) + ", " +
+                   std::to_string(hi) + "]");
+    }
+    ++counts;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return counts;
+}
+
 // CheckFinal compares every bot's sessions with what the workers wrote.
 void CheckFinal(sessiondb::Store& store, const Config& config,
                 const Ledger& ledger, Failures& failures) {
@@ -363,6 +397,13 @@ int main(int argc, char** argv) {
       std::cerr << "open " << config.db << ": " << store.status() << "\n";
       return 1;
     }
+    absl::StatusOr<std::unique_ptr<sessiondb::Store>> analytics_reader =
+        sessiondb::Store::OpenReader(sessiondb::Options(), config.db);
+    if (!analytics_reader.ok()) {
+      std::cerr << "open reader " << config.db << ": "
+                << analytics_reader.status() << "\n";
+      return 1;
+    }
     Ledger ledger;
     Failures failures;
     std::vector<std::thread> workers;
@@ -370,17 +411,22 @@ int main(int argc, char** argv) {
       workers.emplace_back(Converse, std::ref(**store), t, std::cref(config),
                            std::ref(ledger), std::ref(failures));
     }
-    int64_t pages = 0;
+    int64_t pages = 0, counts = 0;
     std::thread reader([&] { pages = Serve(**store, ledger, failures); });
+    std::thread analytics(
+        [&] { counts = Analyze(**analytics_reader, ledger, failures); });
     for (std::thread& w : workers) w.join();
     ledger.workers_running = false;
     reader.join();
+    analytics.join();
 
     std::cout << "wrote:   " << ledger.Done() << " conversations in "
               << ledger.writes.load() << " writes from " << config.threads
               << " threads (" << ledger.live.load() << " left open)\n"
               << "served:  " << pages
-              << " getSessions pages while they ran (JSON and typed)\n";
+              << " getSessions pages while they ran (JSON and typed)\n"
+              << "counted: " << counts
+              << " times by an analytics reader beside the writer\n";
     CheckFinal(**store, config, ledger, failures);
     failures.Print();
     failures_count = failures.count();

@@ -27,13 +27,16 @@ struct Options {
 
   // ---- Performance ----
 
-  // Size of the block cache shared by all column families. More cache keeps
-  // more of a busy window's records in memory. Default: 256 MiB.
-  size_t block_cache_bytes = size_t{256} << 20;
-
-  // Memtable size per column family before a flush. Larger values absorb
-  // ingest bursts at the cost of memory and recovery time. Default: 64 MiB.
-  size_t write_buffer_bytes = size_t{64} << 20;
+  // All the memory the store's data may take: one LRU block cache of this
+  // size, which the memtables of every column family are charged to (they
+  // may take up to half of it; the largest is flushed when they reach it).
+  // More keeps more of a busy window's records in memory and absorbs
+  // larger ingest bursts; less bounds the process. Each column family's
+  // memtable is an eighth of the budget (at least 64 KiB, at most 64 MiB),
+  // and the write-ahead log is kept under half of the budget, which bounds
+  // what an open after a crash replays. Indexes, filters and iterators'
+  // pinned blocks live in the cache too. Default: 256 MiB.
+  size_t memory_budget_bytes = size_t{256} << 20;
 };
 
 }  // namespace sessiondb

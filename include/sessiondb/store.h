@@ -40,14 +40,30 @@ struct StoreStats {
 
 // Store is safe for concurrent use by multiple threads without external
 // synchronization: reads run in parallel; writes are serialized internally.
-// Non-copyable. Closing is destroying.
+// Non-copyable. Closing is destroying: a writer's close flushes its
+// memtables, so the next open replays no write-ahead log.
 class SESSIONDB_EXPORT Store {
  public:
-  // Open opens (or, with create_if_missing, creates) the store in `path`.
-  // Fails with FailedPrecondition for a store of an unknown format version,
-  // Unavailable when another process holds it, DataLoss when it is corrupt.
+  // Open opens (or, with create_if_missing, creates) the store in `path` for
+  // reading and writing; one process at a time may. Fails with NotFound
+  // naming `path` when it holds no store and create_if_missing is false
+  // (nothing is created), FailedPrecondition for a store of an unknown
+  // format version, Unavailable when another process holds it, DataLoss
+  // when it is corrupt.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const Options& options,
                                                      std::string_view path);
+
+  // OpenReader opens the store in `path` for reading only: beside the one
+  // process that holds it for writing (a runtime, `sessiondb serve`), or
+  // when none does. It sees every write acknowledged before it opened, and
+  // later ones after Refresh. Writes (Put, PutBatch, Delete,
+  // LinkUserAliases, Compact, a repairing Check, retention) return
+  // FailedPrecondition. NotFound naming `path` when it holds no store;
+  // nothing is created there. create_if_missing and sync_writes are
+  // ignored. Its own files (a RocksDB secondary instance's) live in a
+  // temporary directory under $TMPDIR, removed at close.
+  static absl::StatusOr<std::unique_ptr<Store>> OpenReader(
+      const Options& options, std::string_view path);
 
   Store() = default;
   Store(const Store&) = delete;
@@ -117,6 +133,22 @@ class SESSIONDB_EXPORT Store {
   // file) or a repair write fails. Reads at one snapshot; safe to run while
   // other threads read and write (a repair makes writers wait).
   virtual absl::StatusOr<CheckReport> Check(const CheckOptions& options) = 0;
+
+  // Compact rewrites every column family fully, its bottommost level
+  // included, so deleted and replaced sessions leave the files and the store
+  // is at its smallest (after a load, a purge, an erasure). Takes time in
+  // proportion to the store's size; reads and writes go on meanwhile.
+  // FailedPrecondition on a reader.
+  virtual absl::Status Compact() = 0;
+
+  // Refresh makes a reader (OpenReader) see every write its writer
+  // acknowledged so far: a long-lived reader calls it before the reads that
+  // must be current. It waits until the reads and export iterators in
+  // flight finish, and holds new ones back while it runs (a few ms; longer
+  // when the writer wrote much since). REQUIRES: the calling thread holds no
+  // SessionExportIterator of this store. OK at once on a writer, which is
+  // always current.
+  virtual absl::Status Refresh() = 0;
 };
 
 }  // namespace sessiondb

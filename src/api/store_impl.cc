@@ -62,6 +62,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const Options& options,
   return std::unique_ptr<Store>(new StoreImpl(std::move(engine)));
 }
 
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenReader(
+    const Options& options, std::string_view path) {
+  SESSIONDB_ASSIGN_OR_RETURN(std::unique_ptr<StorageEngine> engine,
+                             StorageEngine::OpenReader(options, path));
+  return std::unique_ptr<Store>(new StoreImpl(std::move(engine)));
+}
+
 StoreImpl::StoreImpl(std::unique_ptr<StorageEngine> engine)
     : engine_(std::move(engine)) {}
 
@@ -113,7 +120,7 @@ absl::Status StoreImpl::LinkUserAliases(const UserIdentity& identity) {
 absl::Status StoreImpl::Run(const SessionQuery& query, RecordSink sink,
                             PageSummary* summary, ExecutionStats* stats) {
   SESSIONDB_RETURN_IF_ERROR(ValidateQuery(query));
-  rocksdb::ManagedSnapshot snapshot(engine_->db());
+  ReadView snapshot(*engine_);
   if (!query.session_ids.empty()) {
     summary->lookup = true;
     SESSIONDB_ASSIGN_OR_RETURN(
@@ -231,7 +238,9 @@ absl::StatusOr<std::string> StoreImpl::ExplainGetSessions(
 
 absl::StatusOr<StoreStats> StoreImpl::GetStats() {
   StoreStats stats;
+  ReadView view(*engine_);
   rocksdb::ReadOptions ro;
+  ro.snapshot = view.snapshot();
   for (const auto& [no, bot_id] : engine_->bots().All()) {
     std::string value;
     rocksdb::Status s = engine_->db()->Get(ro, engine_->handle(Cf::kCounts),
@@ -260,7 +269,14 @@ absl::StatusOr<StoreStats> StoreImpl::GetStats() {
 }
 
 absl::StatusOr<CheckReport> StoreImpl::Check(const CheckOptions& options) {
+  if (options.repair) {
+    SESSIONDB_RETURN_IF_ERROR(engine_->RefuseOnReader("repairing"));
+  }
   return CheckConsistency(*engine_, options);
 }
+
+absl::Status StoreImpl::Compact() { return engine_->CompactAll(); }
+
+absl::Status StoreImpl::Refresh() { return engine_->CatchUp(); }
 
 }  // namespace sessiondb

@@ -33,6 +33,8 @@ class StoreImpl final : public Store {
       std::string_view body) override;
   absl::StatusOr<StoreStats> GetStats() override;
   absl::StatusOr<CheckReport> Check(const CheckOptions& options) override;
+  absl::Status Compact() override;
+  absl::Status Refresh() override;
 
   // engine gives the utilities (src/utilities: export, retention) the
   // storage layer this store owns. Valid while the store lives.

@@ -70,28 +70,31 @@ void AddValues(Cf cf, std::string* a, std::string_view b) {
 class KeyValueArena {
  public:
   struct Entry {
-    uint64_t prefix;  // the key's first 8 bytes, big-endian: most compares
+    // The key's first 16 bytes, big-endian (zero-padded): most compares and
+    // equality tests end here (bot + time + the start of a sessionId).
+    uint64_t prefix_hi;
+    uint64_t prefix_lo;
     const char* data;  // key bytes, then value bytes
     uint32_t key_size;
     uint32_t value_size;
     std::string_view key() const { return {data, key_size}; }
+    bool KeyEquals(const Entry& other) const {
+      return prefix_hi == other.prefix_hi && prefix_lo == other.prefix_lo &&
+             key() == other.key();
+    }
     std::string_view value() const { return {data + key_size, value_size}; }
   };
 
   // Add copies the entry in; returns the bytes it costs.
   size_t Add(std::string_view key, std::string_view value) {
     const size_t size = key.size() + value.size();
-    if (block_used_ + size > block_size_) NewBlock(size);
-    char* dest = blocks_.back().get() + block_used_;
+    if (block_used_ + size > block_size_) NextBlock(size);
+    char* dest = blocks_[block_].get() + block_used_;
     std::memcpy(dest, key.data(), key.size());
     std::memcpy(dest + key.size(), value.data(), value.size());
     block_used_ += size;
-    uint64_t prefix = 0;
-    for (size_t i = 0; i < 8; ++i) {
-      prefix = (prefix << 8) |
-               (i < key.size() ? static_cast<uint8_t>(key[i]) : uint64_t{0});
-    }
-    entries_.push_back({prefix, dest, static_cast<uint32_t>(key.size()),
+    entries_.push_back({BigEndianPrefix(key, 0), BigEndianPrefix(key, 8), dest,
+                        static_cast<uint32_t>(key.size()),
                         static_cast<uint32_t>(value.size())});
     return size + sizeof(Entry);
   }
@@ -99,28 +102,55 @@ class KeyValueArena {
   void Sort() {
     std::sort(entries_.begin(), entries_.end(),
               [](const Entry& a, const Entry& b) {
-                if (a.prefix != b.prefix) return a.prefix < b.prefix;
+                if (a.prefix_hi != b.prefix_hi) return a.prefix_hi < b.prefix_hi;
+                if (a.prefix_lo != b.prefix_lo) return a.prefix_lo < b.prefix_lo;
                 return a.key() < b.key();
               });
   }
   const std::vector<Entry>& entries() const { return entries_; }
   bool empty() const { return entries_.empty(); }
+  // Clear forgets every entry; the blocks stay for the next ones (a spill is
+  // followed by as many entries again).
   void Clear() {
     entries_.clear();
-    entries_.shrink_to_fit();
-    blocks_.clear();
+    block_ = -1;
     block_used_ = block_size_ = 0;
   }
 
  private:
   static constexpr size_t kBlockBytes = size_t{4} << 20;
-  void NewBlock(size_t at_least) {
-    block_size_ = std::max(kBlockBytes, at_least);
-    blocks_.push_back(std::make_unique<char[]>(block_size_));
+
+  static uint64_t BigEndianPrefix(std::string_view key, size_t from) {
+    uint64_t v = 0;
+    for (size_t i = from; i < from + 8; ++i) {
+      v = (v << 8) |
+          (i < key.size() ? static_cast<uint8_t>(key[i]) : uint64_t{0});
+    }
+    return v;
+  }
+
+  void NextBlock(size_t at_least) {
+    ++block_;
+    if (static_cast<size_t>(block_) == blocks_.size() ||
+        block_sizes_[block_] < at_least) {
+      const size_t size = std::max(kBlockBytes, at_least);
+      // Not value-initialized: every byte is written before it is read.
+      std::unique_ptr<char[]> block(new char[size]);
+      if (static_cast<size_t>(block_) == blocks_.size()) {
+        blocks_.push_back(std::move(block));
+        block_sizes_.push_back(size);
+      } else {
+        blocks_[block_] = std::move(block);
+        block_sizes_[block_] = size;
+      }
+    }
+    block_size_ = block_sizes_[block_];
     block_used_ = 0;
   }
 
   std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<size_t> block_sizes_;
+  int block_ = -1;  // the block being filled
   size_t block_used_ = 0;
   size_t block_size_ = 0;
   std::vector<Entry> entries_;
@@ -209,9 +239,9 @@ class ColumnFamilyRuns {
     for (size_t i = 0; i < entries.size();) {
       const std::string_view key = entries[i].key();
       size_t j = i + 1;
-      if (j < entries.size() && entries[j].key() == key) {
+      if (j < entries.size() && entries[j].KeyEquals(entries[i])) {
         sum.assign(entries[i].value());
-        for (; j < entries.size() && entries[j].key() == key; ++j)
+        for (; j < entries.size() && entries[j].KeyEquals(entries[i]); ++j)
           SESSIONDB_RETURN_IF_ERROR(Combine(cf_, key, &sum, entries[j].value()));
         SESSIONDB_RETURN_IF_ERROR(sink.Add(key, sum));
       } else {

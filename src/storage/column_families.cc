@@ -1,19 +1,34 @@
 #include "storage/column_families.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
+#include "rocksdb/write_buffer_manager.h"
 #include "storage/counters.h"
 
 namespace sessiondb {
 namespace {
 
+// How Options::memory_budget_bytes is split (options.h documents it): the
+// memtables of all column families may take half of the cache; each column
+// family's memtable is an eighth of the budget, so the four that take most
+// writes (sessions and the three indexes holding record copies) can fill
+// the memtables' half between them before the largest is flushed.
+size_t MemtablesBytes(const Options& options) {
+  return options.memory_budget_bytes / 2;
+}
+size_t WriteBufferBytes(const Options& options) {
+  return std::clamp(options.memory_budget_bytes / 8, size_t{64} << 10,
+                    size_t{64} << 20);
+}
+
 rocksdb::ColumnFamilyOptions BaseCfOptions(
     const Options& options, const std::shared_ptr<rocksdb::Cache>& cache,
     bool whole_key_bloom) {
   rocksdb::ColumnFamilyOptions cf;
-  cf.write_buffer_size = options.write_buffer_bytes;
+  cf.write_buffer_size = WriteBufferBytes(options);
   cf.compression = rocksdb::kLZ4Compression;
   // LZ4 keeps cold scans fast; the bottommost level, rarely read, takes ZSTD
   // for half the disk size (FLOOR.md).
@@ -42,8 +57,19 @@ const char* CfName(Cf cf) {
   return kNames[static_cast<int>(cf)];
 }
 
-rocksdb::DBOptions BuildDbOptions(const Options& /*options*/) {
+std::shared_ptr<rocksdb::Cache> NewBudgetCache(const Options& options) {
+  return rocksdb::NewLRUCache(options.memory_budget_bytes);
+}
+
+rocksdb::DBOptions BuildDbOptions(
+    const Options& options, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::DBOptions db;
+  db.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(
+      MemtablesBytes(options), cache);
+  // A column family written rarely (aliases, users) would otherwise keep
+  // every WAL since its last flush alive; past this size RocksDB flushes
+  // it, which bounds what an open after a crash replays.
+  db.max_total_wal_size = MemtablesBytes(options);
   db.create_if_missing = true;
   db.create_missing_column_families = true;
   db.max_background_jobs = std::max(2u, std::thread::hardware_concurrency());

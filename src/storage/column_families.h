@@ -30,10 +30,16 @@ inline constexpr int kNumCfs = 9;
 // CfName is the RocksDB name of `cf`; names reach disk and are frozen.
 const char* CfName(Cf cf);
 
-// BuildDbOptions returns the DB-wide options and, in `descriptors`, every
-// column family with its options (indexed by Cf). All share one block cache
-// of options.block_cache_bytes.
-rocksdb::DBOptions BuildDbOptions(const Options& options);
+// NewBudgetCache returns the block cache of options.memory_budget_bytes that
+// BuildDbOptions charges every memtable to and every column family reads
+// through.
+std::shared_ptr<rocksdb::Cache> NewBudgetCache(const Options& options);
+
+// BuildDbOptions returns the DB-wide options, BuildCfDescriptors every
+// column family with its options (indexed by Cf); `cache` is the one
+// NewBudgetCache returned.
+rocksdb::DBOptions BuildDbOptions(const Options& options,
+                                  const std::shared_ptr<rocksdb::Cache>& cache);
 std::vector<rocksdb::ColumnFamilyDescriptor> BuildCfDescriptors(
     const Options& options, const std::shared_ptr<rocksdb::Cache>& cache);
 

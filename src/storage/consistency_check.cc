@@ -137,7 +137,7 @@ class Pass {
  public:
   Pass(StorageEngine& engine, const CheckOptions& options, RepairWriter* repair)
       : engine_(engine),
-        snapshot_(engine.db()),
+        snapshot_(engine),
         findings_(options.max_reported),
         repair_(repair) {
     read_options_.snapshot = snapshot_.snapshot();
@@ -668,7 +668,7 @@ class Pass {
   }
 
   StorageEngine& engine_;
-  rocksdb::ManagedSnapshot snapshot_;
+  ReadView snapshot_;
   rocksdb::ReadOptions read_options_;
   Findings findings_;
   RepairWriter* repair_;

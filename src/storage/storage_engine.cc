@@ -1,6 +1,10 @@
 #include "storage/storage_engine.h"
 
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -15,27 +19,93 @@
 
 namespace sessiondb {
 
+namespace {
+
+// A store directory holds CURRENT from its first open on. Checking for it
+// first keeps an open that must not create a store from creating anything:
+// RocksDB makes the directory and its LOCK file before it finds no store.
+absl::Status RequireStore(rocksdb::Env* env, std::string_view path) {
+  rocksdb::Status s = env->FileExists(absl::StrCat(AsAbsl(path), "/CURRENT"));
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(
+        absl::StrCat("opening ", AsAbsl(path), ": no sessiondb store there"));
+  }
+  return FromRocksStatus(s, absl::StrCat("opening ", AsAbsl(path)));
+}
+
+// NewReaderDir makes the directory a secondary instance keeps its own files
+// in (its LOG), under $TMPDIR: a reader writes nothing into the store.
+absl::StatusOr<std::string> NewReaderDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string dir = absl::StrCat(base != nullptr && *base ? base : "/tmp",
+                                 "/sessiondb-reader-XXXXXX");
+  if (::mkdtemp(dir.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("making a reader's directory ", dir,
+                                            ": ", std::strerror(errno)));
+  }
+  return dir;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(
     const Options& options, std::string_view path, rocksdb::Env* env) {
   std::unique_ptr<StorageEngine> engine(new StorageEngine());
   engine->options_ = options;
   engine->write_options_.sync = options.sync_writes;
+  if (!options.create_if_missing) {
+    SESSIONDB_RETURN_IF_ERROR(
+        RequireStore(env != nullptr ? env : rocksdb::Env::Default(), path));
+  }
+  SESSIONDB_RETURN_IF_ERROR(engine->OpenDb(path, env));
+  SESSIONDB_RETURN_IF_ERROR(engine->CheckFormat(path));
+  SESSIONDB_RETURN_IF_ERROR(engine->LoadBots());
+  engine->opened_ = true;
+  return engine;
+}
 
-  rocksdb::DBOptions db_options = BuildDbOptions(options);
+absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::OpenReader(
+    const Options& options, std::string_view path) {
+  SESSIONDB_RETURN_IF_ERROR(RequireStore(rocksdb::Env::Default(), path));
+  std::unique_ptr<StorageEngine> engine(new StorageEngine());
+  engine->options_ = options;
+  SESSIONDB_ASSIGN_OR_RETURN(engine->secondary_dir_, NewReaderDir());
+  SESSIONDB_RETURN_IF_ERROR(engine->OpenDb(path, nullptr));
+  // Opening replays the writer's MANIFEST and WALs as they were; catching
+  // up once more takes in what the writer did meanwhile.
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
+      engine->db_->TryCatchUpWithPrimary(),
+      absl::StrCat("catching up with the writer of ", AsAbsl(path))));
+  SESSIONDB_RETURN_IF_ERROR(engine->CheckFormat(path));
+  SESSIONDB_RETURN_IF_ERROR(engine->LoadBots());
+  engine->opened_ = true;
+  return engine;
+}
+
+absl::Status StorageEngine::OpenDb(std::string_view path, rocksdb::Env* env) {
+  std::shared_ptr<rocksdb::Cache> cache = NewBudgetCache(options_);
+  rocksdb::DBOptions db_options = BuildDbOptions(options_, cache);
   if (env != nullptr) db_options.env = env;
   // Not RocksDB's own LOG writer: it aborts the process on the write after a
   // failed one (a full disk); see info_log.h.
-  db_options.info_log = NewInfoLog(path);
-  db_options.create_if_missing = options.create_if_missing;
-  std::shared_ptr<rocksdb::Cache> cache =
-      rocksdb::NewLRUCache(options.block_cache_bytes);
+  db_options.info_log =
+      NewInfoLog(is_reader() ? std::string_view(secondary_dir_) : path);
+  db_options.create_if_missing = options_.create_if_missing;
+  // A secondary instance keeps every table file open (RocksDB requires it),
+  // so files the writer's compactions delete stay readable until it catches
+  // up.
+  if (is_reader()) db_options.max_open_files = -1;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors =
-      BuildCfDescriptors(options, cache);
+      BuildCfDescriptors(options_, cache);
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, std::string(path),
-                                        descriptors, &handles, &raw);
+  rocksdb::Status s =
+      is_reader() ? rocksdb::DB::OpenAsSecondary(db_options, std::string(path),
+                                                 secondary_dir_, descriptors,
+                                                 &handles, &raw)
+                  : rocksdb::DB::Open(db_options, std::string(path),
+                                      descriptors, &handles, &raw);
   if (!s.ok()) {
     if (s.IsInvalidArgument() &&
         s.ToString().find("Column famil") != std::string::npos) {
@@ -45,32 +115,42 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(
     }
     return FromRocksStatus(s, absl::StrCat("opening ", AsAbsl(path)));
   }
-  engine->db_.reset(raw);
-  for (size_t i = 0; i < handles.size(); ++i) engine->handles_[i] = handles[i];
+  db_.reset(raw);
+  for (size_t i = 0; i < handles.size(); ++i) handles_[i] = handles[i];
+  return absl::OkStatus();
+}
 
+absl::Status StorageEngine::CheckFormat(std::string_view path) {
   // The format version: written by the first open, checked by every other.
   std::string version;
-  s = raw->Get(rocksdb::ReadOptions(), engine->handle(Cf::kDefault),
-               std::string(kFormatVersionKey), &version);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(Cf::kDefault),
+                               std::string(kFormatVersionKey), &version);
+  if (s.IsNotFound() && is_reader()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("opening ", AsAbsl(path),
+                     ": not a sessiondb store (it has no format version)"));
+  }
   if (s.IsNotFound()) {
-    s = raw->Put(rocksdb::WriteOptions(), engine->handle(Cf::kDefault),
+    s = db_->Put(rocksdb::WriteOptions(), handle(Cf::kDefault),
                  std::string(kFormatVersionKey),
                  std::to_string(kFormatVersion));
-    SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "writing the format version"));
-  } else if (!s.ok()) {
-    return FromRocksStatus(s, "reading the format version");
-  } else {
-    int found = 0;
-    if (!absl::SimpleAtoi(version, &found) || found != kFormatVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "opening ", AsAbsl(path), ": store format version \"", version,
-          "\" is not the supported version ", kFormatVersion));
-    }
+    return FromRocksStatus(s, "writing the format version");
   }
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading the format version"));
+  int found = 0;
+  if (!absl::SimpleAtoi(version, &found) || found != kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "opening ", AsAbsl(path), ": store format version \"", version,
+        "\" is not the supported version ", kFormatVersion));
+  }
+  return absl::OkStatus();
+}
 
+absl::Status StorageEngine::LoadBots() {
   // The bot dictionary is small (one entry per bot): keep it in memory.
+  // Numbers are never reused, so reloading only adds entries.
   std::unique_ptr<rocksdb::Iterator> it(
-      raw->NewIterator(rocksdb::ReadOptions(), engine->handle(Cf::kDefault)));
+      db_->NewIterator(rocksdb::ReadOptions(), handle(Cf::kDefault)));
   const std::string prefix(BotDictionary::kStoragePrefix);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
        it->Next()) {
@@ -79,22 +159,119 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(
           "bot dictionary entry ", DebugKey(it->key().ToStringView()),
           " has a malformed number"));
     }
-    engine->bots_.Insert(it->key().ToString().substr(prefix.size()),
-                         DecodeBigEndian32(it->value().data()));
+    bots_.Insert(it->key().ToString().substr(prefix.size()),
+                 DecodeBigEndian32(it->value().data()));
   }
-  SESSIONDB_RETURN_IF_ERROR(
-      FromRocksStatus(it->status(), "loading the bot dictionary"));
-  return engine;
+  return FromRocksStatus(it->status(), "loading the bot dictionary");
+}
+
+absl::Status StorageEngine::CatchUp() {
+  if (!is_reader()) return absl::OkStatus();
+  absl::MutexLock lock(&views_mu_);
+  views_mu_.Await(absl::Condition(
+      +[](int* views) { return *views == 0; }, &views_));
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(db_->TryCatchUpWithPrimary(),
+                                            "catching up with the writer"));
+  return LoadBots();
+}
+
+absl::Status StorageEngine::RefuseOnReader(std::string_view what) const {
+  if (!is_reader()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(AsAbsl(what),
+                   ": the store is open as a reader (Store::OpenReader), "
+                   "which never writes; open it with Store::Open to write"));
+}
+
+ReadView::ReadView(StorageEngine& engine) : engine_(engine) {
+  if (engine_.is_reader()) {
+    absl::MutexLock lock(&engine_.views_mu_);
+    ++engine_.views_;
+  } else {
+    snapshot_ = engine_.db()->GetSnapshot();
+  }
+}
+
+ReadView::~ReadView() {
+  if (engine_.is_reader()) {
+    absl::MutexLock lock(&engine_.views_mu_);
+    --engine_.views_;
+  } else {
+    engine_.db()->ReleaseSnapshot(snapshot_);
+  }
 }
 
 StorageEngine::~StorageEngine() {
-  if (db_ == nullptr) return;
+  if (db_ != nullptr) Close();
+  if (is_reader()) {
+    std::error_code ignored;  // a leftover temporary directory is harmless
+    std::filesystem::remove_all(secondary_dir_, ignored);
+  }
+}
+
+void StorageEngine::Close() {
+  // Without this flush the next open replays the whole WAL into memtables
+  // (10.9 s after loading 200k sessions). A failed flush loses nothing: the
+  // WAL still holds the data and the next open replays it. A store Open
+  // refused (an unknown format) is left as it was.
+  if (opened_ && !is_reader()) FlushMemtables().IgnoreError();
   for (rocksdb::ColumnFamilyHandle* h : handles_) {
     if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
   }
-  // Close flushes nothing the WAL does not already hold; its status only
-  // reports background errors that the next Open would see again.
+  // Close's status only reports background errors that the next Open would
+  // see again.
   db_->Close().PermitUncheckedError();
+  db_.reset();
+}
+
+absl::Status StorageEngine::FlushMemtables() {
+  SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("flushing memtables"));
+  // Waits for the flushes already running too: afterwards every column
+  // family's memtables are empty.
+  std::vector<rocksdb::ColumnFamilyHandle*> all(handles_.begin(),
+                                                handles_.end());
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
+      db_->Flush(rocksdb::FlushOptions(), all), "flushing memtables"));
+  // RocksDB 7.8 advances the oldest WAL it keeps only when a flush writes
+  // data, and every open starts a new WAL: a session that wrote nothing
+  // would leave its empty WAL behind forever (one file per open; fixed
+  // upstream in RocksDB 8.3, PR 11409), and a column family whose flush was
+  // still running when the flush above switched WALs would keep the
+  // previous one alive. The marker gives the default column family data to
+  // flush; that flush starts a new WAL and, every memtable being empty by
+  // now, makes every older one obsolete. The SingleDelete cancels the Put
+  // inside the flush, so it writes no table file and the key never reaches
+  // disk.
+  rocksdb::WriteBatch marker;
+  const rocksdb::Slice key(kCloseMarkerKey.data(), kCloseMarkerKey.size());
+  rocksdb::Status s = marker.Put(handle(Cf::kDefault), key, "");
+  if (s.ok()) s = marker.SingleDelete(handle(Cf::kDefault), key);
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "staging the close marker"));
+  {
+    absl::MutexLock lock(&write_mu_);
+    SESSIONDB_RETURN_IF_ERROR(Write(&marker, "writing the close marker"));
+  }
+  return FromRocksStatus(
+      db_->Flush(rocksdb::FlushOptions(), handle(Cf::kDefault)),
+      "flushing the close marker");
+}
+
+absl::Status StorageEngine::CompactAll() {
+  SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("compacting"));
+  SESSIONDB_RETURN_IF_ERROR(FlushMemtables());
+  rocksdb::CompactRangeOptions options;
+  // Rewrite the bottommost level too: that is where deletes' tombstones and
+  // replaced records wait for a compaction that may never come, and where
+  // ZSTD (column_families.cc) applies.
+  options.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForce;
+  for (int i = 0; i < kNumCfs; ++i) {
+    const Cf cf = static_cast<Cf>(i);
+    SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
+        db_->CompactRange(options, handle(cf), nullptr, nullptr),
+        absl::StrCat("compacting column family ", CfName(cf))));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status StorageEngine::Write(rocksdb::WriteBatch* batch,
@@ -103,12 +280,14 @@ absl::Status StorageEngine::Write(rocksdb::WriteBatch* batch,
 }
 
 absl::Status StorageEngine::UpsertSessions(absl::Span<const Session> sessions) {
+  SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("writing sessions"));
   absl::MutexLock lock(&write_mu_);
   return WriteUpserts(sessions);
 }
 
 absl::StatusOr<BulkLoadSummary> StorageEngine::BulkLoad(
     SessionSource& source, const BulkLoadOptions& options) {
+  SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("bulk loading sessions"));
   absl::MutexLock lock(&write_mu_);
   return RunBulkLoad(*this, source, options);
 }
@@ -123,6 +302,7 @@ absl::Status StorageEngine::WriteUpserts(absl::Span<const Session> sessions) {
 }
 
 absl::Status StorageEngine::DeleteSession(std::string_view session_id) {
+  SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("deleting a session"));
   absl::MutexLock lock(&write_mu_);
   SessionBatch batch(*this);
   bool found = false;
@@ -137,6 +317,7 @@ absl::Status StorageEngine::DeleteSession(std::string_view session_id) {
 absl::StatusOr<int64_t> StorageEngine::DeleteSessionsIf(
     absl::Span<const std::string> session_ids,
     absl::FunctionRef<bool(const fb::Session&)> condition) {
+  SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("deleting sessions"));
   absl::MutexLock lock(&write_mu_);
   SessionBatch batch(*this);
   int64_t deleted = 0;
@@ -152,6 +333,7 @@ absl::StatusOr<int64_t> StorageEngine::DeleteSessionsIf(
 
 absl::StatusOr<int64_t> StorageEngine::ForgetUserIdentity(
     std::string_view user_id, absl::Span<const std::string> alias_keys) {
+  SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("forgetting a user identity"));
   absl::MutexLock lock(&write_mu_);
   rocksdb::WriteBatch batch;
   int64_t removed = 0;
@@ -184,6 +366,7 @@ absl::StatusOr<int64_t> StorageEngine::ForgetUserIdentity(
 }
 
 absl::Status StorageEngine::PutAliases(const UserIdentity& identity) {
+  SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("writing user aliases"));
   rocksdb::WriteBatch batch;
   for (const std::string& alias : identity.aliases) {
     batch.Put(handle(Cf::kAliases), AsciiLower(alias), identity.user_id);

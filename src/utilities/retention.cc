@@ -134,7 +134,8 @@ absl::StatusOr<DeletionSummary> DeleteSessionsBefore(
   if (bot_id.has_value() && bot_id->empty())
     return absl::InvalidArgumentError("botId: must not be empty");
   SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine, EngineOf(store));
-  rocksdb::ManagedSnapshot snapshot(engine->db());
+  SESSIONDB_RETURN_IF_ERROR(engine->RefuseOnReader("deleting sessions"));
+  ReadView snapshot(*engine);
   std::vector<StreamSpec> specs;
   for (const auto& [no, id] : engine->bots().All()) {
     if (bot_id.has_value() && id != *bot_id) continue;
@@ -160,7 +161,8 @@ absl::StatusOr<DeletionSummary> DeleteUser(Store& store,
   if (user_id.empty())
     return absl::InvalidArgumentError("userId: must not be empty");
   SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine, EngineOf(store));
-  rocksdb::ManagedSnapshot snapshot(engine->db());
+  SESSIONDB_RETURN_IF_ERROR(engine->RefuseOnReader("deleting sessions"));
+  ReadView snapshot(*engine);
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot.snapshot();
 

@@ -53,7 +53,7 @@ absl::Status ValidateFilter(const ExportFilter& filter) {
 class ExportIterator final : public SessionExportIterator {
  public:
   explicit ExportIterator(StorageEngine& engine)
-      : engine_(engine), snapshot_(engine.db()) {}
+      : engine_(engine), snapshot_(engine) {}
 
   // Init chooses the streams at the snapshot and moves to the first match.
   absl::Status Init(const ExportFilter& filter);
@@ -86,7 +86,7 @@ class ExportIterator final : public SessionExportIterator {
   void SeekMatch();
 
   StorageEngine& engine_;
-  rocksdb::ManagedSnapshot snapshot_;
+  ReadView snapshot_;
   rocksdb::ReadOptions read_options_;
   std::optional<MergedStream> stream_;
   bool driver_is_primary_ = true;
