@@ -2,6 +2,7 @@
 // what PutBatch upserts would (every column family compared key by key and
 // value by value), whatever the memory budget, and the upsert path takes
 // over, exactly, for repeated sessionIds and non-empty stores.
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -140,15 +141,18 @@ TEST_F(BulkLoadTest, IntoAnEmptyStoreWritesWhatUpsertsWrite) {
   ExpectStoreHolds(path, ModelOf(sessions));
 }
 
-TEST_F(BulkLoadTest, ASmallMemoryBudgetSpillsRunsAndMergesThemExactly) {
-  const std::vector<Session> sessions = Corpus(3000);
+TEST_F(BulkLoadTest, ASmallMemoryBudgetSpillsRunsAndMergesThemInSteps) {
+  const std::vector<Session> sessions = Corpus(16000);
   const std::string path = dir_.Sub("bulk");
   {
     std::unique_ptr<Store> store = Open(path);
-    // ~40 KiB: dozens of runs per column family, counters summed across them.
+    // Below the 1 MiB minimum: ~80 runs per column family, more than one
+    // merge opens at once, counters summed across all of them.
     ASSERT_OK(Load(*store, sessions, size_t{40} << 10));
     ExpectCheckPasses(*store);
   }
+  EXPECT_FALSE(std::filesystem::exists(path + "/bulk-load.tmp"));
+  ExpectStoreHolds(path, ModelOf(sessions));
   ExpectSameColumnFamilies(ReadAllColumnFamilies(path), Upserted(sessions));
 }
 
@@ -233,6 +237,43 @@ TEST_F(BulkLoadTest, AnInvalidSessionFailsTheFilePathWithNothingWritten) {
     EXPECT_EQ(stats->sessions, 0);
   }
   ExpectStoreHolds(path, {});
+}
+
+TEST_F(BulkLoadTest, AnInvalidSessionAfterManyChunksStopsTheWorkers) {
+  std::vector<Session> sessions = Corpus(3000);
+  sessions[2500].channel = "";  // invalid, after the workers took chunks
+  const std::string path = dir_.Sub("bulk");
+  {
+    std::unique_ptr<Store> store = Open(path);
+    absl::StatusOr<BulkLoadSummary> summary =
+        Load(*store, sessions, size_t{1} << 20);
+    ASSERT_FALSE(summary.ok());
+    EXPECT_THAT(summary.status().message(), HasSubstr("sessions[2500]"));
+    EXPECT_FALSE(std::filesystem::exists(path + "/bulk-load.tmp"));
+    absl::StatusOr<StoreStats> stats = store->GetStats();
+    ASSERT_OK(stats);
+    EXPECT_EQ(stats->sessions, 0);
+  }
+  ExpectStoreHolds(path, {});
+}
+
+TEST_F(BulkLoadTest, ANewBotAfterTheSwitchToUpsertsGetsTheNextNumber) {
+  std::vector<Session> sessions = Corpus(600);
+  sessions.push_back(sessions[5]);  // the switch
+  Session late = sessions[6];
+  late.session_id = "late-bot-session";
+  late.bot_id = "st-bot-late";
+  sessions.push_back(late);
+  const std::string path = dir_.Sub("bulk");
+  {
+    std::unique_ptr<Store> store = Open(path);
+    absl::StatusOr<BulkLoadSummary> summary = Load(*store, sessions);
+    ASSERT_OK(summary);
+    EXPECT_EQ(summary->upserted, 2);
+    ExpectCheckPasses(*store);
+  }
+  ExpectStoreHolds(path, ModelOf(sessions));
+  ExpectSameColumnFamilies(ReadAllColumnFamilies(path), Upserted(sessions));
 }
 
 TEST_F(BulkLoadTest, AFailingSourceStopsTheLoadWithItsError) {

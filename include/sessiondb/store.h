@@ -85,12 +85,14 @@ class SESSIONDB_EXPORT Store {
   // BulkLoad upserts every session `source` yields, as PutBatch would, a
   // sessionId repeated in the source taking its last value. Into a store
   // that holds no session it builds sorted table files and adds them to the
-  // store at once (none of the load is visible before it returns, and none
-  // of it is written if it fails); from the first repeated sessionId on, or
-  // into a store that already holds sessions, it writes batches of upserts,
-  // each durable when written. Other writes wait while it runs. Returns
-  // InvalidArgument naming the session for one that breaks SPEC §1, and the
-  // source's own error when Next fails.
+  // store at once: none of them is visible before, and an error before
+  // then writes nothing. From the first repeated sessionId on, or into a
+  // store that already holds sessions, it writes batches of upserts, each
+  // durable when written: an error there leaves the files and the batches
+  // written so far in the store (reload the same source: upserts converge).
+  // Other writes wait while it runs. Returns InvalidArgument naming the
+  // session for one that breaks SPEC §1, and the source's own error when
+  // Next fails.
   virtual absl::StatusOr<BulkLoadSummary> BulkLoad(
       SessionSource& source, const BulkLoadOptions& options) = 0;
 

@@ -6,7 +6,8 @@
 //    with a cell filter from the by_cell ranges of the wanted cells (whose
 //    values are record copies).
 //  - userId: the by_user entries of (bot, user); the cell and the tags are in
-//    the index value. Without tags, kIndexCounted: total and the skip
+//    the index value (the tags only while they fit its budget: past it, a
+//    tag condition reads the record, index_payload.h). Without tags, kIndexCounted: total and the skip
 //    position come from the (bot, user) counters, and only the page's
 //    entries are read; with tags, kScanned (every entry is tested).
 //  - tags: the tag index of the condition (or the OR group) found smallest

@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "flatbuffers/flatbuffers.h"
 #include "rocksdb/sst_file_reader.h"
@@ -118,7 +119,9 @@ class KeyValueArena {
   }
 
  private:
-  static constexpr size_t kBlockBytes = size_t{4} << 20;
+  // Blocks are kept across spills (fresh memory costs page faults), so a
+  // shard holds up to one block per column family beyond its budget.
+  static constexpr size_t kBlockBytes = size_t{1} << 20;
 
   static uint64_t BigEndianPrefix(std::string_view key, size_t from) {
     uint64_t v = 0;
@@ -160,9 +163,14 @@ class KeyValueArena {
 // into one table file.
 class SortedFileSink {
  public:
+  // run: a file read back once by the merge: no filters, and its pages stay
+  // in the OS cache for that read.
   SortedFileSink(const rocksdb::Options& options,
-                 rocksdb::ColumnFamilyHandle* handle, std::string path)
-      : writer_(rocksdb::EnvOptions(), options, handle),
+                 rocksdb::ColumnFamilyHandle* handle, std::string path,
+                 bool run)
+      : writer_(rocksdb::EnvOptions(), options, handle,
+                /*invalidate_page_cache=*/!run, rocksdb::Env::IO_TOTAL,
+                /*skip_filters=*/run),
         path_(std::move(path)) {}
 
   absl::Status Open() {
@@ -231,7 +239,8 @@ class ColumnFamilyRuns {
     if (buffer_.empty()) return absl::OkStatus();
     SortedFileSink sink(run_options_, handle_,
                         absl::StrCat(prefix_, CfName(cf_), "-", runs_.size(),
-                                     ".sst"));
+                                     ".sst"),
+                        /*run=*/true);
     SESSIONDB_RETURN_IF_ERROR(sink.Open());
     buffer_.Sort();
     const std::vector<KeyValueArena::Entry>& entries = buffer_.entries();
@@ -317,8 +326,15 @@ absl::Status MergeRuns(Cf cf, const rocksdb::Options& run_options,
   return absl::OkStatus();
 }
 
+// RemoveFiles removes merged runs, ignoring errors (the directory goes at the
+// end of the load).
+void RemoveFiles(const std::vector<std::string>& paths) {
+  std::error_code ignored;
+  for (const std::string& path : paths) std::filesystem::remove(path, ignored);
+}
+
 // RemoveDir removes a directory of bulk-load files, ignoring errors (a
-// leftover directory is removed by the next load).
+// leftover directory is removed by the next load or open).
 void RemoveDir(const std::string& dir) {
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
@@ -341,6 +357,10 @@ absl::Status InvalidSession(int64_t index, const Session& session,
   return absl::InvalidArgumentError(absl::StrCat(
       "sessions[", index, "] (sessionId \"", session.session_id,
       "\"): ", why.message()));
+}
+
+uint64_t IdHash(std::string_view session_id) {
+  return absl::HashOf(absl::string_view(session_id.data(), session_id.size()));
 }
 
 // A session and the number of its bot, as the dispatcher hands it over.
@@ -374,7 +394,7 @@ class ShardBuilder {
     const std::string_view record(
         reinterpret_cast<const char*>(builder_.GetBufferPointer()),
         builder_.GetSize());
-    // FlatBuffers reads in place: verify from the builder's aligned buffer.
+    // The builder's buffer is aligned for FlatBuffers' in-place reads.
     const fb::Session* view = fb::GetSession(builder_.GetBufferPointer());
     ForEachIndexEntry(
         bot_no, *view, record,
@@ -510,6 +530,15 @@ absl::Status RunParallel(int n, int threads,
 
 }  // namespace
 
+// The directory of a load's temporary files, inside the store's.
+std::string BulkLoadDir(std::string_view store_path) {
+  return std::string(store_path) + "/bulk-load.tmp";
+}
+
+void RemoveBulkLoadLeftovers(std::string_view path) {
+  RemoveDir(BulkLoadDir(path));
+}
+
 // The bulk path: sorted files of an empty store. Friend of StorageEngine.
 // The calling thread reads the source, numbers bots and spots repeated
 // sessionIds; kWorkers threads encode the sessions and sort their keys into
@@ -519,11 +548,14 @@ class BulkFileBuilder {
  public:
   static constexpr int kWorkers = 2;
   static constexpr size_t kChunk = 512;
+  static constexpr size_t kMaxMergeWidth = 64;
+  // A smaller BulkLoadOptions::memory_bytes is taken as this.
+  static constexpr size_t kMinMemoryBytes = size_t{1} << 20;
 
   BulkFileBuilder(StorageEngine& engine, const BulkLoadOptions& options)
       : engine_(engine),
         options_(options),
-        dir_(engine.db()->GetName() + "/bulk-load.tmp"),
+        dir_(BulkLoadDir(engine.db()->GetName())),
         queue_(2 * kWorkers) {}
   ~BulkFileBuilder() {
     StopWorkers().IgnoreError();  // an error was returned already, or none
@@ -539,7 +571,7 @@ class BulkFileBuilder {
     }
     for (int w = 0; w < kWorkers; ++w) {
       shards_.push_back(std::make_unique<ShardBuilder>(
-          engine_, options_.memory_bytes / kWorkers,
+          engine_, std::max(options_.memory_bytes, kMinMemoryBytes) / kWorkers,
           absl::StrCat(dir_, "/w", w, "-")));
       shard_status_.emplace_back();
     }
@@ -548,14 +580,16 @@ class BulkFileBuilder {
     return absl::OkStatus();
   }
 
-  // Contains: the files already hold this sessionId.
-  bool Contains(const std::string& session_id) const {
-    return ids_.contains(session_id);
+  // MayContain: the files may hold this sessionId. Ids are kept as 64-bit
+  // hashes (8 bytes a session, not the id): a collision only sends the rest
+  // of the load to the upsert path, which is exact in any state.
+  bool MayContain(const std::string& session_id) const {
+    return id_hashes_.contains(IdHash(session_id));
   }
 
   // Add adds a validated session whose sessionId the files do not hold.
   absl::Status Add(Session session) {
-    ids_.insert(session.session_id);
+    id_hashes_.insert(IdHash(session.session_id));
     const uint32_t bot_no = BotNumber(session.bot_id);
     chunk_.push_back({std::move(session), bot_no});
     ++sessions_;
@@ -640,11 +674,29 @@ class BulkFileBuilder {
       runs.insert(runs.end(), bots.runs().begin(), bots.runs().end());
     }
     if (runs.empty()) return absl::OkStatus();
+    // At most kMaxMergeWidth runs are open at once: wider merges go in steps
+    // through intermediate runs.
+    for (int step = 0; runs.size() > kMaxMergeWidth; ++step) {
+      std::vector<std::string> group(runs.begin(),
+                                     runs.begin() + kMaxMergeWidth);
+      SortedFileSink sink(run_options, handle,
+                          absl::StrCat(dir_, "/", CfName(cf), "-merge-", step,
+                                       ".sst"),
+                          /*run=*/true);
+      SESSIONDB_RETURN_IF_ERROR(sink.Open());
+      SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, run_options, group, &sink));
+      SESSIONDB_RETURN_IF_ERROR(sink.Finish());
+      RemoveFiles(group);
+      runs.erase(runs.begin(), runs.begin() + kMaxMergeWidth);
+      runs.push_back(sink.path());
+    }
     SortedFileSink sink(FileOptions(engine_, cf, /*run=*/false), handle,
-                        absl::StrCat(dir_, "/", CfName(cf), ".sst"));
+                        absl::StrCat(dir_, "/", CfName(cf), ".sst"),
+                        /*run=*/false);
     SESSIONDB_RETURN_IF_ERROR(sink.Open());
     SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, run_options, runs, &sink));
     SESSIONDB_RETURN_IF_ERROR(sink.Finish());
+    RemoveFiles(runs);  // disk: the runs go as soon as their file is made
     *file = sink.path();
     return absl::OkStatus();
   }
@@ -668,7 +720,7 @@ class BulkFileBuilder {
   std::vector<absl::Status> shard_status_;  // written by worker w only
   std::vector<std::thread> workers_;
   Chunk chunk_;
-  absl::flat_hash_set<std::string> ids_;
+  absl::flat_hash_set<uint64_t> id_hashes_;
   absl::flat_hash_map<std::string, uint32_t> new_bot_numbers_;
   std::vector<std::pair<std::string, uint32_t>> new_bots_;
   int64_t sessions_ = 0;
@@ -697,7 +749,7 @@ absl::StatusOr<BulkLoadSummary> RunBulkLoad(StorageEngine& engine,
     SESSIONDB_RETURN_IF_ERROR(files.Start());
     while (true) {
       SESSIONDB_ASSIGN_OR_RETURN(more, next());
-      if (!more || files.Contains(session.session_id)) break;
+      if (!more || files.MayContain(session.session_id)) break;
       SESSIONDB_RETURN_IF_ERROR(files.Add(std::move(session)));
     }
     SESSIONDB_RETURN_IF_ERROR(files.Ingest());

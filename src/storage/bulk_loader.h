@@ -17,6 +17,8 @@
 #ifndef SESSIONDB_STORAGE_BULK_LOADER_H_
 #define SESSIONDB_STORAGE_BULK_LOADER_H_
 
+#include <string_view>
+
 #include "absl/status/statusor.h"
 #include "sessiondb/bulk_load.h"
 
@@ -29,6 +31,11 @@ class StorageEngine;
 absl::StatusOr<BulkLoadSummary> RunBulkLoad(StorageEngine& engine,
                                             SessionSource& source,
                                             const BulkLoadOptions& options);
+
+// RemoveBulkLoadLeftovers removes the temporary files a load killed midway
+// left in the store at `path` (nothing of them reached the store).
+// REQUIRES: the caller holds the store open for writing.
+void RemoveBulkLoadLeftovers(std::string_view path);
 
 }  // namespace sessiondb
 

@@ -14,7 +14,7 @@ namespace {
 // How Options::memory_budget_bytes is split (options.h documents it): the
 // memtables of all column families may take half of the cache; each column
 // family's memtable is an eighth of the budget, so the four that take most
-// writes (sessions and the three indexes holding record copies) can fill
+// writes (sessions and the three secondary indexes) can fill
 // the memtables' half between them before the largest is flushed.
 size_t MemtablesBytes(const Options& options) {
   return options.memory_budget_bytes / 2;

@@ -60,6 +60,8 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(
   SESSIONDB_RETURN_IF_ERROR(engine->OpenDb(path, env));
   SESSIONDB_RETURN_IF_ERROR(engine->CheckFormat(path));
   SESSIONDB_RETURN_IF_ERROR(engine->LoadBots());
+  // Holding the store's lock, the writer owns what a crashed load left.
+  RemoveBulkLoadLeftovers(path);
   engine->opened_ = true;
   return engine;
 }
