@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <istream>
 #include <ostream>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
@@ -12,8 +14,10 @@
 namespace sessiondb {
 namespace {
 
-// NdjsonSessions yields the valid sessions of an NDJSON stream and reports
-// every other non-blank line to `errors`.
+// NdjsonSessions yields the valid sessions of an NDJSON stream, in order,
+// and reports every other non-blank line to `errors`. Lines are read in
+// batches and parsed by two threads (JSON parsing is the serial part of a
+// bulk load, which sorts on other threads).
 class NdjsonSessions : public SessionSource {
  public:
   NdjsonSessions(std::istream& in, std::ostream& errors,
@@ -21,29 +25,60 @@ class NdjsonSessions : public SessionSource {
       : in_(in), errors_(errors), progress_line_(progress_line) {}
 
   absl::StatusOr<bool> Next(Session* session) override {
-    while (std::getline(in_, line_)) {
-      ++line_no_;
-      if (absl::StripAsciiWhitespace(line_).empty()) continue;
-      absl::StatusOr<Session> parsed = parser_.ParseSession(line_);
-      if (parsed.ok()) {
-        *session = *std::move(parsed);
+    while (true) {
+      if (next_ == batch_.size() && !FillBatch()) return false;
+      ParsedLine& parsed = batch_[next_++];
+      if (parsed.session.ok()) {
+        *session = *std::move(parsed.session);
         return true;
       }
       progress_line_.Clear();
-      errors_ << "line " << line_no_ << ": " << parsed.status().message()
-              << "\n";
+      errors_ << "line " << parsed.line_no << ": "
+              << parsed.session.status().message() << "\n";
       ++rejected_;
     }
-    return false;
   }
   int64_t rejected() const { return rejected_; }
 
  private:
+  static constexpr size_t kBatchLines = 2048;
+  static constexpr int kParsers = 2;
+
+  struct ParsedLine {
+    int64_t line_no = 0;
+    std::string text;
+    absl::StatusOr<Session> session;
+  };
+
+  // FillBatch reads up to kBatchLines non-blank lines and parses them;
+  // false at the end of the input.
+  bool FillBatch() {
+    batch_.resize(kBatchLines);
+    size_t n = 0;
+    while (n < kBatchLines && std::getline(in_, batch_[n].text)) {
+      ++line_no_;
+      if (absl::StripAsciiWhitespace(batch_[n].text).empty()) continue;
+      batch_[n++].line_no = line_no_;
+    }
+    batch_.resize(n);
+    next_ = 0;
+    if (n == 0) return false;
+    auto parse = [&](int part) {
+      for (size_t i = n * part / kParsers; i < n * (part + 1) / kParsers; ++i)
+        batch_[i].session = parsers_[part].ParseSession(batch_[i].text);
+    };
+    std::thread helper(parse, 1);
+    parse(0);
+    helper.join();
+    return true;
+  }
+
   std::istream& in_;
   std::ostream& errors_;
   ProgressLine& progress_line_;
-  SessionJsonParser parser_;
-  std::string line_;
+  SessionJsonParser parsers_[kParsers];
+  std::vector<ParsedLine> batch_;
+  size_t next_ = 0;
   int64_t line_no_ = 0;
   int64_t rejected_ = 0;
 };
