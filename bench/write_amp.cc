@@ -41,7 +41,10 @@ int Run(size_t value_bytes) {
     std::fprintf(stderr, "%s\n", engine.status().ToString().c_str());
     return 1;
   }
-  std::printf("| tags (value %zu B) | record B | keys new | bytes new | keys rewrite | bytes rewrite |\n", value_bytes);
+  std::printf(
+      "| tags (value %zu B) | record B | keys new | bytes new | keys rewrite | "
+      "bytes rewrite |\n",
+      value_bytes);
   std::printf("|--:|--:|--:|--:|--:|--:|\n");
   for (int tags : {0, 3, 24, 512}) {
     Session s = MakeTagged(tags, value_bytes);

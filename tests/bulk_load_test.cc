@@ -2,6 +2,8 @@
 // what PutBatch upserts would (every column family compared key by key and
 // value by value), whatever the memory budget, and the upsert path takes
 // over, exactly, for repeated sessionIds and non-empty stores.
+#include "sessiondb/bulk_load.h"
+
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -10,7 +12,6 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "sessiondb/bulk_load.h"
 #include "sessiondb/store.h"
 #include "testing/random_sessions.h"
 #include "testing/status_matchers.h"
@@ -88,8 +89,8 @@ class BulkLoadTest : public ::testing::Test {
       for (size_t i = 0; i < sessions.size(); i += 100) {
         std::vector<Session> batch(
             sessions.begin() + static_cast<std::ptrdiff_t>(i),
-            sessions.begin() +
-                static_cast<std::ptrdiff_t>(std::min(i + 100, sessions.size())));
+            sessions.begin() + static_cast<std::ptrdiff_t>(
+                                   std::min(i + 100, sessions.size())));
         EXPECT_OK(store->PutBatch(batch));
       }
     }
@@ -216,8 +217,8 @@ TEST_F(BulkLoadTest, AStoreWhoseSessionsWereAllDeletedTakesTheFilePath) {
     EXPECT_EQ(summary->ingested, 300);
     ExpectCheckPasses(*store);
   }
-  ExpectStoreHolds(path, ModelOf(std::vector<Session>(
-                             sessions.begin(), sessions.begin() + 300)));
+  ExpectStoreHolds(path, ModelOf(std::vector<Session>(sessions.begin(),
+                                                      sessions.begin() + 300)));
 }
 
 TEST_F(BulkLoadTest, AnInvalidSessionFailsTheFilePathWithNothingWritten) {
@@ -281,8 +282,8 @@ TEST_F(BulkLoadTest, AFailingSourceStopsTheLoadWithItsError) {
    public:
     absl::StatusOr<bool> Next(Session* session) override {
       if (++calls_ > 3) return absl::DataLossError("disk gone");
-      *session = testing::MakeSession("s" + std::to_string(calls_),
-                                      UtcMs(2024, 3, 1));
+      *session =
+          testing::MakeSession("s" + std::to_string(calls_), UtcMs(2024, 3, 1));
       return true;
     }
 

@@ -34,12 +34,13 @@ class FlaggedPayloadTest : public TempStoreTest {
     TempStoreTest::SetUp();
     const int64_t base = DefaultNow() - 6 * 24 * kMsPerHour;
     for (int i = 0; i < 240; ++i) {
-      Session s = MakeSession("s-" + std::to_string(1000 + i),
-                              base + i * 30 * 60'000);
+      Session s =
+          MakeSession("s-" + std::to_string(1000 + i), base + i * 30 * 60'000);
       s.user_id = i % 3 == 0 ? "u-long" : "u-short";
       s.containment_type = static_cast<ContainmentType>(i % 3);
       s.session_tags.push_back({"intent", i % 2 == 0 ? "refund" : "billing"});
-      if (i % 5 != 0) s.user_tags.push_back({"tier", i % 4 == 0 ? "gold" : "silver"});
+      if (i % 5 != 0)
+        s.user_tags.push_back({"tier", i % 4 == 0 ? "gold" : "silver"});
       if (i % 4 < 2) {
         // 160+ bytes of tags: the payload leaves them out.
         s.session_tags.push_back({"note", std::string(90, 'a' + i % 3)});
@@ -73,12 +74,14 @@ class FlaggedPayloadTest : public TempStoreTest {
 };
 
 TEST_F(FlaggedPayloadTest, UserWithATagReadsTheRecordsOfFlaggedSessions) {
-  ExpectPages({{"userId", "u-long"},
-               {"tags", {{"sessionTags", {{{"name", "intent"}, {"value", "refund"}}}}}}},
-              [](const Session& s) {
-                return s.user_id == "u-long" &&
-                       HasTag(s.session_tags, "intent", "refund");
-              });
+  ExpectPages(
+      {{"userId", "u-long"},
+       {"tags",
+        {{"sessionTags", {{{"name", "intent"}, {"value", "refund"}}}}}}},
+      [](const Session& s) {
+        return s.user_id == "u-long" &&
+               HasTag(s.session_tags, "intent", "refund");
+      });
 }
 
 TEST_F(FlaggedPayloadTest, TwoCountedTagsTestTheSecondOnTheRecord) {
@@ -116,8 +119,10 @@ TEST_F(FlaggedPayloadTest, ContainmentAndTagsTogether) {
                HasTag(s.user_tags, "tier", "gold");
       });
   ASSERT_FALSE(expected.empty());
-  testing::ApiResult r = Call(kBotA, "agent", R"({"userId": "u-short", "limit": 100,)"
-                                              R"( "tags": {"userTags": [{"name": "tier", "value": "gold"}]}})");
+  testing::ApiResult r =
+      Call(kBotA, "agent",
+           R"({"userId": "u-short", "limit": 100,)"
+           R"( "tags": {"userTags": [{"name": "tier", "value": "gold"}]}})");
   ASSERT_EQ(r.status, 200) << r.raw;
   EXPECT_EQ(SessionIds(r), expected);
 }

@@ -67,7 +67,8 @@ TEST(IndexPayload, TagsPastTheBudgetAreLeftOutAndFlagged) {
   Session s = MakeSession("s", "b", 0);
   s.containment_type = ContainmentType::kDropOff;
   for (int i = 0; i < 8; ++i)
-    s.session_tags.push_back({"name" + std::to_string(i), std::string(12, 'v')});
+    s.session_tags.push_back(
+        {"name" + std::to_string(i), std::string(12, 'v')});
   const std::string bytes = PayloadOf(s);  // 8 x 20 bytes > the budget
   EXPECT_EQ(bytes.size(), 1u);
   IndexPayloadView view(bytes);

@@ -92,9 +92,9 @@ absl::StatusOr<LoadSummary> LoadNdjson(Store& store, LoadKind kind,
   ProgressLine progress_line(errors, progress);
   auto update = [&](int64_t loaded, int64_t rejected) {
     const double seconds = progress_line.Seconds();
-    progress_line.Update(absl::StrFormat(
-        "%d loaded, %d rejected, %.0f sessions/s", loaded, rejected,
-        seconds > 0 ? loaded / seconds : 0.0));
+    progress_line.Update(
+        absl::StrFormat("%d loaded, %d rejected, %.0f sessions/s", loaded,
+                        rejected, seconds > 0 ? loaded / seconds : 0.0));
   };
   if (kind == LoadKind::kSessions) {
     NdjsonSessions sessions(in, errors, progress_line);

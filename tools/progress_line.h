@@ -16,7 +16,9 @@ class ProgressLine {
  public:
   // enabled: draw at all (e.g. isatty(STDERR_FILENO)).
   ProgressLine(std::ostream& out, bool enabled)
-      : out_(out), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+      : out_(out),
+        enabled_(enabled),
+        start_(std::chrono::steady_clock::now()) {}
   ~ProgressLine() { Clear(); }
 
   // Seconds since construction.

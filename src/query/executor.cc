@@ -82,8 +82,7 @@ class Execution {
   absl::StatusOr<bool> EntryMatches(const KeyRangeStream& entry);
   // EmitPage reads the records of `page` (primary keys, in the API's order)
   // with one MultiGet and hands them to the sink in that order.
-  absl::Status EmitPage(const std::vector<std::string>& page,
-                        RecordSink sink);
+  absl::Status EmitPage(const std::vector<std::string>& page, RecordSink sink);
   std::vector<StreamSpec> PrimaryStreams() const;
 
   const StorageEngine& engine_;

@@ -86,8 +86,8 @@ bool RecordFilter::Matches(const fb::Session& record) const {
 
 namespace sessiondb {
 
-RecordFilter::PayloadMatch RecordFilter::MatchesPayload(
-    std::string_view bytes, bool* malformed) const {
+RecordFilter::PayloadMatch RecordFilter::MatchesPayload(std::string_view bytes,
+                                                        bool* malformed) const {
   IndexPayloadView payload(bytes);
   if (!payload.Valid()) {
     *malformed = true;

@@ -1,15 +1,15 @@
 #include "storage/bulk_loader.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <memory>
-#include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <queue>
-#include <thread>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -103,8 +103,10 @@ class KeyValueArena {
   void Sort() {
     std::sort(entries_.begin(), entries_.end(),
               [](const Entry& a, const Entry& b) {
-                if (a.prefix_hi != b.prefix_hi) return a.prefix_hi < b.prefix_hi;
-                if (a.prefix_lo != b.prefix_lo) return a.prefix_lo < b.prefix_lo;
+                if (a.prefix_hi != b.prefix_hi)
+                  return a.prefix_hi < b.prefix_hi;
+                if (a.prefix_lo != b.prefix_lo)
+                  return a.prefix_lo < b.prefix_lo;
                 return a.key() < b.key();
               });
   }
@@ -212,8 +214,9 @@ rocksdb::Options FileOptions(const StorageEngine& engine, Cf cf, bool run) {
 absl::Status Combine(Cf cf, std::string_view key, std::string* value,
                      std::string_view more) {
   if (!Sums(cf)) {
-    return absl::InternalError(absl::StrCat(
-        "bulk load: key ", DebugKey(key), " of ", CfName(cf), " written twice"));
+    return absl::InternalError(absl::StrCat("bulk load: key ", DebugKey(key),
+                                            " of ", CfName(cf),
+                                            " written twice"));
   }
   AddValues(cf, value, more);
   return absl::OkStatus();
@@ -237,10 +240,10 @@ class ColumnFamilyRuns {
   // Spill writes the buffer as a sorted run (equal keys summed).
   absl::Status Spill() {
     if (buffer_.empty()) return absl::OkStatus();
-    SortedFileSink sink(run_options_, handle_,
-                        absl::StrCat(prefix_, CfName(cf_), "-", runs_.size(),
-                                     ".sst"),
-                        /*run=*/true);
+    SortedFileSink sink(
+        run_options_, handle_,
+        absl::StrCat(prefix_, CfName(cf_), "-", runs_.size(), ".sst"),
+        /*run=*/true);
     SESSIONDB_RETURN_IF_ERROR(sink.Open());
     buffer_.Sort();
     const std::vector<KeyValueArena::Entry>& entries = buffer_.entries();
@@ -251,7 +254,8 @@ class ColumnFamilyRuns {
       if (j < entries.size() && entries[j].KeyEquals(entries[i])) {
         sum.assign(entries[i].value());
         for (; j < entries.size() && entries[j].KeyEquals(entries[i]); ++j)
-          SESSIONDB_RETURN_IF_ERROR(Combine(cf_, key, &sum, entries[j].value()));
+          SESSIONDB_RETURN_IF_ERROR(
+              Combine(cf_, key, &sum, entries[j].value()));
         SESSIONDB_RETURN_IF_ERROR(sink.Add(key, sum));
       } else {
         SESSIONDB_RETURN_IF_ERROR(sink.Add(key, entries[i].value()));
@@ -354,9 +358,9 @@ absl::StatusOr<bool> HoldsNoSession(const StorageEngine& engine) {
 
 absl::Status InvalidSession(int64_t index, const Session& session,
                             const absl::Status& why) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "sessions[", index, "] (sessionId \"", session.session_id,
-      "\"): ", why.message()));
+  return absl::InvalidArgumentError(
+      absl::StrCat("sessions[", index, "] (sessionId \"", session.session_id,
+                   "\"): ", why.message()));
 }
 
 uint64_t IdHash(std::string_view session_id) {
@@ -679,10 +683,10 @@ class BulkFileBuilder {
     for (int step = 0; runs.size() > kMaxMergeWidth; ++step) {
       std::vector<std::string> group(runs.begin(),
                                      runs.begin() + kMaxMergeWidth);
-      SortedFileSink sink(run_options, handle,
-                          absl::StrCat(dir_, "/", CfName(cf), "-merge-", step,
-                                       ".sst"),
-                          /*run=*/true);
+      SortedFileSink sink(
+          run_options, handle,
+          absl::StrCat(dir_, "/", CfName(cf), "-merge-", step, ".sst"),
+          /*run=*/true);
       SESSIONDB_RETURN_IF_ERROR(sink.Open());
       SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, run_options, group, &sink));
       SESSIONDB_RETURN_IF_ERROR(sink.Finish());

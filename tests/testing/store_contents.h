@@ -101,7 +101,8 @@ inline std::string IndexPayloadOf(const Session& s) {
   };
   append(s.user_tags, 1);
   append(s.session_tags, 2);
-  if (tags.size() > 128) return std::string(1, static_cast<char>(Cell(s) | 0x80));
+  if (tags.size() > 128)
+    return std::string(1, static_cast<char>(Cell(s) | 0x80));
   return std::string(1, static_cast<char>(Cell(s))) + tags;
 }
 
