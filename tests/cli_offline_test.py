@@ -78,10 +78,13 @@ def paged(cli, db, bot, containment, body):
 
 
 def check_store_opening(cli, tmp, db):
-    """Read-only commands never create a store; compact keeps the answers;
-    closing leaves no write-ahead log data behind."""
+    """Read-only commands, and those that only delete, never create a
+    store; compact keeps the answers; closing leaves no write-ahead log data
+    behind."""
     absent = os.path.join(tmp, "absent")
-    for args in (["query"], ["explain"], ["stats"], ["check"], ["export"]):
+    for args in (["query"], ["explain"], ["stats"], ["check"], ["export"],
+                 ["purge", "--before", "2026-01-01"], ["forget-user", "u-1"],
+                 ["compact"]):
         r = subprocess.run([cli, *args, "--db", absent], capture_output=True, text=True)
         check(r.returncode != 0 and absent in r.stderr,
               f"{args[0]} on a missing store fails naming it: {r.returncode} {r.stderr!r}")

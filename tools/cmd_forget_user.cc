@@ -17,7 +17,8 @@ struct ForgetUserFlags {
 };
 
 int RunForgetUser(const ForgetUserFlags& flags) {
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(flags.store);
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenStore(flags.store, /*create_if_missing=*/false);
   if (!store.ok()) return Fail(store.status());
   absl::StatusOr<DeletionSummary> summary = DeleteUser(**store, flags.user);
   if (!summary.ok()) return Fail(summary.status());

@@ -25,7 +25,8 @@ int RunPurge(const PurgeFlags& flags) {
   // A date alone means 00:00 UTC of that day: that day is kept.
   absl::StatusOr<ParsedTime> cutoff = ParseApiTime(flags.before, "--before");
   if (!cutoff.ok()) return Fail(cutoff.status());
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(flags.store);
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenStore(flags.store, /*create_if_missing=*/false);
   if (!store.ok()) return Fail(store.status());
   ProgressLine progress(std::cerr, ::isatty(STDERR_FILENO) == 1);
   RetentionOptions options;

@@ -34,9 +34,11 @@ absl::StatusOr<Options> OptionsFrom(const StoreFlags& flags) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags) {
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags,
+                                                 bool create_if_missing) {
   absl::StatusOr<Options> options = OptionsFrom(flags);
   if (!options.ok()) return options.status();
+  options->create_if_missing = create_if_missing;
   return Store::Open(*options, flags.db);
 }
 

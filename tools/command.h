@@ -43,9 +43,11 @@ struct StoreFlags {
   void AddTo(CLI::App* app, bool with_now);
 };
 
-// OpenStore opens --db for writing (creating a store there if none), with
-// the clock fixed by --now, if given.
-absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags);
+// OpenStore opens --db for writing, with the clock fixed by --now, if given.
+// Without create_if_missing a path with no store fails naming it, creating
+// nothing (commands that only delete or compact).
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags,
+                                                 bool create_if_missing = true);
 
 // OpenStoreReader opens --db as a reader (Store::OpenReader), with the clock
 // fixed by --now, if given: it works while another process writes the
