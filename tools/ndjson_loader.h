@@ -1,6 +1,6 @@
 // NdjsonLoader: streams an NDJSON file of sessions or identities into a
-// store (sessions through Store::BulkLoad), reporting each rejected line (its number and why)
-// and loading every valid one.
+// store (sessions through Store::BulkLoad), reporting each rejected line
+// (its number and why) and loading every valid one.
 #ifndef SESSIONDB_TOOLS_NDJSON_LOADER_H_
 #define SESSIONDB_TOOLS_NDJSON_LOADER_H_
 

@@ -7,9 +7,10 @@
 //    values are record copies).
 //  - userId: the by_user entries of (bot, user); the cell and the tags are in
 //    the index value (the tags only while they fit its budget: past it, a
-//    tag condition reads the record, index_payload.h). Without tags, kIndexCounted: total and the skip
-//    position come from the (bot, user) counters, and only the page's
-//    entries are read; with tags, kScanned (every entry is tested).
+//    tag condition reads the record, index_payload.h). Without tags,
+//    kIndexCounted: total and the skip position come from the (bot, user)
+//    counters, and only the page's entries are read; with tags, kScanned
+//    (every entry is tested).
 //  - tags: the tag index of the condition (or the OR group) found smallest
 //    (by its counters when every candidate is one typed tag, else by a
 //    bounded probe; a lone candidate is not measured); the others are
