@@ -96,9 +96,8 @@ absl::Status RunFloor(const ShapeCase& c, std::vector<rocksdb::Slice>& keys,
   const StorageEngine& engine = g_dataset->engine();
   out->clear();
   out->append(c.floor_head);
-  engine.db()->MultiGet(rocksdb::ReadOptions(), engine.handle(Cf::kSessions),
-                        keys.size(), keys.data(), values.data(),
-                        statuses.data());
+  engine.MultiGet(rocksdb::ReadOptions(), Cf::kSessions, keys, values.data(),
+                  statuses.data());
   for (size_t i = 0; i < keys.size(); ++i) {
     if (!statuses[i].ok()) {
       return absl::InternalError(absl::StrCat("floor MultiGet ",

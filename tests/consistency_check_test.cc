@@ -4,7 +4,7 @@
 // count, a broken sessionId map, a lost bot dictionary entry — and
 // CheckOptions::repair rebuilds the derived data so the store checks clean
 // and answers queries as before. Inconsistencies are injected through raw
-// RocksDB access (StorageEngine::Open + handle()) while the Store is closed.
+// RocksDB access (StorageEngineTestPeer) while the Store is closed.
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -30,6 +30,7 @@
 #include "storage/storage_engine.h"
 #include "testing/session_builder.h"
 #include "testing/status_matchers.h"
+#include "testing/storage_engine_test_peer.h"
 #include "testing/temp_dir.h"
 
 namespace sessiondb {
@@ -112,24 +113,22 @@ class ConsistencyCheck : public ::testing::Test {
     }
     return *raw_;
   }
+  rocksdb::DB* RawDb() { return StorageEngineTestPeer::db(Raw()); }
+  rocksdb::ColumnFamilyHandle* RawHandle(Cf cf) {
+    return StorageEngineTestPeer::handle(Raw(), cf);
+  }
   void RawPut(Cf cf, const std::string& key, const std::string& value) {
-    ASSERT_TRUE(Raw()
-                    .db()
-                    ->Put(rocksdb::WriteOptions(), Raw().handle(cf), key, value)
-                    .ok());
+    ASSERT_TRUE(
+        RawDb()->Put(rocksdb::WriteOptions(), RawHandle(cf), key, value).ok());
   }
   void RawMerge(Cf cf, const std::string& key, const std::string& value) {
-    ASSERT_TRUE(
-        Raw()
-            .db()
-            ->Merge(rocksdb::WriteOptions(), Raw().handle(cf), key, value)
-            .ok());
+    ASSERT_TRUE(RawDb()
+                    ->Merge(rocksdb::WriteOptions(), RawHandle(cf), key, value)
+                    .ok());
   }
   void RawDelete(Cf cf, const std::string& key) {
-    ASSERT_TRUE(Raw()
-                    .db()
-                    ->Delete(rocksdb::WriteOptions(), Raw().handle(cf), key)
-                    .ok());
+    ASSERT_TRUE(
+        RawDb()->Delete(rocksdb::WriteOptions(), RawHandle(cf), key).ok());
   }
   uint32_t BotNumber(const std::string& bot_id) {
     return Raw().bots().Find(bot_id).value_or(0);
@@ -138,14 +137,12 @@ class ConsistencyCheck : public ::testing::Test {
   // Current returns the primary key and record bytes of a stored session.
   void Current(const std::string& session_id, std::string* primary_key,
                std::string* record) {
-    ASSERT_TRUE(Raw()
-                    .db()
-                    ->Get(rocksdb::ReadOptions(), Raw().handle(Cf::kSessionIds),
+    ASSERT_TRUE(RawDb()
+                    ->Get(rocksdb::ReadOptions(), RawHandle(Cf::kSessionIds),
                           session_id, primary_key)
                     .ok());
-    ASSERT_TRUE(Raw()
-                    .db()
-                    ->Get(rocksdb::ReadOptions(), Raw().handle(Cf::kSessions),
+    ASSERT_TRUE(RawDb()
+                    ->Get(rocksdb::ReadOptions(), RawHandle(Cf::kSessions),
                           *primary_key, record)
                     .ok());
   }
@@ -263,6 +260,20 @@ TEST_F(ConsistencyCheck, NamesEveryDeletedIndexEntryAndRepairRestoresThem) {
     EXPECT_THAT(report->inconsistencies, Contains(Names(cf, key, "missing")));
   }
   ExpectRepairFixes("s5", true);
+}
+
+TEST_F(ConsistencyCheck, FindingWithoutRepairChangesNothing) {
+  const auto entries = IndexEntries("s6");
+  ASSERT_GE(entries.size(), 4u);
+  for (const auto& [cf, key, value] : entries) RawDelete(cf, key);
+  absl::StatusOr<CheckReport> first = Check();
+  ASSERT_OK(first);
+  EXPECT_EQ(first->inconsistency_count, static_cast<int64_t>(entries.size()));
+  EXPECT_FALSE(first->repaired);
+  EXPECT_EQ(first->repair_writes, 0);
+  absl::StatusOr<CheckReport> second = Check();
+  ASSERT_OK(second);
+  EXPECT_EQ(second->inconsistency_count, first->inconsistency_count);
 }
 
 TEST_F(ConsistencyCheck, NamesAStaleIndexEntryAndRepairRemovesIt) {
@@ -479,7 +490,7 @@ TEST_F(ConsistencyCheck, RepairInSmallBatchesReachesTheSameResult) {
   // Lose a whole index column family and the user counts.
   for (Cf cf : {Cf::kByTag, Cf::kUsers}) {
     std::unique_ptr<rocksdb::Iterator> it(
-        Raw().db()->NewIterator(rocksdb::ReadOptions(), Raw().handle(cf)));
+        RawDb()->NewIterator(rocksdb::ReadOptions(), RawHandle(cf)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       RawDelete(cf, it->key().ToString());
     }

@@ -39,6 +39,7 @@
 #include "storage/storage_engine.h"
 #include "testing/session_builder.h"
 #include "testing/status_matchers.h"
+#include "testing/storage_engine_test_peer.h"
 #include "testing/temp_dir.h"
 
 namespace sessiondb {
@@ -308,7 +309,8 @@ TEST_F(FaultyStoreTest, AFailedFlushKeepsAcknowledgedWritesInTheLog) {
   fs_->Set(Fault::kDiskFull);
   StorageEngine& engine = static_cast<StoreImpl&>(*store_).engine();
   rocksdb::FlushOptions flush;
-  rocksdb::Status s = engine.db()->Flush(flush, engine.handle(Cf::kSessions));
+  rocksdb::Status s = StorageEngineTestPeer::db(engine)->Flush(
+      flush, StorageEngineTestPeer::handle(engine, Cf::kSessions));
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(store_->Put(Numbered(30)), Not(IsOk()));
   fs_->Set(Fault::kNone);
@@ -446,10 +448,10 @@ class CorruptStoreTest : public ::testing::Test {
     auto engine = StorageEngine::Open(Options(), dir_.path());
     ASSERT_OK(engine);
     for (int i = 0; i < kNumCfs; ++i) {
-      ASSERT_TRUE((*engine)
-                      ->db()
+      ASSERT_TRUE(StorageEngineTestPeer::db(**engine)
                       ->Flush(rocksdb::FlushOptions(),
-                              (*engine)->handle(static_cast<Cf>(i)))
+                              StorageEngineTestPeer::handle(**engine,
+                                                            static_cast<Cf>(i)))
                       .ok());
     }
   }

@@ -243,8 +243,8 @@ absl::StatusOr<StoreStats> StoreImpl::GetStats() {
   ro.snapshot = view.snapshot();
   for (const auto& [no, bot_id] : engine_->bots().All()) {
     std::string value;
-    rocksdb::Status s = engine_->db()->Get(ro, engine_->handle(Cf::kCounts),
-                                           BotTotalCounterKey(no), &value);
+    rocksdb::Status s =
+        engine_->Get(ro, Cf::kCounts, BotTotalCounterKey(no), &value);
     if (!s.ok() && !s.IsNotFound())
       return FromRocksStatus(s, "reading counters");
     int64_t n = 0;
@@ -253,26 +253,17 @@ absl::StatusOr<StoreStats> StoreImpl::GetStats() {
     stats.sessions_per_bot.emplace_back(bot_id, n);
   }
   std::sort(stats.sessions_per_bot.begin(), stats.sessions_per_bot.end());
-  std::unique_ptr<rocksdb::Iterator> it(
-      engine_->db()->NewIterator(ro, engine_->handle(Cf::kAliases)));
+  std::unique_ptr<rocksdb::Iterator> it =
+      engine_->NewIterator(ro, Cf::kAliases);
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++stats.aliases;
   SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(it->status(), "counting aliases"));
-  for (int i = 0; i < kNumCfs; ++i) {
-    uint64_t sst = 0, mem = 0;
-    engine_->db()->GetIntProperty(engine_->handle(static_cast<Cf>(i)),
-                                  "rocksdb.total-sst-files-size", &sst);
-    engine_->db()->GetIntProperty(engine_->handle(static_cast<Cf>(i)),
-                                  "rocksdb.cur-size-all-mem-tables", &mem);
-    stats.approximate_disk_bytes += static_cast<int64_t>(sst + mem);
-  }
+  stats.approximate_disk_bytes = engine_->ApproximateBytes();
   return stats;
 }
 
 absl::StatusOr<CheckReport> StoreImpl::Check(const CheckOptions& options) {
-  if (options.repair) {
-    SESSIONDB_RETURN_IF_ERROR(engine_->RefuseOnReader("repairing"));
-  }
-  return CheckConsistency(*engine_, options);
+  if (options.repair) return RepairInconsistencies(*engine_, options);
+  return FindInconsistencies(*engine_, options);
 }
 
 absl::Status StoreImpl::Compact() { return engine_->CompactAll(); }

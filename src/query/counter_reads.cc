@@ -27,8 +27,8 @@ absl::StatusOr<int64_t> SumCounters(const StorageEngine& engine,
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
-  engine.db()->MultiGet(read_options, engine.handle(Cf::kCounts), keys.size(),
-                        slices.data(), values.data(), statuses.data());
+  engine.MultiGet(read_options, Cf::kCounts, slices, values.data(),
+                  statuses.data());
   for (size_t k = 0; k < keys.size(); ++k) {
     if (statuses[k].IsNotFound()) continue;
     SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(statuses[k], "reading counters"));

@@ -135,8 +135,8 @@ absl::StatusOr<bool> Execution::EntryMatches(const KeyRangeStream& entry) {
   }
   const std::string primary_key = PrimaryKeyOf(entry);
   rocksdb::PinnableSlice bytes;
-  rocksdb::Status s = engine_.db()->Get(
-      read_options_, engine_.handle(Cf::kSessions), primary_key, &bytes);
+  rocksdb::Status s =
+      engine_.Get(read_options_, Cf::kSessions, primary_key, &bytes);
   if (s.IsNotFound()) return MissingRecord(entry.key(), primary_key);
   SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading a session record"));
   ++stats_->records_read;
@@ -156,9 +156,8 @@ absl::Status Execution::EmitPage(const std::vector<std::string>& page,
   // A one-bot page is in key order already (order ascends within a bot):
   // RocksDB then skips its own sort.
   const bool sorted = std::is_sorted(page.begin(), page.end());
-  engine_.db()->MultiGet(read_options_, engine_.handle(Cf::kSessions),
-                         keys.size(), keys.data(), values.data(),
-                         statuses.data(), sorted);
+  engine_.MultiGet(read_options_, Cf::kSessions, keys, values.data(),
+                   statuses.data(), sorted);
   for (size_t i = 0; i < page.size(); ++i) {
     if (statuses[i].IsNotFound()) {
       return absl::DataLossError(absl::StrCat(
@@ -466,14 +465,12 @@ absl::StatusOr<LookupResult> LookupSessions(
   for (const std::string& id : session_ids) {
     if (!seen.insert(id).second) continue;
     std::string primary_key;
-    rocksdb::Status s =
-        engine.db()->Get(ro, engine.handle(Cf::kSessionIds), id, &primary_key);
+    rocksdb::Status s = engine.Get(ro, Cf::kSessionIds, id, &primary_key);
     ++stats->keys_visited;
     bool exists = false;
     if (s.ok()) {
       std::string record;
-      s = engine.db()->Get(ro, engine.handle(Cf::kSessions), primary_key,
-                           &record);
+      s = engine.Get(ro, Cf::kSessions, primary_key, &record);
       ++stats->records_read;
       if (s.IsNotFound()) {
         return absl::DataLossError(absl::StrCat(

@@ -33,8 +33,7 @@ absl::StatusOr<std::optional<std::vector<std::string>>> DiscoverTagValues(
   const std::string prefix = TagNamePrefix(bot_no, kind, name);
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
-  std::unique_ptr<rocksdb::Iterator> it(
-      engine.db()->NewIterator(ro, engine.handle(Cf::kByTag)));
+  std::unique_ptr<rocksdb::Iterator> it = engine.NewIterator(ro, Cf::kByTag);
   std::vector<std::string> values;
   it->Seek(prefix);
   while (it->Valid() && it->key().starts_with(prefix)) {

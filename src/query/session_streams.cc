@@ -19,7 +19,7 @@ KeyRangeStream::KeyRangeStream(const StorageEngine& engine,
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   ro.iterate_upper_bound = &upper_slice_;
-  iter_.reset(engine.db()->NewIterator(ro, engine.handle(spec.cf)));
+  iter_ = engine.NewIterator(ro, spec.cf);
   iter_->Seek(OrderLowerBound(spec.prefix, to_ms));
 }
 

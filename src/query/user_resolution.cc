@@ -14,8 +14,7 @@ absl::StatusOr<std::optional<std::string>> ResolveUser(
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   std::string count;
-  rocksdb::Status s =
-      engine.db()->Get(ro, engine.handle(Cf::kUsers), value, &count);
+  rocksdb::Status s = engine.Get(ro, Cf::kUsers, value, &count);
   if (s.ok()) {
     int64_t n = 0;
     if (count.size() >= 8) std::memcpy(&n, count.data(), 8);
@@ -24,8 +23,7 @@ absl::StatusOr<std::optional<std::string>> ResolveUser(
     return FromRocksStatus(s, "reading the user map");
   }
   std::string user_id;
-  s = engine.db()->Get(ro, engine.handle(Cf::kAliases), AsciiLower(value),
-                       &user_id);
+  s = engine.Get(ro, Cf::kAliases, AsciiLower(value), &user_id);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromRocksStatus(s, "reading the alias map");
   return std::optional<std::string>(std::move(user_id));

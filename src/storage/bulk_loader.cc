@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "flatbuffers/flatbuffers.h"
 #include "rocksdb/sst_file_reader.h"
 #include "rocksdb/sst_file_writer.h"
@@ -201,9 +202,9 @@ class SortedFileSink {
 // those of the column family (SstFileWriter compresses as the bottommost
 // level does, where the files land) or, for runs, which are read back once,
 // without compression.
-rocksdb::Options FileOptions(const StorageEngine& engine, Cf cf, bool run) {
-  rocksdb::Options options(engine.db()->GetDBOptions(),
-                           engine.db()->GetOptions(engine.handle(cf)));
+rocksdb::Options FileOptions(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
+                             bool run) {
+  rocksdb::Options options(db.GetDBOptions(), db.GetOptions(cf));
   if (run) {
     options.compression = rocksdb::kNoCompression;
     options.bottommost_compression = rocksdb::kNoCompression;
@@ -346,8 +347,8 @@ void RemoveDir(const std::string& dir) {
 
 absl::StatusOr<bool> HoldsNoSession(const StorageEngine& engine) {
   for (Cf cf : {Cf::kSessions, Cf::kSessionIds}) {
-    std::unique_ptr<rocksdb::Iterator> it(
-        engine.db()->NewIterator(rocksdb::ReadOptions(), engine.handle(cf)));
+    std::unique_ptr<rocksdb::Iterator> it =
+        engine.NewIterator(rocksdb::ReadOptions(), cf);
     it->SeekToFirst();
     SESSIONDB_RETURN_IF_ERROR(
         FromRocksStatus(it->status(), "checking the store is empty"));
@@ -378,14 +379,15 @@ using Chunk = std::vector<NumberedSession>;
 // the loader's worker threads owns it.
 class ShardBuilder {
  public:
-  ShardBuilder(const StorageEngine& engine, size_t memory_bytes,
-               const std::string& prefix)
+  // handles: the store's column families, indexed by Cf.
+  ShardBuilder(rocksdb::DB& db,
+               absl::Span<rocksdb::ColumnFamilyHandle* const> handles,
+               size_t memory_bytes, const std::string& prefix)
       : memory_bytes_(memory_bytes) {
     for (int i = 0; i < kNumCfs; ++i) {
-      const Cf cf = static_cast<Cf>(i);
       runs_.push_back(std::make_unique<ColumnFamilyRuns>(
-          cf, FileOptions(engine, cf, /*run=*/true), engine.handle(cf),
-          prefix));
+          static_cast<Cf>(i), FileOptions(db, handles[i], /*run=*/true),
+          handles[i], prefix));
     }
   }
 
@@ -559,7 +561,7 @@ class BulkFileBuilder {
   BulkFileBuilder(StorageEngine& engine, const BulkLoadOptions& options)
       : engine_(engine),
         options_(options),
-        dir_(BulkLoadDir(engine.db()->GetName())),
+        dir_(BulkLoadDir(engine.db_->GetName())),
         queue_(2 * kWorkers) {}
   ~BulkFileBuilder() {
     StopWorkers().IgnoreError();  // an error was returned already, or none
@@ -575,7 +577,8 @@ class BulkFileBuilder {
     }
     for (int w = 0; w < kWorkers; ++w) {
       shards_.push_back(std::make_unique<ShardBuilder>(
-          engine_, std::max(options_.memory_bytes, kMinMemoryBytes) / kWorkers,
+          *engine_.db_, engine_.handles_,
+          std::max(options_.memory_bytes, kMinMemoryBytes) / kWorkers,
           absl::StrCat(dir_, "/w", w, "-")));
       shard_status_.emplace_back();
     }
@@ -625,7 +628,7 @@ class BulkFileBuilder {
       args.push_back(std::move(arg));
     }
     SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
-        engine_.db()->IngestExternalFiles(args), "adding bulk-load files"));
+        engine_.db_->IngestExternalFiles(args), "adding bulk-load files"));
     for (const auto& [bot_id, bot_no] : new_bots_)
       engine_.bots_.Insert(bot_id, bot_no);
     return absl::OkStatus();
@@ -666,7 +669,8 @@ class BulkFileBuilder {
       runs.insert(runs.end(), shard->runs(cf).begin(), shard->runs(cf).end());
     }
     rocksdb::ColumnFamilyHandle* handle = engine_.handle(cf);
-    const rocksdb::Options run_options = FileOptions(engine_, cf, true);
+    const rocksdb::Options run_options =
+        FileOptions(*engine_.db_, handle, /*run=*/true);
     if (cf == Cf::kDefault && !new_bots_.empty()) {
       ColumnFamilyRuns bots(cf, run_options, handle, dir_ + "/bots-");
       for (const auto& [bot_id, bot_no] : new_bots_) {
@@ -694,8 +698,8 @@ class BulkFileBuilder {
       runs.erase(runs.begin(), runs.begin() + kMaxMergeWidth);
       runs.push_back(sink.path());
     }
-    SortedFileSink sink(FileOptions(engine_, cf, /*run=*/false), handle,
-                        absl::StrCat(dir_, "/", CfName(cf), ".sst"),
+    SortedFileSink sink(FileOptions(*engine_.db_, handle, /*run=*/false),
+                        handle, absl::StrCat(dir_, "/", CfName(cf), ".sst"),
                         /*run=*/false);
     SESSIONDB_RETURN_IF_ERROR(sink.Open());
     SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, run_options, runs, &sink));

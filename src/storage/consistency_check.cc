@@ -37,10 +37,6 @@ std::string_view View(const rocksdb::Slice& s) {
   return std::string_view(s.data(), s.size());
 }
 
-rocksdb::Slice ToSlice(std::string_view s) {
-  return rocksdb::Slice(s.data(), s.size());
-}
-
 std::string CountsText(const CellCounts& counts) {
   return absl::StrCat("[", absl::StrJoin(counts, ","), "]");
 }
@@ -77,45 +73,6 @@ class Findings {
   std::vector<Inconsistency> list_;
 };
 
-// RepairWriter writes repair operations in WriteBatches of at most
-// `batch_ops` operations, each applied atomically and synced.
-class RepairWriter {
- public:
-  RepairWriter(StorageEngine& engine, int batch_ops)
-      : engine_(engine), batch_ops_(std::max(1, batch_ops)) {}
-
-  absl::Status Put(Cf cf, std::string_view key, std::string_view value) {
-    batch_.Put(engine_.handle(cf), ToSlice(key), ToSlice(value));
-    return Added();
-  }
-  absl::Status Delete(Cf cf, std::string_view key) {
-    batch_.Delete(engine_.handle(cf), ToSlice(key));
-    return Added();
-  }
-  absl::Status Flush() {
-    if (batch_.Count() == 0) return absl::OkStatus();
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(engine_.db()->Write(wo, &batch_),
-                                              "writing a repair batch"));
-    batch_.Clear();
-    return absl::OkStatus();
-  }
-  int64_t writes() const { return writes_; }
-
- private:
-  absl::Status Added() {
-    ++writes_;
-    if (static_cast<int>(batch_.Count()) >= batch_ops_) return Flush();
-    return absl::OkStatus();
-  }
-
-  StorageEngine& engine_;
-  const int batch_ops_;
-  rocksdb::WriteBatch batch_;
-  int64_t writes_ = 0;
-};
-
 // ExpectedEntry is one index entry the records say must exist; `owner`
 // indexes the primary keys of the owning records. Values are kept as a
 // fingerprint (a by_cell value is a whole record copy) and derived again
@@ -131,16 +88,14 @@ uint64_t ValueHash(std::string_view value) {
       absl::string_view(value.data(), value.size()));
 }
 
-// Pass is one check of the whole store at one snapshot; with a writer it also
-// repairs what it finds.
+// Pass is one check of the whole store at one view; with a RepairWriter it
+// also stages the fix of each thing it finds (it never writes itself).
 class Pass {
  public:
-  Pass(StorageEngine& engine, const CheckOptions& options, RepairWriter* repair)
-      : engine_(engine),
-        snapshot_(engine),
-        findings_(options.max_reported),
-        repair_(repair) {
-    read_options_.snapshot = snapshot_.snapshot();
+  Pass(const StorageEngine& engine, const ReadView& view,
+       const CheckOptions& options, RepairWriter* repair)
+      : engine_(engine), findings_(options.max_reported), repair_(repair) {
+    read_options_.snapshot = view.snapshot();
     // Full scans must not be cut short by a prefix extractor.
     read_options_.total_order_seek = true;
     read_options_.fill_cache = false;
@@ -161,10 +116,6 @@ class Pass {
     if (!IsIndexCf(Cf::kCounts)) SESSIONDB_RETURN_IF_ERROR(CompareCounters());
     if (!IsIndexCf(Cf::kUsers)) SESSIONDB_RETURN_IF_ERROR(CompareUserCounts());
     if (!IsIndexCf(Cf::kAliases)) SESSIONDB_RETURN_IF_ERROR(CheckAliases());
-    if (repair_ != nullptr) SESSIONDB_RETURN_IF_ERROR(repair_->Flush());
-    for (auto& [bot_id, bot_no] : new_bots_) {
-      engine_.mutable_bots().Insert(bot_id, bot_no);
-    }
 
     report->records = records_;
     report->index_entries = index_entries_;
@@ -192,8 +143,7 @@ class Pass {
   }
 
   std::unique_ptr<rocksdb::Iterator> Scan(Cf cf) {
-    return std::unique_ptr<rocksdb::Iterator>(
-        engine_.db()->NewIterator(read_options_, engine_.handle(cf)));
+    return engine_.NewIterator(read_options_, cf);
   }
 
   static absl::Status ScanStatus(const rocksdb::Iterator& it, Cf cf) {
@@ -223,8 +173,7 @@ class Pass {
   absl::Status CheckFormatVersion() {
     std::string version;
     rocksdb::Status s =
-        engine_.db()->Get(read_options_, engine_.handle(Cf::kDefault),
-                          ToSlice(kFormatVersionKey), &version);
+        engine_.Get(read_options_, Cf::kDefault, kFormatVersionKey, &version);
     if (s.IsNotFound()) {
       findings_.Add(Cf::kDefault, kFormatVersionKey,
                     "the format version is missing");
@@ -271,7 +220,7 @@ class Pass {
       if (!in_memory.has_value()) {
         findings_.Add(Cf::kDefault, key,
                       "missing from the in-memory bot dictionary");
-        if (repair_ != nullptr) new_bots_.emplace_back(bot_id, no);
+        if (repair_ != nullptr) repair_->RestoreBot(bot_id, no);
       } else if (*in_memory != no) {
         findings_.Add(
             Cf::kDefault, key,
@@ -305,7 +254,7 @@ class Pass {
       std::string value;
       AppendBigEndian32(no, &value);
       SESSIONDB_RETURN_IF_ERROR(repair_->Put(Cf::kDefault, dict_key, value));
-      new_bots_.emplace_back(bot_id, no);
+      repair_->RestoreBot(bot_id, no);
     }
     return no;
   }
@@ -342,8 +291,7 @@ class Pass {
     for (const auto& [session_id, keys] : repeated) {
       std::string mapped;
       rocksdb::Status s =
-          engine_.db()->Get(read_options_, engine_.handle(Cf::kSessionIds),
-                            ToSlice(session_id), &mapped);
+          engine_.Get(read_options_, Cf::kSessionIds, session_id, &mapped);
       if (!s.ok() && !s.IsNotFound()) {
         return FromRocksStatus(s, "reading the sessionId map");
       }
@@ -456,8 +404,7 @@ class Pass {
         moved == stored_at_.end() ? primary_key : moved->second;
     std::string bytes;
     SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
-        engine_.db()->Get(read_options_, engine_.handle(Cf::kSessions),
-                          stored_at, &bytes),
+        engine_.Get(read_options_, Cf::kSessions, stored_at, &bytes),
         "reading a record again"));
     SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* record,
                                VerifyRecord(bytes, DebugKey(stored_at)));
@@ -479,7 +426,7 @@ class Pass {
   // contents: entries no record owns, entries missing, values that differ.
   absl::Status CompareIndex(Cf cf) {
     std::vector<ExpectedEntry>& expected = expected_[static_cast<int>(cf)];
-    const rocksdb::Comparator* cmp = engine_.handle(cf)->GetComparator();
+    const rocksdb::Comparator* cmp = engine_.comparator(cf);
     std::sort(expected.begin(), expected.end(),
               [cmp](const ExpectedEntry& a, const ExpectedEntry& b) {
                 return cmp->Compare(a.key, b.key) < 0;
@@ -667,8 +614,7 @@ class Pass {
     return ScanStatus(*it, Cf::kAliases);
   }
 
-  StorageEngine& engine_;
-  ReadView snapshot_;
+  const StorageEngine& engine_;
   rocksdb::ReadOptions read_options_;
   Findings findings_;
   RepairWriter* repair_;
@@ -677,7 +623,6 @@ class Pass {
   absl::flat_hash_map<std::string, uint32_t> bots_by_id_;
   absl::flat_hash_map<uint32_t, std::string> bots_by_no_;
   uint32_t max_bot_no_ = 0;
-  std::vector<std::pair<std::string, uint32_t>> new_bots_;
 
   int64_t records_ = 0;
   int64_t index_entries_ = 0;
@@ -700,41 +645,38 @@ class Pass {
 
 }  // namespace
 
-absl::StatusOr<CheckReport> CheckConsistency(StorageEngine& engine,
-                                             const CheckOptions& options) {
+absl::StatusOr<CheckReport> FindInconsistencies(StorageEngine& engine,
+                                                const CheckOptions& options) {
   CheckReport report;
-  if (!options.repair) {
-    std::unique_ptr<Pass> pass;
-    {
-      // The snapshot is taken between writes: a write updates the in-memory
-      // bot dictionary after its batch commits, under this lock, so every
-      // dictionary entry in the snapshot is also in memory.
-      absl::MutexLock lock(&engine.write_mutex());
-      pass = std::make_unique<Pass>(engine, options, nullptr);
-    }
-    SESSIONDB_RETURN_IF_ERROR(pass->Run(&report));
-    report.inconsistency_count = pass->finding_count();
-    report.inconsistencies = pass->TakeFindings();
-    return report;
-  }
-  {
-    // Writers wait: the repair's reads and writes must not interleave with
-    // an upsert that reads the state the repair is changing.
-    absl::MutexLock lock(&engine.write_mutex());
-    RepairWriter writer(engine, options.repair_batch_ops);
-    Pass pass(engine, options, &writer);
-    SESSIONDB_RETURN_IF_ERROR(pass.Run(&report));
-    report.inconsistency_count = pass.finding_count();
-    report.inconsistencies = pass.TakeFindings();
-    report.dropped_records = pass.TakeDropped();
-    report.repair_writes = writer.writes();
-    report.repaired = report.inconsistency_count > 0;
-  }
+  const ReadView view(engine, ReadView::BetweenWrites());
+  Pass pass(engine, view, options, /*repair=*/nullptr);
+  SESSIONDB_RETURN_IF_ERROR(pass.Run(&report));
+  report.inconsistency_count = pass.finding_count();
+  report.inconsistencies = pass.TakeFindings();
+  return report;
+}
+
+absl::StatusOr<CheckReport> RepairInconsistencies(StorageEngine& engine,
+                                                  const CheckOptions& options) {
+  CheckReport report;
+  SESSIONDB_ASSIGN_OR_RETURN(
+      report.repair_writes,
+      engine.Repair(options.repair_batch_ops,
+                    [&](RepairWriter& writer) -> absl::Status {
+                      // Writers are held out: this view is what the fixes
+                      // apply to.
+                      const ReadView view(engine);
+                      Pass pass(engine, view, options, &writer);
+                      SESSIONDB_RETURN_IF_ERROR(pass.Run(&report));
+                      report.inconsistency_count = pass.finding_count();
+                      report.inconsistencies = pass.TakeFindings();
+                      report.dropped_records = pass.TakeDropped();
+                      return absl::OkStatus();
+                    }));
+  report.repaired = report.inconsistency_count > 0;
   if (report.repaired) {
-    CheckOptions recheck = options;
-    recheck.repair = false;
     SESSIONDB_ASSIGN_OR_RETURN(CheckReport after,
-                               CheckConsistency(engine, recheck));
+                               FindInconsistencies(engine, options));
     report.remaining_count = after.inconsistency_count;
     report.remaining = std::move(after.inconsistencies);
   }

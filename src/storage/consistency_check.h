@@ -1,7 +1,8 @@
-// CheckConsistency: the full-store verifier behind Store::Check and
-// `sessiondb check` (public contract in sessiondb/check.h).
+// The full-store verifier behind Store::Check and `sessiondb check` (public
+// contract in sessiondb/check.h), in two parts: find (read only) and repair
+// (the same pass staging fixes through the engine's one write path).
 //
-// The records are the truth. One pass at one RocksDB snapshot:
+// The records are the truth. One pass at one ReadView:
 //   1. the bot dictionary (default CF "bot/" keys): 4-byte numbers, none 0,
 //      none shared, the same as the engine's in-memory dictionary;
 //   2. every record (CF sessions) passes VerifyRecord and ValidateSession,
@@ -26,15 +27,22 @@
 
 namespace sessiondb {
 
-// CheckConsistency verifies the store and, with options.repair, rebuilds the
-// derived data from the records (see CheckOptions) and checks again.
+// FindInconsistencies verifies the store at one view (taken between writes)
+// and writes nothing; safe while other threads read and write.
 // Inconsistencies are results, not errors: the status is non-OK only when the
 // store cannot be read (a RocksDB error, e.g. DataLoss for a corrupt file,
-// naming the column family) or a repair write fails.
-// Safe to run while other threads read and write: the check reads at one
-// snapshot; a repair holds the engine's write lock while it checks and writes.
-absl::StatusOr<CheckReport> CheckConsistency(StorageEngine& engine,
-                                             const CheckOptions& options);
+// naming the column family).
+absl::StatusOr<CheckReport> FindInconsistencies(StorageEngine& engine,
+                                                const CheckOptions& options);
+
+// RepairInconsistencies finds as above with writers held out
+// (StorageEngine::Repair), stages the fix of each finding — the derived data
+// rebuilt from the records, unreadable and repeated records dropped, records
+// moved to their key (see CheckOptions) — then finds again. Non-OK also when
+// a repair write fails (batches already written stay: each is a fix).
+// FailedPrecondition on a reader.
+absl::StatusOr<CheckReport> RepairInconsistencies(StorageEngine& engine,
+                                                  const CheckOptions& options);
 
 }  // namespace sessiondb
 

@@ -14,13 +14,6 @@
 #include "util/status_macros.h"
 
 namespace sessiondb {
-namespace {
-
-rocksdb::Slice ToSlice(std::string_view s) {
-  return rocksdb::Slice(s.data(), s.size());
-}
-
-}  // namespace
 
 SessionBatch::SessionBatch(const StorageEngine& engine)
     : engine_(engine), builder_(1024) {}
@@ -30,11 +23,9 @@ absl::StatusOr<std::optional<SessionBatch::Version>> SessionBatch::Current(
   auto it = staged_.find(std::string(session_id));
   if (it != staged_.end()) return it->second;
 
-  rocksdb::DB* db = engine_.db();
   std::string primary_key;
-  rocksdb::Status s =
-      db->Get(rocksdb::ReadOptions(), engine_.handle(Cf::kSessionIds),
-              ToSlice(session_id), &primary_key);
+  rocksdb::Status s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessionIds,
+                                  session_id, &primary_key);
   if (s.IsNotFound()) return std::optional<Version>();
   if (!s.ok()) return FromRocksStatus(s, "reading the sessionId map");
   if (primary_key.size() < kBotBytes + kTimeBytes) {
@@ -45,8 +36,8 @@ absl::StatusOr<std::optional<SessionBatch::Version>> SessionBatch::Current(
   Version v;
   v.bot_no = DecodeBigEndian32(primary_key.data());
   v.primary_key = std::move(primary_key);
-  s = db->Get(rocksdb::ReadOptions(), engine_.handle(Cf::kSessions),
-              v.primary_key, &v.record);
+  s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessions, v.primary_key,
+                  &v.record);
   if (s.IsNotFound()) {
     return absl::DataLossError(
         absl::StrCat("sessionId ", AsAbsl(DebugKey(session_id)),

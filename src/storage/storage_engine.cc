@@ -1,5 +1,6 @@
 #include "storage/storage_engine.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -185,12 +186,22 @@ absl::Status StorageEngine::RefuseOnReader(std::string_view what) const {
                    "which never writes; open it with Store::Open to write"));
 }
 
+ReadView::ReadView(StorageEngine& engine, BetweenWrites) : engine_(engine) {
+  absl::MutexLock lock(&engine_.write_mu_);
+  if (engine_.is_reader()) {
+    absl::MutexLock views(&engine_.views_mu_);
+    ++engine_.views_;
+  } else {
+    snapshot_ = engine_.db_->GetSnapshot();
+  }
+}
+
 ReadView::ReadView(StorageEngine& engine) : engine_(engine) {
   if (engine_.is_reader()) {
     absl::MutexLock lock(&engine_.views_mu_);
     ++engine_.views_;
   } else {
-    snapshot_ = engine_.db()->GetSnapshot();
+    snapshot_ = engine_.db_->GetSnapshot();
   }
 }
 
@@ -199,7 +210,7 @@ ReadView::~ReadView() {
     absl::MutexLock lock(&engine_.views_mu_);
     --engine_.views_;
   } else {
-    engine_.db()->ReleaseSnapshot(snapshot_);
+    engine_.db_->ReleaseSnapshot(snapshot_);
   }
 }
 
@@ -274,6 +285,103 @@ absl::Status StorageEngine::CompactAll() {
         absl::StrCat("compacting column family ", CfName(cf))));
   }
   return absl::OkStatus();
+}
+
+rocksdb::Status StorageEngine::Get(const rocksdb::ReadOptions& ro, Cf cf,
+                                   std::string_view key,
+                                   std::string* value) const {
+  return db_->Get(ro, handle(cf), rocksdb::Slice(key.data(), key.size()),
+                  value);
+}
+
+rocksdb::Status StorageEngine::Get(const rocksdb::ReadOptions& ro, Cf cf,
+                                   std::string_view key,
+                                   rocksdb::PinnableSlice* value) const {
+  return db_->Get(ro, handle(cf), rocksdb::Slice(key.data(), key.size()),
+                  value);
+}
+
+void StorageEngine::MultiGet(const rocksdb::ReadOptions& ro, Cf cf,
+                             absl::Span<const rocksdb::Slice> keys,
+                             rocksdb::PinnableSlice* values,
+                             rocksdb::Status* statuses,
+                             bool sorted_input) const {
+  db_->MultiGet(ro, handle(cf), keys.size(), keys.data(), values, statuses,
+                sorted_input);
+}
+
+std::unique_ptr<rocksdb::Iterator> StorageEngine::NewIterator(
+    const rocksdb::ReadOptions& ro, Cf cf) const {
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(ro, handle(cf)));
+}
+
+const rocksdb::Comparator* StorageEngine::comparator(Cf cf) const {
+  return handle(cf)->GetComparator();
+}
+
+int64_t StorageEngine::ApproximateBytes() const {
+  uint64_t total = 0;
+  for (int i = 0; i < kNumCfs; ++i) {
+    for (const char* property :
+         {"rocksdb.total-sst-files-size", "rocksdb.cur-size-all-mem-tables"}) {
+      uint64_t bytes = 0;
+      if (db_->GetIntProperty(handles_[i], property, &bytes)) total += bytes;
+    }
+  }
+  return static_cast<int64_t>(total);
+}
+
+RepairWriter::RepairWriter(StorageEngine& engine, int batch_ops)
+    : engine_(engine), batch_ops_(std::max(1, batch_ops)) {}
+
+absl::Status RepairWriter::Put(Cf cf, std::string_view key,
+                               std::string_view value) {
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
+      batch_.Put(engine_.handle(cf), rocksdb::Slice(key.data(), key.size()),
+                 rocksdb::Slice(value.data(), value.size())),
+      "staging a repair"));
+  return Added();
+}
+
+absl::Status RepairWriter::Delete(Cf cf, std::string_view key) {
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
+      batch_.Delete(engine_.handle(cf), rocksdb::Slice(key.data(), key.size())),
+      "staging a repair"));
+  return Added();
+}
+
+void RepairWriter::RestoreBot(std::string bot_id, uint32_t bot_no) {
+  restored_bots_.emplace_back(std::move(bot_id), bot_no);
+}
+
+absl::Status RepairWriter::Added() {
+  ++writes_;
+  if (static_cast<int>(batch_.Count()) >= batch_ops_) return Flush();
+  return absl::OkStatus();
+}
+
+absl::Status RepairWriter::Flush() {
+  if (batch_.Count() == 0) return absl::OkStatus();
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(engine_.db_->Write(wo, &batch_),
+                                            "writing a repair batch"));
+  batch_.Clear();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> StorageEngine::Repair(
+    int batch_ops,
+    absl::FunctionRef<absl::Status(RepairWriter& writer)> find_and_fix) {
+  SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("repairing"));
+  absl::MutexLock lock(&write_mu_);
+  RepairWriter writer(*this, batch_ops);
+  SESSIONDB_RETURN_IF_ERROR(find_and_fix(writer));
+  SESSIONDB_RETURN_IF_ERROR(writer.Flush());
+  for (const auto& [bot_id, bot_no] : writer.restored_bots_) {
+    bots_.Insert(bot_id, bot_no);
+  }
+  return writer.writes_;
 }
 
 absl::Status StorageEngine::Write(rocksdb::WriteBatch* batch,

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
@@ -14,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
 #include "session_generated.h"
 #include "sessiondb/bulk_load.h"
 #include "sessiondb/options.h"
@@ -30,8 +33,38 @@ inline constexpr std::string_view kFormatVersionKey = "format_version";
 // present after a flush (see StorageEngine::FlushMemtables).
 inline constexpr std::string_view kCloseMarkerKey = "close_marker";
 
-// Thread-safe: reads go straight to RocksDB; writes take write_mu_, so each
-// upsert reads the state the previous write left.
+class StorageEngine;
+
+// RepairWriter stages the writes of a consistency repair
+// (StorageEngine::Repair); each Put or Delete may write the batch so far.
+class RepairWriter {
+ public:
+  RepairWriter(const RepairWriter&) = delete;
+  RepairWriter& operator=(const RepairWriter&) = delete;
+
+  absl::Status Put(Cf cf, std::string_view key, std::string_view value);
+  absl::Status Delete(Cf cf, std::string_view key);
+  // RestoreBot adds `bot_id` = `bot_no`, which the store's dictionary holds
+  // or this repair writes, to the in-memory dictionary after the repair.
+  void RestoreBot(std::string bot_id, uint32_t bot_no);
+
+ private:
+  friend class StorageEngine;
+  RepairWriter(StorageEngine& engine, int batch_ops);
+  absl::Status Added();
+  absl::Status Flush();
+
+  StorageEngine& engine_;
+  const int batch_ops_;
+  rocksdb::WriteBatch batch_;
+  int64_t writes_ = 0;
+  std::vector<std::pair<std::string, uint32_t>> restored_bots_;
+};
+
+// Thread-safe. The engine is the one writer of its store: every change goes
+// through a method below under write_mu_ (UpsertSessions, BulkLoad, the
+// deletes, aliases, Repair); the layers above read through Get, MultiGet and
+// NewIterator and never see the RocksDB handle.
 class StorageEngine {
  public:
   // Open opens or creates the store at `path`; see Store::Open for errors.
@@ -52,17 +85,26 @@ class StorageEngine {
   StorageEngine(const StorageEngine&) = delete;
   StorageEngine& operator=(const StorageEngine&) = delete;
 
-  rocksdb::DB* db() const { return db_.get(); }
-  rocksdb::ColumnFamilyHandle* handle(Cf cf) const {
-    return handles_[static_cast<int>(cf)];
-  }
+  // Reads. Pass a ReadView's snapshot in `ro` when the read is part of an
+  // operation that must see one state of the store.
+  rocksdb::Status Get(const rocksdb::ReadOptions& ro, Cf cf,
+                      std::string_view key, std::string* value) const;
+  rocksdb::Status Get(const rocksdb::ReadOptions& ro, Cf cf,
+                      std::string_view key,
+                      rocksdb::PinnableSlice* value) const;
+  // MultiGet reads keys.size() keys into values/statuses (as many each);
+  // `sorted_input`: the keys are in the column family's order already.
+  void MultiGet(const rocksdb::ReadOptions& ro, Cf cf,
+                absl::Span<const rocksdb::Slice> keys,
+                rocksdb::PinnableSlice* values, rocksdb::Status* statuses,
+                bool sorted_input = false) const;
+  std::unique_ptr<rocksdb::Iterator> NewIterator(const rocksdb::ReadOptions& ro,
+                                                 Cf cf) const;
+  const rocksdb::Comparator* comparator(Cf cf) const;
+  // ApproximateBytes: table files plus memtables of every column family.
+  int64_t ApproximateBytes() const;
+
   const BotDictionary& bots() const { return bots_; }
-  // mutable_bots: for a repair that restores a lost dictionary entry
-  // (consistency_check.h).
-  BotDictionary& mutable_bots() { return bots_; }
-  // write_mutex is held by every write; a repair holds it to keep writers
-  // out while it rebuilds derived data.
-  absl::Mutex& write_mutex() ABSL_LOCK_RETURNED(write_mu_) { return write_mu_; }
   const Options& options() const { return options_; }
   bool is_reader() const { return !secondary_dir_.empty(); }
   // RefuseOnReader is FailedPrecondition naming `what` on a reader, OK on a
@@ -116,14 +158,30 @@ class StorageEngine {
   // OK at once.
   absl::Status CatchUp();
 
+  // Repair runs `find_and_fix` with every other write held out; the fixes it
+  // stages on its RepairWriter are written in atomic, synced batches (the
+  // last one when it returns OK), then the bots it restored join the
+  // in-memory dictionary. A ReadView it takes sees no write but its own
+  // batches. Returns how many operations were written.
+  absl::StatusOr<int64_t> Repair(
+      int batch_ops,
+      absl::FunctionRef<absl::Status(RepairWriter& writer)> find_and_fix);
+
  private:
   friend class BulkFileBuilder;
   friend class ReadView;
+  friend class RepairWriter;
+  friend class SessionBatch;           // the write path: reads and stages under
+                                       // write_mu_
+  friend class StorageEngineTestPeer;  // tests/testing: raw damage
   friend absl::StatusOr<BulkLoadSummary> RunBulkLoad(
       StorageEngine& engine, SessionSource& source,
       const BulkLoadOptions& options);
 
   StorageEngine() = default;
+  rocksdb::ColumnFamilyHandle* handle(Cf cf) const {
+    return handles_[static_cast<int>(cf)];
+  }
   // Close flushes (a writer Open accepted) and closes RocksDB.
   void Close();
   // OpenDb opens RocksDB (OpenAsSecondary when secondary_dir_ is set).
@@ -143,8 +201,10 @@ class StorageEngine {
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, kNumCfs> handles_{};
   rocksdb::WriteOptions write_options_;
-  BotDictionary bots_;  // internally synchronized
+  BotDictionary bots_;  // internally synchronized; changed under write_mu_
 
+  // Held by every write, so each upsert reads the state the previous one
+  // left, and by a repair from its first read to its last write.
   absl::Mutex write_mu_;
 
   // A reader's live ReadViews; CatchUp waits for none.
@@ -161,6 +221,11 @@ class StorageEngine {
 class ReadView {
  public:
   explicit ReadView(StorageEngine& engine);
+  // BetweenWrites: taken while no write runs (it waits for the one in
+  // progress), so the in-memory bot dictionary holds every bot the view
+  // sees; writes update it after their batch commits.
+  struct BetweenWrites {};
+  ReadView(StorageEngine& engine, BetweenWrites);
   ~ReadView();
   ReadView(const ReadView&) = delete;
   ReadView& operator=(const ReadView&) = delete;

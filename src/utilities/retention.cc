@@ -104,8 +104,7 @@ absl::Status DeleteStreamed(
       AppendBot(current.bot_no(), &primary_key);
       primary_key.append(current.order());
       value.Reset();
-      rocksdb::Status s = engine.db()->Get(ro, engine.handle(Cf::kSessions),
-                                           primary_key, &value);
+      rocksdb::Status s = engine.Get(ro, Cf::kSessions, primary_key, &value);
       if (s.IsNotFound()) {
         return absl::DataLossError(
             absl::StrCat("index entry ", DebugKey(current.key()),
@@ -170,8 +169,8 @@ absl::StatusOr<DeletionSummary> DeleteUser(Store& store,
   // as an alias.
   std::set<std::string> users = {std::string(user_id)};
   std::string target;
-  rocksdb::Status s = engine->db()->Get(ro, engine->handle(Cf::kAliases),
-                                        AsciiLower(user_id), &target);
+  rocksdb::Status s =
+      engine->Get(ro, Cf::kAliases, AsciiLower(user_id), &target);
   if (s.ok()) {
     users.insert(target);
   } else if (!s.IsNotFound()) {
@@ -181,8 +180,7 @@ absl::StatusOr<DeletionSummary> DeleteUser(Store& store,
   // Every alias of those users: the alias map has no reverse index, so it
   // is scanned (an erasure is rare; the map holds one short entry per alias).
   std::vector<std::pair<std::string, std::string>> aliases;  // (key, user)
-  std::unique_ptr<rocksdb::Iterator> it(
-      engine->db()->NewIterator(ro, engine->handle(Cf::kAliases)));
+  std::unique_ptr<rocksdb::Iterator> it = engine->NewIterator(ro, Cf::kAliases);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string mapped = it->value().ToString();
     if (users.count(mapped) > 0)

@@ -165,8 +165,8 @@ void ExportIterator::SeekMatch() {
       AppendBot(current.bot_no(), &primary_key_);
       primary_key_.append(current.order());
       value_.Reset();
-      rocksdb::Status s = engine_.db()->Get(
-          read_options_, engine_.handle(Cf::kSessions), primary_key_, &value_);
+      rocksdb::Status s =
+          engine_.Get(read_options_, Cf::kSessions, primary_key_, &value_);
       if (s.IsNotFound()) {
         status_ = absl::DataLossError(
             absl::StrCat("index entry ", DebugKey(current.key()),
