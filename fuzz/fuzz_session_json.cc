@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "codec/session_json.h"
 #include "fuzz_input.h"
 #include "sessiondb/session.h"
+#include "sessiondb/session_json_parser.h"
 #include "storage/record_codec.h"
 
 namespace {

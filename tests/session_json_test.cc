@@ -1,5 +1,3 @@
-#include "codec/session_json.h"
-
 #include <cstdint>
 #include <cstdlib>
 #include <random>
@@ -14,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sessiondb/session.h"
+#include "sessiondb/session_json_parser.h"
 #include "testing/status_matchers.h"
 
 namespace sessiondb {

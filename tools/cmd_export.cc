@@ -10,11 +10,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
-#include "codec/iso_time.h"
+#include "absl/time/time.h"
 #include "command.h"
 #include "progress_line.h"
+#include "sessiondb/api_time.h"
 #include "sessiondb/utilities/session_export.h"
-#include "util/timestamp_range.h"
 
 namespace sessiondb::tools {
 namespace {
@@ -63,7 +63,9 @@ absl::StatusOr<ExportFilter> ParseFilter(const ExportFlags& flags) {
   if (flags.to.has_value()) {
     absl::StatusOr<ParsedTime> t = ParseApiTime(*flags.to, "--to");
     if (!t.ok()) return t.status();
-    filter.to_ms = t->date_only ? t->ms + kMsPerDay : t->ms;
+    filter.to_ms = t->date_only
+                       ? t->ms + absl::ToInt64Milliseconds(absl::Hours(24))
+                       : t->ms;
   }
   return filter;
 }

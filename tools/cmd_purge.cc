@@ -7,9 +7,9 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
-#include "codec/iso_time.h"
 #include "command.h"
 #include "progress_line.h"
+#include "sessiondb/api_time.h"
 #include "sessiondb/utilities/retention.h"
 
 namespace sessiondb::tools {

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
-#include "codec/error_json.h"
 #include "command.h"
 #include "simdjson.h"
 

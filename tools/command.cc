@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "absl/time/time.h"
-#include "codec/iso_time.h"
+#include "sessiondb/api_time.h"
 
 namespace sessiondb::tools {
 

@@ -8,8 +8,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_format.h"
-#include "codec/session_json.h"
 #include "progress_line.h"
+#include "sessiondb/session_json_parser.h"
 
 namespace sessiondb {
 namespace {

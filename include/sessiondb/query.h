@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "sessiondb/export.h"
 #include "sessiondb/session.h"
 
 namespace sessiondb {
@@ -76,6 +78,10 @@ struct ApiResponse {
   int status = 200;
   std::string body;
 };
+
+// ErrorResponse is the answer HandleGetSessions gives a request that failed
+// with `status`: its HTTP code and {"errors":[{"msg":…,"code":…}]}.
+SESSIONDB_EXPORT ApiResponse ErrorResponse(const absl::Status& status);
 
 }  // namespace sessiondb
 

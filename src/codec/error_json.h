@@ -19,8 +19,7 @@ int HttpStatusFor(const absl::Status& status);
 // ErrorJson writes {"errors":[{"msg":"<message>","code":<http>}]}.
 std::string ErrorJson(const absl::Status& status);
 
-// ErrorResponse is ErrorJson with its HTTP status.
-ApiResponse ErrorResponse(const absl::Status& status);
+// ErrorResponse (sessiondb/query.h) is ErrorJson with its HTTP status.
 
 // HttpErrorResponse answers an error that has no status code of its own (the
 // HTTP layer's 413) in the same shape: {"errors":[{"msg":…,"code":http}]}.

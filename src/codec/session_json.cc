@@ -1,5 +1,3 @@
-#include "codec/session_json.h"
-
 #include <simdjson.h>
 
 #include <cstdint>
@@ -12,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "codec/iso_time.h"
 #include "codec/record_json.h"
+#include "sessiondb/session_json_parser.h"
 #include "storage/record_codec.h"
 #include "util/absl_compat.h"
 

@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "codec/session_json.h"
+#include "sessiondb/session_json_parser.h"
 #include "util/absl_compat.h"
 
 namespace sessiondb {

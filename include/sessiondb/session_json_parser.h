@@ -1,11 +1,20 @@
-// Parsing session and identity records from JSON (NDJSON loads, ingest).
-#ifndef SESSIONDB_CODEC_SESSION_JSON_H_
-#define SESSIONDB_CODEC_SESSION_JSON_H_
+// SessionJsonParser: parsing many session and identity records from JSON
+// (NDJSON loads, ingest) without allocating per record.
+//
+// Example:
+//   sessiondb::SessionJsonParser parser;
+//   for (const std::string& line : lines) {
+//     absl::StatusOr<sessiondb::Session> s = parser.ParseSession(line);
+//     if (!s.ok()) return s.status();  // names the field
+//   }
+#ifndef SESSIONDB_SESSION_JSON_PARSER_H_
+#define SESSIONDB_SESSION_JSON_PARSER_H_
 
 #include <memory>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "sessiondb/export.h"
 #include "sessiondb/session.h"
 
 namespace sessiondb {
@@ -14,7 +23,7 @@ namespace sessiondb {
 // (see ParseSessionJson in sessiondb/session.h for the accepted forms) and
 // validates them (ValidateSession). It reuses its buffers across calls, so a
 // loader keeps one per thread. Not safe for concurrent use.
-class SessionJsonParser {
+class SESSIONDB_EXPORT SessionJsonParser {
  public:
   SessionJsonParser();
   ~SessionJsonParser();
@@ -33,4 +42,4 @@ class SessionJsonParser {
 
 }  // namespace sessiondb
 
-#endif  // SESSIONDB_CODEC_SESSION_JSON_H_
+#endif  // SESSIONDB_SESSION_JSON_PARSER_H_
