@@ -1,4 +1,4 @@
-// Dates and timestamps as the API writes them (SPEC §1, §3).
+// Dates and timestamps as the API writes them (API.md §1, §3).
 //
 // Accepted by ParseApiTime:
 //   YYYY-MM-DD                                   (date_only = true, 00:00 UTC)

@@ -11,10 +11,10 @@
 namespace sessiondb {
 namespace {
 
-// This runs for every session of every response page (FLOOR.md: JSON
-// writing is half of a warm page). It reserves an upper bound once per
-// record and writes through a raw cursor: literals become fixed-size
-// memcpy's the compiler inlines, with no per-piece capacity checks.
+// This runs for every session of every response page (JSON writing is half
+// of a warm page: docs/STORAGE.md, "The measured floor"). It reserves an upper
+// bound once per record and writes through a raw cursor: literals become
+// fixed-size memcpy's the compiler inlines, with no per-piece capacity checks.
 
 // Room for everything that is not a variable-length string: keys,
 // punctuation, two timestamps, two integers, enum names.
@@ -74,8 +74,10 @@ char* PutTags(const flatbuffers::Vector<flatbuffers::Offset<fb::Tag>>* tags,
   return p;
 }
 
-// Enum values outside the schema can only come from a record written by a
-// newer format; they are written as "unknown" rather than guessed.
+// Every record reaching these passed VerifyRecord (record_codec.h), which
+// rejects an enum value outside the schema as DataLoss: the switches see
+// only known values. The "unknown" after each keeps the function total; it
+// is not a way a stored value is ever written.
 std::string_view SessionTypeName(fb::SessionType t) {
   switch (t) {
     case fb::SessionType::Interactive:

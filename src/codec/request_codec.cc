@@ -23,7 +23,7 @@ using simdjson::dom::array;
 using simdjson::dom::element;
 using simdjson::dom::object;
 
-// Rules beyond SPEC §3 (docs/SPEC-DECISIONS.md): a JSON null is an absent
+// Rules beyond API.md §3 (docs/SPEC-DECISIONS.md): a JSON null is an absent
 // field, at every level; a key given twice takes its last value (as
 // JavaScript's JSON.parse does); integers above 2^63-1 are errors, not
 // clamped; tag `type` is exact lowercase.
@@ -248,7 +248,7 @@ absl::Status ParseTagList(element value, std::string_view path,
   return absl::OkStatus();
 }
 
-// ParseTags parses SPEC §3's tags filter: {"and": [E…]}, {"or": [E…]} and
+// ParseTags parses API.md §3's tags filter: {"and": [E…]}, {"or": [E…]} and
 // {"userTags": [T…], "sessionTags": [T…]}, all combined with AND.
 absl::Status ParseTags(element value, TagFilter* tags) {
   object fields;
@@ -349,7 +349,7 @@ absl::Status ParseBody(object body, std::optional<std::string_view> containment,
       session_type = v;
       has_session_type = present;
     }
-    // Unknown body fields are ignored (SPEC §3).
+    // Unknown body fields are ignored (API.md §3).
   }
 
   // Lookup by id: nothing else is read, so nothing else can fail.

@@ -22,7 +22,7 @@ using simdjson::dom::array;
 using simdjson::dom::element;
 using simdjson::dom::object;
 
-// Field names and rules are the API's response shape (SPEC §1, §4). A JSON
+// Field names and rules are the API's response shape (API.md §1, §4). A JSON
 // null counts as an absent field everywhere; a key given twice takes its last
 // value, as JavaScript's JSON.parse does.
 

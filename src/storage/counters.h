@@ -17,7 +17,8 @@
 // A count over a window [from, to) sums the aligned buckets the window
 // covers and iterates only the partial buckets below the scope's smallest
 // level at its two edges, so `total` and a deep `skip` cost a small multiple
-// of a page instead of a walk over every match (FLOOR.md).
+// of a page instead of a walk over every match (docs/STORAGE.md, "The
+// measured floor").
 #ifndef SESSIONDB_STORAGE_COUNTERS_H_
 #define SESSIONDB_STORAGE_COUNTERS_H_
 
