@@ -1,7 +1,9 @@
 #include "storage/counters.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <random>
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -34,6 +36,32 @@ void ExpectTiles(int64_t from, int64_t to,
   }
   EXPECT_EQ(at, to);
   EXPECT_LE(partial, 2);
+}
+
+// The stored count format is little-endian whatever the host: a store
+// copied between machines reads the same counts.
+TEST(CountEncoding, IsEightLittleEndianBytes) {
+  EXPECT_EQ(EncodeCount(0x0102030405060708),
+            std::string("\x08\x07\x06\x05\x04\x03\x02\x01", 8));
+  EXPECT_EQ(EncodeCount(-2),
+            std::string("\xFE\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 8));
+  EXPECT_EQ(DecodeCount(std::string("\x2A\x01\0\0\0\0\0\0", 8)), 298);
+  EXPECT_EQ(DecodeCount(std::string("\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x7F", 8)),
+            INT64_MAX);
+  // A short value's missing high bytes read as zero.
+  EXPECT_EQ(DecodeCount(std::string("\x05\x01", 2)), 261);
+}
+
+TEST(CountEncoding, CellCountsAreCountsInCellOrder) {
+  CellCounts counts{};
+  counts[0] = 1;
+  counts[kCells - 1] = 256;
+  const std::string encoded = EncodeCellCounts(counts);
+  ASSERT_EQ(encoded.size(), 8u * kCells);
+  EXPECT_EQ(encoded.substr(0, 8), std::string("\x01\0\0\0\0\0\0\0", 8));
+  EXPECT_EQ(encoded.substr(8 * (kCells - 1)),
+            std::string("\0\x01\0\0\0\0\0\0", 8));
+  EXPECT_EQ(DecodeCellCounts(encoded), counts);
 }
 
 TEST(DecomposeWindow, DayAlignedWeekIsSevenDayBuckets) {

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "storage/bulk_loader.h"
+#include "storage/counters.h"
 #include "storage/info_log.h"
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
@@ -355,9 +356,7 @@ absl::StatusOr<int64_t> StorageEngine::ForgetUserIdentity(
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), handle(Cf::kUsers), user_key, &value);
   if (s.ok()) {
-    int64_t count = 0;
-    if (value.size() >= sizeof(count))
-      std::memcpy(&count, value.data(), sizeof(count));
+    const int64_t count = value.size() >= kCountBytes ? DecodeCount(value) : 0;
     if (count == 0) batch.Delete(handle(Cf::kUsers), user_key);
   } else if (!s.IsNotFound()) {
     return FromRocksStatus(s, "reading the user map");
