@@ -7,7 +7,10 @@
 //     is not allowed);
 //   - a read that fails while the planner sizes its candidate drivers fails
 //     the query (it does not make the candidate look small);
-//   - opening a store another process holds fails Unavailable naming LOCK;
+//   - opening a store another process (or another open in this one) holds
+//     fails Unavailable naming LOCK; a RocksDB store with column families
+//     not ours fails FailedPrecondition; FromRocksStatus reads codes, never
+//     the message text;
 //   - opening a store with a corrupt CURRENT, MANIFEST or table file fails
 //     with a status naming the file (DataLoss for corrupt bytes); a corrupt
 //     data block found later is DataLoss for Check and HTTP 500 for a
@@ -34,10 +37,12 @@
 #include "api/store_impl.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "sessiondb/check.h"
 #include "sessiondb/store.h"
+#include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
 #include "testing/session_builder.h"
 #include "testing/status_matchers.h"
@@ -520,6 +525,51 @@ TEST(StoreOpen, FailsUnavailableNamingTheLockWhileAnotherProcessHoldsTheStore) {
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   EXPECT_OK(Store::Open(Options(), dir.path()));
+}
+
+TEST(StoreOpen, FailsUnavailableWhileAnotherOpenInThisProcessHoldsTheStore) {
+  sessiondb::testing::TempDir dir;
+  auto first = Store::Open(Options(), dir.path());
+  ASSERT_OK(first);
+  EXPECT_THAT(Store::Open(Options(), dir.path()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("LOCK")));
+  first->reset();
+  EXPECT_OK(Store::Open(Options(), dir.path()));
+}
+
+TEST(StoreOpen, ARocksDbWithColumnFamiliesWeDoNotKnowFailsFailedPrecondition) {
+  sessiondb::testing::TempDir dir;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(),
+                                       "not_ours", &handle)
+                    .ok());
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+  }
+  EXPECT_THAT(Store::Open(Options(), dir.path()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("not a sessiondb store"),
+                             HasSubstr("not_ours"))));
+}
+
+// FromRocksStatus classifies by code, never by the text: an I/O error whose
+// message happens to say "lock" (a block read) is not a held lock.
+TEST(FromRocksStatus, AnIoErrorIsInternalWhateverItsTextSays) {
+  EXPECT_THAT(FromRocksStatus(
+                  rocksdb::Status::IOError("while reading block", "000012.sst"),
+                  "scanning"),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("block")));
+  EXPECT_THAT(FromRocksStatus(rocksdb::Status::Busy(), "writing"),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("writing")));
+  EXPECT_THAT(
+      FromRocksStatus(rocksdb::Status::IOError(rocksdb::Status::kPathNotFound),
+                      "opening"),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("missing")));
 }
 
 // ---- Corrupt files ----
