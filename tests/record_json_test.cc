@@ -228,7 +228,9 @@ TEST(HttpStatusFor, MapsEachCodeAsTheSpecSays) {
   EXPECT_EQ(HttpStatusFor(absl::UnimplementedError("")), 405);
   EXPECT_EQ(HttpStatusFor(absl::DataLossError("")), 500);
   EXPECT_EQ(HttpStatusFor(absl::InternalError("")), 500);
-  EXPECT_EQ(HttpStatusFor(absl::UnavailableError("")), 500);
+  // Busy, locked: retryable, unlike the 500s above.
+  EXPECT_EQ(HttpStatusFor(absl::UnavailableError("")), 503);
+  EXPECT_EQ(HttpStatusFor(absl::ResourceExhaustedError("")), 500);
 }
 
 TEST(ErrorResponse, CarriesTheHttpStatusAndBody) {
