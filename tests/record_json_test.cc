@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "codec/error_json.h"
 #include "codec/json_escape.h"
+#include "codec/wire_names.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sessiondb/session.h"
@@ -217,6 +218,31 @@ TEST(ErrorJson, EscapesTheMessage) {
 TEST(ErrorJson, ReplacesBytesThatAreNotUtf8) {
   EXPECT_EQ(ErrorJson(absl::InternalError("bad \xff\xC3 key \xC3\xA9")),
             "{\"errors\":[{\"msg\":\"bad ?? key \xC3\xA9\",\"code\":500}]}");
+}
+
+// The names API.md §1 gives each enum value, written as listed and read in
+// any ASCII case.
+TEST(WireNames, AreTheApiNamesReadInAnyCase) {
+  EXPECT_EQ(WireName(SessionType::kInteractive), "interactive");
+  EXPECT_EQ(WireName(SessionType::kNonInteractive), "non-interactive");
+  EXPECT_EQ(WireName(ContainmentType::kDropOff), "dropOff");
+  EXPECT_EQ(WireName(ContainmentType::kSelfService), "selfService");
+  EXPECT_EQ(WireName(ContainmentType::kAgent), "agent");
+  EXPECT_EQ(WireName(SessionStatus::kActive), "active");
+  EXPECT_EQ(WireName(SessionStatus::kClosed), "closed");
+  EXPECT_EQ(QuotedWireName(ContainmentType::kAgent), "\"agent\"");
+
+  EXPECT_EQ(ContainmentTypeFromWire("Selfservice"),
+            ContainmentType::kSelfService);
+  EXPECT_EQ(ContainmentTypeFromWire("DROPOFF"), ContainmentType::kDropOff);
+  EXPECT_EQ(SessionTypeFromWire("Non-Interactive"),
+            SessionType::kNonInteractive);
+  EXPECT_EQ(SessionStatusFromWire("CLOSED"), SessionStatus::kClosed);
+  EXPECT_EQ(ContainmentTypeFromWire("self-service"), std::nullopt);
+  EXPECT_EQ(SessionTypeFromWire(""), std::nullopt);
+  EXPECT_EQ(SessionStatusFromWire("open"), std::nullopt);
+  // A value outside the table (never a verified record's) is "unknown".
+  EXPECT_EQ(QuotedWireName(static_cast<SessionStatus>(7)), "\"unknown\"");
 }
 
 TEST(HttpStatusFor, MapsEachCodeAsTheSpecSays) {

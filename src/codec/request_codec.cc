@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "codec/iso_time.h"
+#include "codec/wire_names.h"
 #include "util/absl_compat.h"
 #include "util/timestamp_range.h"
 
@@ -51,10 +51,6 @@ bool IsJsonBlank(std::string_view body) {
     if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
   }
   return true;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return absl::EqualsIgnoreCase(AsAbsl(a), AsAbsl(b));
 }
 
 // ParseInteger reads an integer >= `min`. Doubles (2.5, 1e3) and strings
@@ -117,11 +113,8 @@ absl::StatusOr<std::vector<std::string>> ParseSessionIds(element value) {
 }
 
 absl::StatusOr<ContainmentType> ParseContainment(std::string_view text) {
-  if (EqualsIgnoreCase(text, "dropOff")) return ContainmentType::kDropOff;
-  if (EqualsIgnoreCase(text, "selfService")) {
-    return ContainmentType::kSelfService;
-  }
-  if (EqualsIgnoreCase(text, "agent")) return ContainmentType::kAgent;
+  if (std::optional<ContainmentType> c = ContainmentTypeFromWire(text))
+    return *c;
   std::string shown(text.substr(0, 64));
   return Invalid("containmentType",
                  absl::StrCat("must be dropOff, selfService or agent, got \"",
@@ -131,10 +124,7 @@ absl::StatusOr<ContainmentType> ParseContainment(std::string_view text) {
 absl::StatusOr<SessionType> ParseSessionType(element value) {
   absl::StatusOr<std::string_view> s = GetString(value, "sessionType");
   if (!s.ok()) return s.status();
-  if (EqualsIgnoreCase(*s, "interactive")) return SessionType::kInteractive;
-  if (EqualsIgnoreCase(*s, "non-interactive")) {
-    return SessionType::kNonInteractive;
-  }
+  if (std::optional<SessionType> t = SessionTypeFromWire(*s)) return *t;
   return Invalid("sessionType",
                  absl::StrCat("must be interactive or non-interactive, got ",
                               Shown(value)));
