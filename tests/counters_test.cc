@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
@@ -94,10 +95,8 @@ TEST(DecomposeWindow, EmptyWindowHasNoPieces) {
 }
 
 TEST(DecomposeWindow, RandomWindowsAreTiledExactlyIncludingNegativeTimes) {
-  const char* env = std::getenv("SESSIONDB_TEST_SEED");
-  const uint32_t seed =
-      env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : 7u;
-  SCOPED_TRACE(testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
+  const uint64_t seed = sessiondb::testing::TestSeed(7);
+  SCOPED_TRACE(::testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
   std::mt19937_64 rng(seed);
   for (int i = 0; i < 2000; ++i) {
     int64_t from = static_cast<int64_t>(rng() % (40 * kDay)) - 20 * kDay;

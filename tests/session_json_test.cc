@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "sessiondb/session.h"
 #include "testing/status_matchers.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
@@ -497,10 +498,7 @@ TEST(ParseUserIdentityJson, ErrorsNameTheField) {
   expect("{", "identity: invalid JSON");
 }
 
-uint64_t TestSeed() {
-  const char* env = std::getenv("SESSIONDB_TEST_SEED");
-  return env != nullptr ? std::strtoull(env, nullptr, 10) : 20260105;
-}
+uint64_t TestSeed() { return sessiondb::testing::TestSeed(20260105); }
 
 // Mutate mutates a valid document: flipped, inserted or deleted bytes, or a
 // truncation.
