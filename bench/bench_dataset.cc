@@ -18,6 +18,7 @@
 #include "bench_storage_fingerprint.h"
 #include "session_generator.h"
 #include "simdjson.h"
+#include "util/status_macros.h"
 
 namespace sessiondb::bench {
 namespace {
@@ -28,12 +29,6 @@ namespace fs = std::filesystem;
 // dataset.json of another version is rebuilt.
 constexpr int kGeneratorVersion = 1;
 constexpr size_t kBatch = 1000;
-
-#define BENCH_RETURN_IF_ERROR(expr)    \
-  do {                                 \
-    absl::Status _status = (expr);     \
-    if (!_status.ok()) return _status; \
-  } while (0)
 
 // Debian's Abseil has its own string_view type.
 absl::string_view A(std::string_view s) { return {s.data(), s.size()}; }
@@ -224,7 +219,7 @@ absl::Status BuildSqlite(const DatasetConfig& config,
   absl::StatusOr<std::unique_ptr<SqlitePeer>> peer =
       SqlitePeer::Open(path, config.sqlite);
   if (!peer.ok()) return peer.status();
-  BENCH_RETURN_IF_ERROR((*peer)->CreateTables());
+  SESSIONDB_RETURN_IF_ERROR((*peer)->CreateTables());
   std::cerr << "building SQLite peer " << path << "\n";
   auto start = std::chrono::steady_clock::now();
   Progress progress("sqlite", data.size());
@@ -234,14 +229,14 @@ absl::Status BuildSqlite(const DatasetConfig& config,
     std::vector<Session> batch = Materialize(data, b, e);
     json.clear();
     for (const Session& s : batch) json.push_back(SessionToJson(s));
-    BENCH_RETURN_IF_ERROR((*peer)->UpsertBatch(batch, json));
+    SESSIONDB_RETURN_IF_ERROR((*peer)->UpsertBatch(batch, json));
     progress.Update(e);
   }
   info->sqlite_load_seconds = Seconds(start);
   start = std::chrono::steady_clock::now();
   std::cerr << "  sqlite: creating indexes, ANALYZE\n";
-  BENCH_RETURN_IF_ERROR((*peer)->CreateIndexes());
-  BENCH_RETURN_IF_ERROR((*peer)->Finish());
+  SESSIONDB_RETURN_IF_ERROR((*peer)->CreateIndexes());
+  SESSIONDB_RETURN_IF_ERROR((*peer)->Finish());
   info->sqlite_index_seconds = Seconds(start);
   peer->reset();
   info->sqlite_bytes = 0;
@@ -300,7 +295,7 @@ absl::Status BuildSessiondb(const DatasetConfig& config,
   sdb->bytes_loaded = DirectoryBytes(dir);
   std::cerr << "  sessiondb: full compaction\n";
   const auto start = std::chrono::steady_clock::now();
-  BENCH_RETURN_IF_ERROR((*store)->Compact());
+  SESSIONDB_RETURN_IF_ERROR((*store)->Compact());
   sdb->compaction_seconds = Seconds(start);
   store->reset();
   sdb->bytes_compacted = DirectoryBytes(dir);
@@ -447,8 +442,9 @@ absl::StatusOr<std::unique_ptr<Dataset>> Dataset::OpenOrBuild(
         data.WriteScriptNdjson(b, b + 10000, chunk);
         info.ndjson_bytes += static_cast<int64_t>(chunk.tellp());
       }
-      BENCH_RETURN_IF_ERROR(BuildSqlite(config, data, sqlite_path, &info));
-      BENCH_RETURN_IF_ERROR(WriteFileAtomically(info_path, InfoToJson(info)));
+      SESSIONDB_RETURN_IF_ERROR(BuildSqlite(config, data, sqlite_path, &info));
+      SESSIONDB_RETURN_IF_ERROR(
+          WriteFileAtomically(info_path, InfoToJson(info)));
       d->info_ = info;
     }
     // Stale stores (other fingerprints) go: they can be gigabytes.
@@ -458,8 +454,8 @@ absl::StatusOr<std::unique_ptr<Dataset>> Dataset::OpenOrBuild(
     }
     SessiondbBuildInfo sdb;
     sdb.fingerprint = fp;
-    BENCH_RETURN_IF_ERROR(BuildSessiondb(config, data, sdb_dir, &sdb));
-    BENCH_RETURN_IF_ERROR(WriteFileAtomically(sdb_path, SdbToJson(sdb)));
+    SESSIONDB_RETURN_IF_ERROR(BuildSessiondb(config, data, sdb_dir, &sdb));
+    SESSIONDB_RETURN_IF_ERROR(WriteFileAtomically(sdb_path, SdbToJson(sdb)));
     d->sdb_ = sdb;
   }
   absl::StatusOr<std::unique_ptr<StoreImpl>> store =

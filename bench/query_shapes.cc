@@ -1,24 +1,10 @@
 #include "query_shapes.h"
 
 #include "absl/strings/str_cat.h"
+#include "codec/wire_names.h"
+#include "util/absl_compat.h"
 
 namespace sessiondb::bench {
-
-const char* ContainmentName(ContainmentType c) {
-  switch (c) {
-    case ContainmentType::kDropOff:
-      return "dropOff";
-    case ContainmentType::kSelfService:
-      return "selfService";
-    case ContainmentType::kAgent:
-      return "agent";
-  }
-  return "unknown";
-}
-
-const char* SessionTypeName(SessionType t) {
-  return t == SessionType::kInteractive ? "interactive" : "non-interactive";
-}
 
 std::string QueryShape::RequestBody() const {
   // The ids and tag strings of the shapes are plain ASCII: no escaping.
@@ -28,7 +14,7 @@ std::string QueryShape::RequestBody() const {
   if (skip > 0) absl::StrAppend(&body, ",\"skip\":", skip);
   if (session_type.has_value()) {
     absl::StrAppend(&body, ",\"sessionType\":\"",
-                    SessionTypeName(*session_type), "\"");
+                    AsAbsl(WireName(*session_type)), "\"");
   }
   if (user_id.has_value()) {
     absl::StrAppend(&body, ",\"userId\":\"", *user_id, "\"");
@@ -48,7 +34,7 @@ std::string QueryShape::RequestBody() const {
 
 std::optional<std::string> QueryShape::ContainmentParam() const {
   if (!containment.has_value()) return std::nullopt;
-  return std::string(ContainmentName(*containment));
+  return std::string(WireName(*containment));
 }
 
 std::string QueryShape::Describe() const {
@@ -57,7 +43,7 @@ std::string QueryShape::Describe() const {
           ? absl::StrCat("POST /api/public/bot/", *bot_id, "/getSessions")
           : std::string("POST /api/public/getSessions");
   if (containment.has_value()) {
-    absl::StrAppend(&out, "?containmentType=", ContainmentName(*containment));
+    absl::StrAppend(&out, "?containmentType=", AsAbsl(WireName(*containment)));
   }
   absl::StrAppend(&out, " ", RequestBody());
   return out;

@@ -61,9 +61,6 @@ struct DatasetFacts {
 // 90,000. Page 1 = limit 100 unless the name says otherwise.
 std::vector<QueryShape> StandardShapes(const DatasetFacts& facts);
 
-const char* ContainmentName(ContainmentType c);
-const char* SessionTypeName(SessionType t);
-
 }  // namespace sessiondb::bench
 
 #endif  // SESSIONDB_BENCH_QUERY_SHAPES_H_

@@ -5,18 +5,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "util/status_macros.h"
 
 namespace sessiondb::bench {
 namespace {
 
 // Debian's Abseil has its own string_view type.
 absl::string_view A(std::string_view s) { return {s.data(), s.size()}; }
-
-#define BENCH_RETURN_IF_ERROR(expr)    \
-  do {                                 \
-    absl::Status _status = (expr);     \
-    if (!_status.ok()) return _status; \
-  } while (0)
 
 constexpr const char* kTables = R"sql(
 CREATE TABLE IF NOT EXISTS bots(id INTEGER PRIMARY KEY, bot_id TEXT NOT NULL UNIQUE);
@@ -109,7 +104,7 @@ absl::StatusOr<std::unique_ptr<SqlitePeer>> SqlitePeer::Open(
     return s;
   }
   std::unique_ptr<SqlitePeer> peer(new SqlitePeer(db));
-  BENCH_RETURN_IF_ERROR(peer->Exec(
+  SESSIONDB_RETURN_IF_ERROR(peer->Exec(
       absl::StrCat("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                    "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-",
                    options.cache_bytes / 1024,
@@ -205,7 +200,7 @@ absl::Status SqlitePeer::UpsertBatch(absl::Span<const Session> sessions,
     if (!tag.ok()) return tag.status();
     insert_tag_ = *std::move(tag);
   }
-  BENCH_RETURN_IF_ERROR(Exec("BEGIN"));
+  SESSIONDB_RETURN_IF_ERROR(Exec("BEGIN"));
   for (size_t i = 0; i < sessions.size(); ++i) {
     const Session& s = sessions[i];
     absl::StatusOr<int64_t> bot = BotNumber(s.bot_id);
@@ -338,29 +333,30 @@ SqlitePeer::PrepareQuery(const QueryShape& shape) {
     *stmt = *std::move(prepared);
     sqlite3_stmt* st = stmt->get();
     const QueryShape& sh = q->shape_;  // bound text points into it
-    if (sh.bot_id) BENCH_RETURN_IF_ERROR(Bind(db_, st, ":bot", *sh.bot_id));
-    BENCH_RETURN_IF_ERROR(Bind(db_, st, ":from", kWindowFromMs));
-    BENCH_RETURN_IF_ERROR(Bind(db_, st, ":to", kWindowToMs));
+    if (sh.bot_id) SESSIONDB_RETURN_IF_ERROR(Bind(db_, st, ":bot", *sh.bot_id));
+    SESSIONDB_RETURN_IF_ERROR(Bind(db_, st, ":from", kWindowFromMs));
+    SESSIONDB_RETURN_IF_ERROR(Bind(db_, st, ":to", kWindowToMs));
     if (sh.containment) {
-      BENCH_RETURN_IF_ERROR(
+      SESSIONDB_RETURN_IF_ERROR(
           Bind(db_, st, ":cont", static_cast<int64_t>(*sh.containment)));
     }
     if (sh.session_type) {
-      BENCH_RETURN_IF_ERROR(
+      SESSIONDB_RETURN_IF_ERROR(
           Bind(db_, st, ":stype", static_cast<int64_t>(*sh.session_type)));
     }
-    if (sh.user_id) BENCH_RETURN_IF_ERROR(Bind(db_, st, ":user", *sh.user_id));
+    if (sh.user_id)
+      SESSIONDB_RETURN_IF_ERROR(Bind(db_, st, ":user", *sh.user_id));
     for (size_t i = 0; i < sh.tags.size(); ++i) {
       const std::string k = absl::StrCat(":k", i), n = absl::StrCat(":n", i),
                         v = absl::StrCat(":v", i);
-      BENCH_RETURN_IF_ERROR(
+      SESSIONDB_RETURN_IF_ERROR(
           Bind(db_, st, k.c_str(), int64_t{TagKind(sh.tags[i].user_tag)}));
-      BENCH_RETURN_IF_ERROR(Bind(db_, st, n.c_str(), sh.tags[i].name));
-      BENCH_RETURN_IF_ERROR(Bind(db_, st, v.c_str(), sh.tags[i].value));
+      SESSIONDB_RETURN_IF_ERROR(Bind(db_, st, n.c_str(), sh.tags[i].name));
+      SESSIONDB_RETURN_IF_ERROR(Bind(db_, st, v.c_str(), sh.tags[i].value));
     }
     if (stmt == &q->page_) {
-      BENCH_RETURN_IF_ERROR(Bind(db_, st, ":limit", sh.limit));
-      BENCH_RETURN_IF_ERROR(Bind(db_, st, ":offset", sh.skip));
+      SESSIONDB_RETURN_IF_ERROR(Bind(db_, st, ":limit", sh.limit));
+      SESSIONDB_RETURN_IF_ERROR(Bind(db_, st, ":offset", sh.skip));
     }
   }
   return q;

@@ -48,7 +48,7 @@ class VectorSource : public SessionSource {
 // The corpus: RandomSessions plus sessions with many tags (their index
 // payloads leave the tags out, and they skip the pair counters).
 std::vector<Session> Corpus(int count) {
-  RandomSessions corpus(TestSeed(), UtcMs(2024, 3, 1), UtcMs(2024, 3, 20),
+  RandomSessions corpus(TestSeed(42), UtcMs(2024, 3, 1), UtcMs(2024, 3, 20),
                         count);
   std::vector<Session> sessions = corpus.sessions;
   for (int i = 0; i < count / 20; ++i) {
@@ -76,7 +76,8 @@ std::map<std::string, Session> ModelOf(const std::vector<Session>& sessions) {
 class BulkLoadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SCOPED_TRACE(::testing::Message() << "SESSIONDB_TEST_SEED=" << TestSeed());
+    SCOPED_TRACE(::testing::Message()
+                 << "SESSIONDB_TEST_SEED=" << TestSeed(42));
   }
 
   // Upserted writes `sessions` with PutBatch into a fresh store and returns

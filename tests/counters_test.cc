@@ -1,10 +1,13 @@
 #include "storage/counters.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <random>
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
@@ -34,6 +37,32 @@ void ExpectTiles(int64_t from, int64_t to,
   }
   EXPECT_EQ(at, to);
   EXPECT_LE(partial, 2);
+}
+
+// The stored count format is little-endian whatever the host: a store
+// copied between machines reads the same counts.
+TEST(CountEncoding, IsEightLittleEndianBytes) {
+  EXPECT_EQ(EncodeCount(0x0102030405060708),
+            std::string("\x08\x07\x06\x05\x04\x03\x02\x01", 8));
+  EXPECT_EQ(EncodeCount(-2),
+            std::string("\xFE\xFF\xFF\xFF\xFF\xFF\xFF\xFF", 8));
+  EXPECT_EQ(DecodeCount(std::string("\x2A\x01\0\0\0\0\0\0", 8)), 298);
+  EXPECT_EQ(DecodeCount(std::string("\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x7F", 8)),
+            INT64_MAX);
+  // A short value's missing high bytes read as zero.
+  EXPECT_EQ(DecodeCount(std::string("\x05\x01", 2)), 261);
+}
+
+TEST(CountEncoding, CellCountsAreCountsInCellOrder) {
+  CellCounts counts{};
+  counts[0] = 1;
+  counts[kCells - 1] = 256;
+  const std::string encoded = EncodeCellCounts(counts);
+  ASSERT_EQ(encoded.size(), 8u * kCells);
+  EXPECT_EQ(encoded.substr(0, 8), std::string("\x01\0\0\0\0\0\0\0", 8));
+  EXPECT_EQ(encoded.substr(8 * (kCells - 1)),
+            std::string("\0\x01\0\0\0\0\0\0", 8));
+  EXPECT_EQ(DecodeCellCounts(encoded), counts);
 }
 
 TEST(DecomposeWindow, DayAlignedWeekIsSevenDayBuckets) {
@@ -66,10 +95,8 @@ TEST(DecomposeWindow, EmptyWindowHasNoPieces) {
 }
 
 TEST(DecomposeWindow, RandomWindowsAreTiledExactlyIncludingNegativeTimes) {
-  const char* env = std::getenv("SESSIONDB_TEST_SEED");
-  const uint32_t seed =
-      env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : 7u;
-  SCOPED_TRACE(testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
+  const uint64_t seed = sessiondb::testing::TestSeed(7);
+  SCOPED_TRACE(::testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
   std::mt19937_64 rng(seed);
   for (int i = 0; i < 2000; ++i) {
     int64_t from = static_cast<int64_t>(rng() % (40 * kDay)) - 20 * kDay;

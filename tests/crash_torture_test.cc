@@ -38,6 +38,7 @@
 #include "sessiondb/store.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
@@ -50,10 +51,7 @@ constexpr uint64_t kDefaultSeed = 20261126;
 
 using Model = std::map<std::string, Session>;
 
-uint64_t Seed() {
-  const char* text = std::getenv("SESSIONDB_TEST_SEED");
-  return text != nullptr ? std::strtoull(text, nullptr, 10) : kDefaultSeed;
-}
+uint64_t Seed() { return sessiondb::testing::TestSeed(kDefaultSeed); }
 
 int Kills() {
   const char* text = std::getenv("SESSIONDB_TORTURE_KILLS");

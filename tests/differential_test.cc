@@ -40,6 +40,7 @@
 #include "nlohmann/json.hpp"
 #include "sessiondb/store.h"
 #include "testing/status_matchers.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 
@@ -69,11 +70,7 @@ int64_t DayStartMs(int y, int m, int d) {
 }
 const int64_t kT0 = DayStartMs(2026, 1, 5);
 
-uint64_t TestSeed() {
-  const char* s = std::getenv("SESSIONDB_TEST_SEED");
-  return s != nullptr && *s != '\0' ? std::strtoull(s, nullptr, 10)
-                                    : kDefaultSeed;
-}
+uint64_t TestSeed() { return sessiondb::testing::TestSeed(kDefaultSeed); }
 
 int Scale() {
   const char* s = std::getenv("SESSIONDB_DIFF_SCALE");

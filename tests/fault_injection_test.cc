@@ -5,7 +5,12 @@
 //     reopen;
 //   - the same on a real, full, size-limited tmpfs (skipped where mounting
 //     is not allowed);
-//   - opening a store another process holds fails Unavailable naming LOCK;
+//   - a read that fails while the planner sizes its candidate drivers fails
+//     the query (it does not make the candidate look small);
+//   - opening a store another process (or another open in this one) holds
+//     fails Unavailable naming LOCK; a RocksDB store with column families
+//     not ours fails FailedPrecondition; FromRocksStatus reads codes, never
+//     the message text;
 //   - opening a store with a corrupt CURRENT, MANIFEST or table file fails
 //     with a status naming the file (DataLoss for corrupt bytes); a corrupt
 //     data block found later is DataLoss for Check and HTTP 500 for a
@@ -32,10 +37,12 @@
 #include "api/store_impl.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "sessiondb/check.h"
 #include "sessiondb/store.h"
+#include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
 #include "testing/session_builder.h"
 #include "testing/status_matchers.h"
@@ -65,7 +72,7 @@ Session Numbered(int i) {
 
 // ---- A file system that fails on demand ----
 
-enum class Fault { kNone, kDiskFull, kSyncFails };
+enum class Fault { kNone, kDiskFull, kSyncFails, kNextReadFails };
 
 class FaultFileSystem;
 
@@ -97,6 +104,25 @@ class FaultWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
   const FaultFileSystem& fs_;
 };
 
+// FaultRandomAccessFile fails the next read when its file system says so.
+class FaultRandomAccessFile : public rocksdb::FSRandomAccessFileOwnerWrapper {
+ public:
+  FaultRandomAccessFile(FaultFileSystem& fs,
+                        std::unique_ptr<rocksdb::FSRandomAccessFile> file)
+      : FSRandomAccessFileOwnerWrapper(std::move(file)), fs_(fs) {}
+
+  rocksdb::IOStatus Read(uint64_t offset, size_t n,
+                         const rocksdb::IOOptions& options,
+                         rocksdb::Slice* result, char* scratch,
+                         rocksdb::IODebugContext* dbg) const override;
+  rocksdb::IOStatus MultiRead(rocksdb::FSReadRequest* reqs, size_t num_reqs,
+                              const rocksdb::IOOptions& options,
+                              rocksdb::IODebugContext* dbg) override;
+
+ private:
+  FaultFileSystem& fs_;
+};
+
 class FaultFileSystem : public rocksdb::FileSystemWrapper {
  public:
   FaultFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
@@ -105,6 +131,17 @@ class FaultFileSystem : public rocksdb::FileSystemWrapper {
   void Set(Fault fault) { fault_ = fault; }
   Fault fault() const { return fault_; }
   int injected() const { return injected_; }
+
+  // FailRead returns an injected read error once after
+  // Set(Fault::kNextReadFails), and OK otherwise.
+  rocksdb::IOStatus FailRead() {
+    Fault armed = Fault::kNextReadFails;
+    if (!fault_.compare_exchange_strong(armed, Fault::kNone)) {
+      return rocksdb::IOStatus::OK();
+    }
+    ++injected_;
+    return rocksdb::IOStatus::IOError("injected: read failed");
+  }
 
   // Fail returns the injected error for an operation of `kind`, or OK.
   rocksdb::IOStatus Fail(Fault kind) const {
@@ -141,6 +178,19 @@ class FaultFileSystem : public rocksdb::FileSystemWrapper {
         result);
   }
 
+  rocksdb::IOStatus NewRandomAccessFile(
+      const std::string& fname, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSRandomAccessFile>* result,
+      rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s =
+        target()->NewRandomAccessFile(fname, options, result, dbg);
+    if (s.ok()) {
+      *result =
+          std::make_unique<FaultRandomAccessFile>(*this, std::move(*result));
+    }
+    return s;
+  }
+
  private:
   rocksdb::IOStatus Wrap(rocksdb::IOStatus s,
                          std::unique_ptr<rocksdb::FSWritableFile>* result) {
@@ -153,6 +203,24 @@ class FaultFileSystem : public rocksdb::FileSystemWrapper {
   std::atomic<Fault> fault_{Fault::kNone};
   mutable std::atomic<int> injected_{0};
 };
+
+rocksdb::IOStatus FaultRandomAccessFile::Read(
+    uint64_t offset, size_t n, const rocksdb::IOOptions& options,
+    rocksdb::Slice* result, char* scratch, rocksdb::IODebugContext* dbg) const {
+  if (rocksdb::IOStatus s = fs_.FailRead(); !s.ok()) return s;
+  return FSRandomAccessFileOwnerWrapper::Read(offset, n, options, result,
+                                              scratch, dbg);
+}
+rocksdb::IOStatus FaultRandomAccessFile::MultiRead(
+    rocksdb::FSReadRequest* reqs, size_t num_reqs,
+    const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) {
+  if (rocksdb::IOStatus s = fs_.FailRead(); !s.ok()) {
+    for (size_t i = 0; i < num_reqs; ++i) reqs[i].status = s;
+    return s;
+  }
+  return FSRandomAccessFileOwnerWrapper::MultiRead(reqs, num_reqs, options,
+                                                   dbg);
+}
 
 rocksdb::IOStatus FaultWritableFile::Append(const rocksdb::Slice& data,
                                             const rocksdb::IOOptions& options,
@@ -320,6 +388,36 @@ TEST_F(FaultyStoreTest, AFailedFlushKeepsAcknowledgedWritesInTheLog) {
   ExpectConsistentWith(31, {});
 }
 
+TEST_F(FaultyStoreTest, AReadErrorWhileSizingTagDriversFailsTheQuery) {
+  Open();
+  for (int i = 0; i < 40; ++i) ASSERT_OK(store_->Put(Numbered(i)));
+  StorageEngine& engine = static_cast<StoreImpl&>(*store_).engine();
+  for (int i = 0; i < kNumCfs; ++i) {
+    ASSERT_TRUE(
+        engine.db()
+            ->Flush(rocksdb::FlushOptions(), engine.handle(static_cast<Cf>(i)))
+            .ok());
+  }
+  Open();  // an empty block cache: the query's reads reach the files
+  SessionQuery query;
+  query.from_ms = kBase;
+  query.to_ms = kBase + kDay;
+  // Two conditions of either kind are not single tags: the planner probes
+  // both index ranges to pick the smaller, and the first probe's first read
+  // fails. Counted as a short range, it would drive and the query succeed.
+  query.tags.all_of = {{"n", {"1"}}, {"n", {"1", "3"}}};
+  fs_->Set(Fault::kNextReadFails);
+  EXPECT_THAT(store_->GetSessions(query),
+              StatusIs(absl::StatusCode::kInternal,
+                       AllOf(HasSubstr("scanning"),
+                             HasSubstr("injected: read failed"))));
+  EXPECT_EQ(fs_->injected(), 1);
+
+  absl::StatusOr<SessionPage> page = store_->GetSessions(query);
+  ASSERT_OK(page);
+  EXPECT_EQ(page->total, 10);  // i % 4 == 1 for 10 of the 40
+}
+
 // ---- A real full disk: a size-limited tmpfs ----
 
 class TmpfsMount {
@@ -429,6 +527,51 @@ TEST(StoreOpen, FailsUnavailableNamingTheLockWhileAnotherProcessHoldsTheStore) {
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   EXPECT_OK(Store::Open(Options(), dir.path()));
+}
+
+TEST(StoreOpen, FailsUnavailableWhileAnotherOpenInThisProcessHoldsTheStore) {
+  sessiondb::testing::TempDir dir;
+  auto first = Store::Open(Options(), dir.path());
+  ASSERT_OK(first);
+  EXPECT_THAT(Store::Open(Options(), dir.path()),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("LOCK")));
+  first->reset();
+  EXPECT_OK(Store::Open(Options(), dir.path()));
+}
+
+TEST(StoreOpen, ARocksDbWithColumnFamiliesWeDoNotKnowFailsFailedPrecondition) {
+  sessiondb::testing::TempDir dir;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    ASSERT_TRUE(db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(),
+                                       "not_ours", &handle)
+                    .ok());
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+  }
+  EXPECT_THAT(Store::Open(Options(), dir.path()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       AllOf(HasSubstr("not a sessiondb store"),
+                             HasSubstr("not_ours"))));
+}
+
+// FromRocksStatus classifies by code, never by the text: an I/O error whose
+// message happens to say "lock" (a block read) is not a held lock.
+TEST(FromRocksStatus, AnIoErrorIsInternalWhateverItsTextSays) {
+  EXPECT_THAT(FromRocksStatus(
+                  rocksdb::Status::IOError("while reading block", "000012.sst"),
+                  "scanning"),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("block")));
+  EXPECT_THAT(FromRocksStatus(rocksdb::Status::Busy(), "writing"),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("writing")));
+  EXPECT_THAT(
+      FromRocksStatus(rocksdb::Status::IOError(rocksdb::Status::kPathNotFound),
+                      "opening"),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("missing")));
 }
 
 // ---- Corrupt files ----

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
+#include "testing/test_seed.h"
 #include "util/timestamp_range.h"
 
 namespace sessiondb {
@@ -259,10 +260,7 @@ TEST(AppendIsoMillis, AppendsToWhatIsThere) {
   EXPECT_EQ(out, "at 1970-01-01T00:00:00.000Z1969-12-31T23:59:59.999Z");
 }
 
-uint64_t TestSeed() {
-  const char* env = std::getenv("SESSIONDB_TEST_SEED");
-  return env != nullptr ? std::strtoull(env, nullptr, 10) : 20260101;
-}
+uint64_t TestSeed() { return sessiondb::testing::TestSeed(20260101); }
 
 TEST(FormatIsoMillis, AgreesWithAbslCivilTimeAndParsesBack) {
   const uint64_t seed = TestSeed();

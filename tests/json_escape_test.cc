@@ -5,6 +5,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
@@ -64,10 +65,8 @@ TEST(JsonEscape, EscapesSpecialBytesAtEveryPositionOfAWord) {
 }
 
 TEST(JsonEscape, RandomBytesMatchTheReference) {
-  const char* env = std::getenv("SESSIONDB_TEST_SEED");
-  const uint32_t seed =
-      env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : 99u;
-  SCOPED_TRACE(testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
+  const uint64_t seed = sessiondb::testing::TestSeed(99);
+  SCOPED_TRACE(::testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
   std::mt19937 rng(seed);
   // Bytes 0x20-0x7f and 0x80-0xff pass through; the escaper works on bytes,
   // UTF-8 validity is checked on write, not here.

@@ -9,15 +9,10 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
-
-uint32_t SeedFromEnv() {
-  const char* s = std::getenv("SESSIONDB_TEST_SEED");
-  return s != nullptr ? static_cast<uint32_t>(std::strtoul(s, nullptr, 10))
-                      : 20261126u;
-}
 
 TEST(KeyCodec, NewerStartTimeSortsFirst) {
   EXPECT_LT(SessionKey(1, 2000, "a"), SessionKey(1, 1000, "a"));
@@ -33,8 +28,8 @@ TEST(KeyCodec, EqualTimesSortByLargerSessionIdFirst) {
 }
 
 TEST(KeyCodec, RandomKeysSortInTheApiOrder) {
-  const uint32_t seed = SeedFromEnv();
-  SCOPED_TRACE(testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
+  const uint64_t seed = sessiondb::testing::TestSeed(20261126);
+  SCOPED_TRACE(::testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
   std::mt19937 rng(seed);
   const std::string alphabet(
       "\0\x01\x7f\xfe\xff"

@@ -27,6 +27,7 @@
 #include "sessiondb/store.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
@@ -53,10 +54,7 @@ constexpr bool kThreadSanitizer = false;
 constexpr bool kThreadSanitizer = false;
 #endif
 
-uint64_t Seed() {
-  const char* text = std::getenv("SESSIONDB_TEST_SEED");
-  return text != nullptr ? std::strtoull(text, nullptr, 10) : 20261126;
-}
+uint64_t Seed() { return sessiondb::testing::TestSeed(20261126); }
 
 Session RandomSession(std::mt19937_64& rng, std::string id) {
   Session s;

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "codec/error_json.h"
 #include "codec/json_escape.h"
+#include "codec/wire_names.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sessiondb/session.h"
@@ -219,6 +220,31 @@ TEST(ErrorJson, ReplacesBytesThatAreNotUtf8) {
             "{\"errors\":[{\"msg\":\"bad ?? key \xC3\xA9\",\"code\":500}]}");
 }
 
+// The names API.md §1 gives each enum value, written as listed and read in
+// any ASCII case.
+TEST(WireNames, AreTheApiNamesReadInAnyCase) {
+  EXPECT_EQ(WireName(SessionType::kInteractive), "interactive");
+  EXPECT_EQ(WireName(SessionType::kNonInteractive), "non-interactive");
+  EXPECT_EQ(WireName(ContainmentType::kDropOff), "dropOff");
+  EXPECT_EQ(WireName(ContainmentType::kSelfService), "selfService");
+  EXPECT_EQ(WireName(ContainmentType::kAgent), "agent");
+  EXPECT_EQ(WireName(SessionStatus::kActive), "active");
+  EXPECT_EQ(WireName(SessionStatus::kClosed), "closed");
+  EXPECT_EQ(QuotedWireName(ContainmentType::kAgent), "\"agent\"");
+
+  EXPECT_EQ(ContainmentTypeFromWire("Selfservice"),
+            ContainmentType::kSelfService);
+  EXPECT_EQ(ContainmentTypeFromWire("DROPOFF"), ContainmentType::kDropOff);
+  EXPECT_EQ(SessionTypeFromWire("Non-Interactive"),
+            SessionType::kNonInteractive);
+  EXPECT_EQ(SessionStatusFromWire("CLOSED"), SessionStatus::kClosed);
+  EXPECT_EQ(ContainmentTypeFromWire("self-service"), std::nullopt);
+  EXPECT_EQ(SessionTypeFromWire(""), std::nullopt);
+  EXPECT_EQ(SessionStatusFromWire("open"), std::nullopt);
+  // A value outside the table (never a verified record's) is "unknown".
+  EXPECT_EQ(QuotedWireName(static_cast<SessionStatus>(7)), "\"unknown\"");
+}
+
 TEST(HttpStatusFor, MapsEachCodeAsTheSpecSays) {
   EXPECT_EQ(HttpStatusFor(absl::InvalidArgumentError("")), 400);
   EXPECT_EQ(HttpStatusFor(absl::OutOfRangeError("")), 400);
@@ -228,7 +254,9 @@ TEST(HttpStatusFor, MapsEachCodeAsTheSpecSays) {
   EXPECT_EQ(HttpStatusFor(absl::UnimplementedError("")), 405);
   EXPECT_EQ(HttpStatusFor(absl::DataLossError("")), 500);
   EXPECT_EQ(HttpStatusFor(absl::InternalError("")), 500);
-  EXPECT_EQ(HttpStatusFor(absl::UnavailableError("")), 500);
+  // Busy, locked: retryable, unlike the 500s above.
+  EXPECT_EQ(HttpStatusFor(absl::UnavailableError("")), 503);
+  EXPECT_EQ(HttpStatusFor(absl::ResourceExhaustedError("")), 500);
 }
 
 TEST(ErrorResponse, CarriesTheHttpStatusAndBody) {

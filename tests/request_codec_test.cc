@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "sessiondb/query.h"
 #include "testing/status_matchers.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
@@ -514,10 +515,7 @@ TEST(ParseGetSessionsRequest, ParsesAFullRequest) {
 
 // ---- Robustness ----
 
-uint64_t TestSeed() {
-  const char* env = std::getenv("SESSIONDB_TEST_SEED");
-  return env != nullptr ? std::strtoull(env, nullptr, 10) : 20200211;
-}
+uint64_t TestSeed() { return sessiondb::testing::TestSeed(20200211); }
 
 std::string Mutate(std::string s, std::mt19937_64& rng) {
   const int edits = 1 + static_cast<int>(rng() % 4);

@@ -85,7 +85,7 @@ class RetentionTest : public ::sessiondb::testing::TempStoreTest {
                 : report->inconsistencies.front().ToString());
   }
 
-  uint32_t seed_ = TestSeed();
+  uint64_t seed_ = TestSeed(42);
   std::map<std::string, Session> model_;
   std::map<std::string, std::string> aliases_;  // lowered alias -> userId
 };

@@ -147,7 +147,7 @@ class SessionExportTest : public ::sessiondb::testing::TempStoreTest {
     return objects;
   }
 
-  uint32_t seed_ = TestSeed();
+  uint64_t seed_ = TestSeed(42);
   std::vector<Session> sessions_;
 };
 

@@ -14,6 +14,7 @@
 #include "sessiondb/session.h"
 #include "sessiondb/session_json_parser.h"
 #include "testing/status_matchers.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
@@ -496,10 +497,7 @@ TEST(ParseUserIdentityJson, ErrorsNameTheField) {
   expect("{", "identity: invalid JSON");
 }
 
-uint64_t TestSeed() {
-  const char* env = std::getenv("SESSIONDB_TEST_SEED");
-  return env != nullptr ? std::strtoull(env, nullptr, 10) : 20260105;
-}
+uint64_t TestSeed() { return sessiondb::testing::TestSeed(20260105); }
 
 // Mutate mutates a valid document: flipped, inserted or deleted bytes, or a
 // truncation.

@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/temp_store.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
@@ -314,11 +315,7 @@ TEST_F(GetSessionsPaging, WalkingFilteredPagesMatchesTheModel) {
 // Sessions spread unevenly over the whole week (some minutes, hours and
 // days crowded, others empty): every skip lands on the right session.
 TEST_F(GetSessionsPaging, SkipIsExactOverAWeekOfUnevenlySpreadSessions) {
-  const uint32_t seed = [] {
-    const char* env = getenv("SESSIONDB_TEST_SEED");
-    return env != nullptr ? static_cast<uint32_t>(strtoul(env, nullptr, 10))
-                          : 20240315u;
-  }();
+  const uint64_t seed = sessiondb::testing::TestSeed(20240315);
   SCOPED_TRACE(absl::StrCat("SESSIONDB_TEST_SEED=", seed));
   std::mt19937 rng(seed);
   std::vector<Session> batch;

@@ -20,6 +20,7 @@
 #include "testing/status_matchers.h"
 #include "testing/store_contents.h"
 #include "testing/temp_dir.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
@@ -95,9 +96,7 @@ TEST_F(StoreIndexTest, RejectedBatchWritesNothing) {
 }
 
 TEST_F(StoreIndexTest, RandomUpsertsMovesAndDeletesKeepEveryIndexExact) {
-  const char* env = std::getenv("SESSIONDB_TEST_SEED");
-  const uint32_t seed =
-      env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : 42u;
+  const uint64_t seed = sessiondb::testing::TestSeed(42);
   SCOPED_TRACE(::testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
   std::mt19937 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % n); };

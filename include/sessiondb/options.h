@@ -15,7 +15,7 @@ struct Options {
   // Create the store if the directory holds none. Default: true.
   bool create_if_missing = true;
 
-  // The clock that defines "now" for requests without dates (SPEC §3).
+  // The clock that defines "now" for requests without dates (API.md §3).
   // Tests and the CLI's --now fix it. Called once per request; must be safe
   // to call from any thread. Default: absl::Now.
   std::function<absl::Time()> clock;

@@ -15,12 +15,12 @@
 
 namespace sessiondb {
 
-// The page size cap: a larger limit is served as this many (SPEC §3).
+// The page size cap: a larger limit is served as this many (API.md §3).
 inline constexpr int64_t kMaxPageSize = 10000;
 inline constexpr int64_t kDefaultPageSize = 50;
-// The longest date window a request may span (SPEC §3), and the default one.
+// The longest date window a request may span (API.md §3), and the default one.
 inline constexpr int64_t kMaxWindowMs = 7LL * 24 * 3600 * 1000;
-// The most ids one lookup by sessionId may name (SPEC §3).
+// The most ids one lookup by sessionId may name (API.md §3).
 inline constexpr size_t kMaxLookupIds = 50;
 
 enum class TagKind : uint8_t { kAny = 0, kUser = 1, kSession = 2 };
@@ -47,10 +47,10 @@ struct SessionQuery {
   std::optional<std::string> bot_id;  // absent: account-wide (every bot)
   std::optional<ContainmentType> containment;
   std::optional<SessionType> session_type;
-  // An internal user id or an alias of one (SPEC §2).
+  // An internal user id or an alias of one (API.md §2).
   std::optional<std::string> user_id;
   TagFilter tags;
-  // The window [from_ms, to_ms). Absent bounds take the defaults of SPEC §3:
+  // The window [from_ms, to_ms). Absent bounds take the defaults of API.md §3:
   // only from: to = from + 7 days; only to: from = to - 7 days; neither:
   // the 7 days before the store's clock.
   std::optional<int64_t> from_ms;

@@ -1,5 +1,5 @@
-// The session record of the getSessions API (SPEC §1) and the identity record
-// that maps user aliases to internal user ids (SPEC §2).
+// The session record of the getSessions API (API.md §1) and the identity record
+// that maps user aliases to internal user ids (API.md §2).
 #ifndef SESSIONDB_SESSION_H_
 #define SESSIONDB_SESSION_H_
 
@@ -64,7 +64,7 @@ struct UserIdentity {
 };
 
 // ValidateSession returns InvalidArgument naming the first field that breaks
-// a rule of SPEC §1 (lengths, end_time >= start_time, counts >= 0).
+// a rule of API.md §1 (lengths, end_time >= start_time, counts >= 0).
 SESSIONDB_EXPORT absl::Status ValidateSession(const Session& session);
 
 // ParseSessionJson parses one session object in the API's response shape.
@@ -74,7 +74,7 @@ SESSIONDB_EXPORT absl::Status ValidateSession(const Session& session);
 SESSIONDB_EXPORT absl::StatusOr<Session> ParseSessionJson(
     std::string_view json);
 
-// SessionToJson writes a session exactly as getSessions returns it (SPEC §4).
+// SessionToJson writes a session exactly as getSessions returns it (API.md §4).
 SESSIONDB_EXPORT std::string SessionToJson(const Session& session);
 
 // ParseUserIdentityJson parses {"userId": "u-…", "aliases": ["a@b.c", …]}.

@@ -72,7 +72,7 @@ class SESSIONDB_EXPORT Store {
 
   // Put upserts one session by sessionId: the record and every index entry
   // change together; an existing session's old entries are removed. Returns
-  // InvalidArgument naming the field when the session breaks SPEC §1.
+  // InvalidArgument naming the field when the session breaks API.md §1.
   // Durable once it returns OK (see Options::sync_writes).
   virtual absl::Status Put(const Session& session) = 0;
 
@@ -91,7 +91,7 @@ class SESSIONDB_EXPORT Store {
   // durable when written: an error there leaves the files and the batches
   // written so far in the store (reload the same source: upserts converge).
   // Other writes wait while it runs. Returns InvalidArgument naming the
-  // session for one that breaks SPEC §1, and the source's own error when
+  // session for one that breaks API.md §1, and the source's own error when
   // Next fails.
   virtual absl::StatusOr<BulkLoadSummary> BulkLoad(
       SessionSource& source, const BulkLoadOptions& options) = 0;
@@ -109,8 +109,8 @@ class SESSIONDB_EXPORT Store {
   virtual absl::StatusOr<SessionPage> GetSessions(
       const SessionQuery& query) = 0;
 
-  // HandleGetSessions is the JSON front door of SPEC §3-4: bot_id absent means
-  // the account-wide route; containment_param is the raw query parameter;
+  // HandleGetSessions is the JSON front door of API.md §3-4: bot_id absent
+  // means the account-wide route; containment_param is the raw query parameter;
   // body is the raw request body. Never fails: errors are answered in the
   // API's error shape with their HTTP status.
   virtual ApiResponse HandleGetSessions(

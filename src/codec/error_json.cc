@@ -63,6 +63,10 @@ int HttpStatusFor(const absl::Status& status) {
       return 404;
     case absl::StatusCode::kUnimplemented:
       return 405;
+    // Busy or locked: the same request may succeed later. 503 is the status
+    // a client (or a load balancer) retries; a 500 says retrying is futile.
+    case absl::StatusCode::kUnavailable:
+      return 503;
     default:
       return 500;
   }

@@ -10,10 +10,11 @@
 
 namespace sessiondb {
 
-// HttpStatusFor maps a status to the HTTP code of SPEC §4:
+// HttpStatusFor maps a status to the HTTP code of API.md §4:
 // InvalidArgument/OutOfRange -> 400, Unauthenticated -> 401,
 // PermissionDenied -> 403, NotFound -> 404, Unimplemented -> 405,
-// everything else -> 500 (the HTTP layer answers 413 itself).
+// Unavailable -> 503 (retryable), everything else -> 500 (the HTTP layer
+// answers 413 itself).
 int HttpStatusFor(const absl::Status& status);
 
 // ErrorJson writes {"errors":[{"msg":"<message>","code":<http>}]}.

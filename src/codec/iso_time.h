@@ -1,4 +1,4 @@
-// Dates and timestamps as the API writes them: ParseApiTime and
+// Dates and timestamps as the API writes them (API.md §1, §3): ParseApiTime and
 // FormatIsoMillis are public (sessiondb/api_time.h); these are the writers
 // the codec renders responses with.
 #ifndef SESSIONDB_CODEC_ISO_TIME_H_

@@ -7,14 +7,15 @@
 
 #include "codec/iso_time.h"
 #include "codec/json_escape.h"
+#include "codec/wire_names.h"
 
 namespace sessiondb {
 namespace {
 
-// This runs for every session of every response page (FLOOR.md: JSON
-// writing is half of a warm page). It reserves an upper bound once per
-// record and writes through a raw cursor: literals become fixed-size
-// memcpy's the compiler inlines, with no per-piece capacity checks.
+// This runs for every session of every response page (JSON writing is half
+// of a warm page: docs/STORAGE.md, "The measured floor"). It reserves an upper
+// bound once per record and writes through a raw cursor: literals become
+// fixed-size memcpy's the compiler inlines, with no per-piece capacity checks.
 
 // Room for everything that is not a variable-length string: keys,
 // punctuation, two timestamps, two integers, enum names.
@@ -74,38 +75,13 @@ char* PutTags(const flatbuffers::Vector<flatbuffers::Offset<fb::Tag>>* tags,
   return p;
 }
 
-// Enum values outside the schema can only come from a record written by a
-// newer format; they are written as "unknown" rather than guessed.
-std::string_view SessionTypeName(fb::SessionType t) {
-  switch (t) {
-    case fb::SessionType::Interactive:
-      return "\"interactive\"";
-    case fb::SessionType::NonInteractive:
-      return "\"non-interactive\"";
-  }
-  return "\"unknown\"";
-}
-
-std::string_view ContainmentTypeName(fb::ContainmentType t) {
-  switch (t) {
-    case fb::ContainmentType::DropOff:
-      return "\"dropOff\"";
-    case fb::ContainmentType::SelfService:
-      return "\"selfService\"";
-    case fb::ContainmentType::Agent:
-      return "\"agent\"";
-  }
-  return "\"unknown\"";
-}
-
-std::string_view SessionStatusName(fb::SessionStatus s) {
-  switch (s) {
-    case fb::SessionStatus::Active:
-      return "\"active\"";
-    case fb::SessionStatus::Closed:
-      return "\"closed\"";
-  }
-  return "\"unknown\"";
+// Every record reaching here passed VerifyRecord (record_codec.h), which
+// rejects an enum value outside the schema as DataLoss, so the "unknown" of
+// QuotedWireName is never written for a stored record. The FlatBuffers enums
+// hold the same values as the API's (session.h; record_codec.cc casts).
+template <typename Enum, typename FbEnum>
+std::string_view QuotedName(FbEnum value) {
+  return QuotedWireName(static_cast<Enum>(value));
 }
 
 }  // namespace
@@ -146,12 +122,12 @@ void AppendRecordJson(const fb::Session& r, std::string* out) {
     }
   }
   p = Put("],\"sessionType\":", p);
-  p = PutView(SessionTypeName(r.session_type()), p);
+  p = PutView(QuotedName<SessionType>(r.session_type()), p);
   p = Put(",\"containmentType\":", p);
-  p = PutView(ContainmentTypeName(r.containment_type()), p);
+  p = PutView(QuotedName<ContainmentType>(r.containment_type()), p);
   p = r.is_developer() ? Put(",\"isDeveloper\":true,\"sessionStatus\":", p)
                        : Put(",\"isDeveloper\":false,\"sessionStatus\":", p);
-  p = PutView(SessionStatusName(r.session_status()), p);
+  p = PutView(QuotedName<SessionStatus>(r.session_status()), p);
   p = Put(",\"tags\":{\"userTags\":", p);
   p = PutTags(r.user_tags(), p);
   p = Put(",\"sessionTags\":", p);

@@ -8,7 +8,7 @@
 
 namespace sessiondb {
 
-// AppendRecordJson appends one session object exactly as SPEC §4 shows it:
+// AppendRecordJson appends one session object exactly as API.md §4 shows it:
 // keys in the order sessionId, botId, channel, userId, start_time,
 // end_time (omitted when absent), session_lang, sessionType,
 // containmentType, isDeveloper, sessionStatus, tags {userTags, sessionTags}

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "codec/iso_time.h"
+#include "codec/wire_names.h"
 #include "util/absl_compat.h"
 #include "util/timestamp_range.h"
 
@@ -23,7 +23,7 @@ using simdjson::dom::array;
 using simdjson::dom::element;
 using simdjson::dom::object;
 
-// Rules beyond SPEC §3 (docs/SPEC-DECISIONS.md): a JSON null is an absent
+// Rules beyond API.md §3 (docs/SPEC-DECISIONS.md): a JSON null is an absent
 // field, at every level; a key given twice takes its last value (as
 // JavaScript's JSON.parse does); integers above 2^63-1 are errors, not
 // clamped; tag `type` is exact lowercase.
@@ -51,10 +51,6 @@ bool IsJsonBlank(std::string_view body) {
     if (c != ' ' && c != '\t' && c != '\n' && c != '\r') return false;
   }
   return true;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return absl::EqualsIgnoreCase(AsAbsl(a), AsAbsl(b));
 }
 
 // ParseInteger reads an integer >= `min`. Doubles (2.5, 1e3) and strings
@@ -117,11 +113,8 @@ absl::StatusOr<std::vector<std::string>> ParseSessionIds(element value) {
 }
 
 absl::StatusOr<ContainmentType> ParseContainment(std::string_view text) {
-  if (EqualsIgnoreCase(text, "dropOff")) return ContainmentType::kDropOff;
-  if (EqualsIgnoreCase(text, "selfService")) {
-    return ContainmentType::kSelfService;
-  }
-  if (EqualsIgnoreCase(text, "agent")) return ContainmentType::kAgent;
+  if (std::optional<ContainmentType> c = ContainmentTypeFromWire(text))
+    return *c;
   std::string shown(text.substr(0, 64));
   return Invalid("containmentType",
                  absl::StrCat("must be dropOff, selfService or agent, got \"",
@@ -131,10 +124,7 @@ absl::StatusOr<ContainmentType> ParseContainment(std::string_view text) {
 absl::StatusOr<SessionType> ParseSessionType(element value) {
   absl::StatusOr<std::string_view> s = GetString(value, "sessionType");
   if (!s.ok()) return s.status();
-  if (EqualsIgnoreCase(*s, "interactive")) return SessionType::kInteractive;
-  if (EqualsIgnoreCase(*s, "non-interactive")) {
-    return SessionType::kNonInteractive;
-  }
+  if (std::optional<SessionType> t = SessionTypeFromWire(*s)) return *t;
   return Invalid("sessionType",
                  absl::StrCat("must be interactive or non-interactive, got ",
                               Shown(value)));
@@ -248,7 +238,7 @@ absl::Status ParseTagList(element value, std::string_view path,
   return absl::OkStatus();
 }
 
-// ParseTags parses SPEC §3's tags filter: {"and": [E…]}, {"or": [E…]} and
+// ParseTags parses API.md §3's tags filter: {"and": [E…]}, {"or": [E…]} and
 // {"userTags": [T…], "sessionTags": [T…]}, all combined with AND.
 absl::Status ParseTags(element value, TagFilter* tags) {
   object fields;
@@ -349,7 +339,7 @@ absl::Status ParseBody(object body, std::optional<std::string_view> containment,
       session_type = v;
       has_session_type = present;
     }
-    // Unknown body fields are ignored (SPEC §3).
+    // Unknown body fields are ignored (API.md §3).
   }
 
   // Lookup by id: nothing else is read, so nothing else can fail.

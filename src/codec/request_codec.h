@@ -10,7 +10,7 @@
 
 namespace sessiondb {
 
-// ParseGetSessionsRequest applies SPEC §3: `bot_id` absent is the
+// ParseGetSessionsRequest applies API.md §3: `bot_id` absent is the
 // account-wide route; `containment_param` is the raw query parameter
 // (case-insensitive; absent: no filter); `body` the raw body ("" or "{}":
 // all defaults). A date-only dateTo becomes 00:00 of the next day in

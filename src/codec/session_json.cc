@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "codec/iso_time.h"
 #include "codec/record_json.h"
+#include "codec/wire_names.h"
 #include "sessiondb/session_json_parser.h"
 #include "storage/record_codec.h"
 #include "util/absl_compat.h"
@@ -21,7 +21,7 @@ using simdjson::dom::array;
 using simdjson::dom::element;
 using simdjson::dom::object;
 
-// Field names and rules are the API's response shape (SPEC §1, §4). A JSON
+// Field names and rules are the API's response shape (API.md §1, §4). A JSON
 // null counts as an absent field everywhere; a key given twice takes its last
 // value, as JavaScript's JSON.parse does.
 
@@ -36,10 +36,6 @@ absl::Status Invalid(std::string_view field, std::string_view what) {
 absl::Status JsonError(std::string_view what, simdjson::error_code error) {
   return absl::InvalidArgumentError(absl::StrCat(
       AsAbsl(what), ": invalid JSON (", simdjson::error_message(error), ")"));
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return absl::EqualsIgnoreCase(AsAbsl(a), AsAbsl(b));
 }
 
 absl::Status ParseString(element value, std::string_view field,
@@ -90,55 +86,36 @@ absl::Status ParseCount(element value, std::string_view field, int64_t* out) {
   return Invalid(field, "must be an integer >= 0");
 }
 
-absl::Status ParseSessionType(element value, SessionType* out) {
+// ParseEnum sets *out to the value `value` names (wire_names.h), or returns
+// InvalidArgument for `field` with `expected` when it names none.
+template <typename Enum>
+absl::Status ParseEnum(element value,
+                       std::optional<Enum> (*from_wire)(std::string_view),
+                       std::string_view field, std::string_view expected,
+                       Enum* out) {
   std::string_view s;
   if (value.get_string().get(s) == simdjson::SUCCESS) {
-    if (EqualsIgnoreCase(s, "interactive")) {
-      *out = SessionType::kInteractive;
-      return absl::OkStatus();
-    }
-    if (EqualsIgnoreCase(s, "non-interactive")) {
-      *out = SessionType::kNonInteractive;
+    if (std::optional<Enum> e = from_wire(s); e.has_value()) {
+      *out = *e;
       return absl::OkStatus();
     }
   }
-  return Invalid("sessionType",
-                 "must be \"interactive\" or \"non-interactive\"");
+  return Invalid(field, expected);
+}
+
+absl::Status ParseSessionType(element value, SessionType* out) {
+  return ParseEnum(value, &SessionTypeFromWire, "sessionType",
+                   "must be \"interactive\" or \"non-interactive\"", out);
 }
 
 absl::Status ParseContainmentType(element value, ContainmentType* out) {
-  std::string_view s;
-  if (value.get_string().get(s) == simdjson::SUCCESS) {
-    if (EqualsIgnoreCase(s, "dropOff")) {
-      *out = ContainmentType::kDropOff;
-      return absl::OkStatus();
-    }
-    if (EqualsIgnoreCase(s, "selfService")) {
-      *out = ContainmentType::kSelfService;
-      return absl::OkStatus();
-    }
-    if (EqualsIgnoreCase(s, "agent")) {
-      *out = ContainmentType::kAgent;
-      return absl::OkStatus();
-    }
-  }
-  return Invalid("containmentType",
-                 "must be \"dropOff\", \"selfService\" or \"agent\"");
+  return ParseEnum(value, &ContainmentTypeFromWire, "containmentType",
+                   "must be \"dropOff\", \"selfService\" or \"agent\"", out);
 }
 
 absl::Status ParseSessionStatus(element value, SessionStatus* out) {
-  std::string_view s;
-  if (value.get_string().get(s) == simdjson::SUCCESS) {
-    if (EqualsIgnoreCase(s, "active")) {
-      *out = SessionStatus::kActive;
-      return absl::OkStatus();
-    }
-    if (EqualsIgnoreCase(s, "closed")) {
-      *out = SessionStatus::kClosed;
-      return absl::OkStatus();
-    }
-  }
-  return Invalid("sessionStatus", "must be \"active\" or \"closed\"");
+  return ParseEnum(value, &SessionStatusFromWire, "sessionStatus",
+                   "must be \"active\" or \"closed\"", out);
 }
 
 absl::Status ParseLangs(element value, std::vector<std::string>* out) {

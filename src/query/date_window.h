@@ -1,4 +1,4 @@
-// The date window rule of SPEC §3: defaults and the 7-day limit.
+// The date window rule of API.md §3: defaults and the 7-day limit.
 #ifndef SESSIONDB_QUERY_DATE_WINDOW_H_
 #define SESSIONDB_QUERY_DATE_WINDOW_H_
 

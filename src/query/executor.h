@@ -44,7 +44,7 @@ struct LookupResult {
   std::vector<std::string> invalid;  // once each, in request order
 };
 
-// LookupSessions answers a lookup by sessionId (SPEC §3): the named sessions
+// LookupSessions answers a lookup by sessionId (API.md §3): the named sessions
 // that exist (and, with bot_id, belong to that bot), each once, newest
 // first, through `sink`.
 absl::StatusOr<LookupResult> LookupSessions(

@@ -116,11 +116,17 @@ absl::StatusOr<int64_t> TagSize(const StorageEngine& engine,
   return size;
 }
 
-int64_t Probe(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
-              const std::vector<StreamSpec>& specs, const DateWindow& w) {
+// Probe counts the keys of `specs` in the window, stopping at kProbeKeys.
+// A read error is returned, not counted: a stream cut short by one would
+// size its candidate as small and make it drive.
+absl::StatusOr<int64_t> Probe(const StorageEngine& engine,
+                              const rocksdb::Snapshot* snapshot,
+                              const std::vector<StreamSpec>& specs,
+                              const DateWindow& w) {
   MergedStream stream(engine, snapshot, specs, w.from_ms, w.to_ms);
   int64_t n = 0;
   for (; stream.Valid() && n < kProbeKeys; stream.Next()) ++n;
+  SESSIONDB_RETURN_IF_ERROR(stream.status());
   return n;
 }
 
@@ -173,6 +179,166 @@ std::string ConditionText(const TagCondition& c) {
                       c.values.empty() ? "*" : absl::StrJoin(c.values, "|"));
 }
 
+// TagDriver is a candidate driver of a tag query: one AND-ed condition, or
+// the OR group as a whole, with the index streams whose union it matches.
+struct TagDriver {
+  enum class Source { kAllOf, kAnyOf };
+  Source source;
+  size_t all_of_index = 0;  // kAllOf: the condition's place in all_of
+  std::vector<StreamSpec> streams;
+  std::optional<TagRef> single;  // kAllOf: SingleTag of the condition
+};
+
+// ChosenDriver is the candidate that drives and how it was sized.
+struct ChosenDriver {
+  TagDriver driver;
+  std::string sized_by;
+};
+
+// ListTagDrivers returns every condition (and the OR group) the tag index
+// can serve, in the request's order, the OR group last.
+absl::StatusOr<std::vector<TagDriver>> ListTagDrivers(
+    const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
+    const std::vector<uint32_t>& bots, const TagFilter& tags) {
+  std::vector<TagDriver> candidates;
+  for (size_t i = 0; i < tags.all_of.size(); ++i) {
+    SESSIONDB_ASSIGN_OR_RETURN(
+        std::optional<std::vector<StreamSpec>> streams,
+        TagStreams(engine, snapshot, bots, tags.all_of[i]));
+    if (streams.has_value()) {
+      candidates.push_back({TagDriver::Source::kAllOf, i, std::move(*streams),
+                            SingleTag(tags.all_of[i])});
+    }
+  }
+  if (tags.any_of.empty()) return candidates;
+  std::vector<StreamSpec> group;
+  for (const TagCondition& c : tags.any_of) {
+    SESSIONDB_ASSIGN_OR_RETURN(std::optional<std::vector<StreamSpec>> streams,
+                               TagStreams(engine, snapshot, bots, c));
+    if (!streams.has_value()) return candidates;
+    group.insert(group.end(), streams->begin(), streams->end());
+  }
+  candidates.push_back(
+      {TagDriver::Source::kAnyOf, 0, std::move(group), std::nullopt});
+  return candidates;
+}
+
+// ChooseTagDriver picks the smallest candidate; ties: the first. One
+// candidate needs no measuring. When every candidate is a single tag, its
+// counters size it exactly; otherwise each is probed (up to kProbeKeys keys
+// in the window). nullopt when there is no candidate.
+absl::StatusOr<std::optional<ChosenDriver>> ChooseTagDriver(
+    const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
+    const Plan& plan, std::vector<TagDriver> candidates) {
+  if (candidates.empty()) return std::optional<ChosenDriver>();
+  if (candidates.size() == 1) {
+    return std::optional<ChosenDriver>(
+        ChosenDriver{std::move(candidates.front()), "only candidate"});
+  }
+  const bool by_counters =
+      std::all_of(candidates.begin(), candidates.end(),
+                  [](const TagDriver& c) { return c.single.has_value(); });
+  std::optional<size_t> best;
+  int64_t best_size = std::numeric_limits<int64_t>::max();
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    int64_t size = 0;
+    if (by_counters) {
+      SESSIONDB_ASSIGN_OR_RETURN(
+          size, TagSize(engine, snapshot, plan.bots, *candidates[i].single,
+                        plan.window, plan.residual));
+    } else {
+      SESSIONDB_ASSIGN_OR_RETURN(
+          size, Probe(engine, snapshot, candidates[i].streams, plan.window));
+    }
+    if (size < best_size) {
+      best = i;
+      best_size = size;
+    }
+  }
+  if (!best.has_value()) return std::optional<ChosenDriver>();
+  return std::optional<ChosenDriver>(ChosenDriver{
+      std::move(candidates[*best]),
+      absl::StrCat(by_counters ? "counted " : "probe ", best_size)});
+}
+
+// PlanEmpty makes `plan` kEmpty, saying why.
+Plan PlanEmpty(Plan plan, std::string_view why) {
+  plan.kind = Plan::Kind::kEmpty;
+  plan.description = absl::StrCat("empty: ", AsAbsl(why));
+  return plan;
+}
+
+// PlanByUser drives from the by_user entries of (bot, user).
+Plan PlanByUser(Plan plan, const std::string& user, const TagFilter& tags) {
+  const bool counted = tags.empty();
+  plan.kind = counted ? Plan::Kind::kIndexCounted : Plan::Kind::kScanned;
+  for (uint32_t bot : plan.bots) {
+    plan.driver.push_back({Cf::kByUser, bot, UserIndexPrefix(bot, user)});
+    if (counted) plan.counter_scopes.push_back(UserCounterScope(bot, user));
+  }
+  plan.residual.all_of = tags.all_of;
+  plan.residual.any_of = tags.any_of;
+  plan.description =
+      absl::StrCat(counted ? "counted by_user (" : "scan by_user (",
+                   BotsText(plan.bots), ", user ", user, ")");
+  return plan;
+}
+
+// PlanByTag drives from the tag index of `chosen`; every other condition is
+// residual.
+Plan PlanByTag(Plan plan, const TagFilter& tags, ChosenDriver chosen) {
+  const TagDriver& d = chosen.driver;
+  const bool by_group = d.source == TagDriver::Source::kAnyOf;
+  plan.kind = Plan::Kind::kScanned;
+  plan.driver = std::move(chosen.driver.streams);
+  for (size_t i = 0; i < tags.all_of.size(); ++i) {
+    if (by_group || i != d.all_of_index)
+      plan.residual.all_of.push_back(tags.all_of[i]);
+  }
+  if (!by_group) plan.residual.any_of = tags.any_of;
+  if (!by_group && tags.any_of.empty()) UseTagCounters(tags.all_of, &plan);
+  std::string driver_text;
+  if (by_group) {
+    std::vector<std::string> parts;
+    for (const TagCondition& c : tags.any_of) parts.push_back(ConditionText(c));
+    driver_text = absl::StrCat("any of [", absl::StrJoin(parts, ", "), "]");
+  } else {
+    driver_text = ConditionText(tags.all_of[d.all_of_index]);
+  }
+  plan.description =
+      absl::StrCat(plan.kind == Plan::Kind::kIndexCounted ? "counted" : "scan",
+                   " by_tag (", BotsText(plan.bots), ", ", driver_text, ", ",
+                   plan.driver.size(), " ranges, ", chosen.sized_by, ")");
+  return plan;
+}
+
+// PlanPrimaryScan scans the records when no tag condition can drive, and
+// tests every tag.
+Plan PlanPrimaryScan(Plan plan, const TagFilter& tags) {
+  plan.kind = Plan::Kind::kScanned;
+  plan.driver_is_primary = true;
+  for (uint32_t bot : plan.bots) {
+    std::string prefix;
+    AppendBot(bot, &prefix);
+    plan.driver.push_back({Cf::kSessions, bot, prefix});
+  }
+  plan.residual.all_of = tags.all_of;
+  plan.residual.any_of = tags.any_of;
+  plan.description = absl::StrCat("scan sessions (", BotsText(plan.bots),
+                                  ", every tag residual)");
+  return plan;
+}
+
+// PlanCounted serves a query with neither userId nor tags from the bot's
+// bucket counters.
+Plan PlanCounted(Plan plan) {
+  plan.kind = Plan::Kind::kCounted;
+  plan.description =
+      absl::StrCat("counted (", BotsText(plan.bots), ", cells 0x",
+                   absl::Hex(plan.residual.cell_mask), ")");
+  return plan;
+}
+
 }  // namespace
 
 absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
@@ -186,8 +352,7 @@ absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
   if (query.bot_id.has_value()) {
     std::optional<uint32_t> bot = engine.bots().Find(*query.bot_id);
     if (!bot.has_value()) {
-      plan.description = "empty: the bot has no sessions";
-      return plan;
+      return PlanEmpty(std::move(plan), "the bot has no sessions");
     }
     plan.bots.push_back(*bot);
   } else {
@@ -195,135 +360,29 @@ absl::StatusOr<Plan> PlanQuery(const StorageEngine& engine,
   }
   if (plan.bots.empty() || plan.residual.cell_mask == 0 ||
       window.from_ms >= window.to_ms) {
-    plan.description = "empty: nothing can match";
-    return plan;
+    return PlanEmpty(std::move(plan), "nothing can match");
   }
 
   if (query.user_id.has_value()) {
     SESSIONDB_ASSIGN_OR_RETURN(std::optional<std::string> user,
                                ResolveUser(engine, snapshot, *query.user_id));
     if (!user.has_value()) {
-      plan.description = "empty: userId is neither a known user nor an alias";
-      return plan;
+      return PlanEmpty(std::move(plan),
+                       "userId is neither a known user nor an alias");
     }
-    const bool counted = query.tags.empty();
-    plan.kind = counted ? Plan::Kind::kIndexCounted : Plan::Kind::kScanned;
-    for (uint32_t bot : plan.bots) {
-      plan.driver.push_back({Cf::kByUser, bot, UserIndexPrefix(bot, *user)});
-      if (counted) plan.counter_scopes.push_back(UserCounterScope(bot, *user));
-    }
-    plan.residual.all_of = query.tags.all_of;
-    plan.residual.any_of = query.tags.any_of;
-    plan.description =
-        absl::StrCat(counted ? "counted by_user (" : "scan by_user (",
-                     BotsText(plan.bots), ", user ", *user, ")");
-    return plan;
+    return PlanByUser(std::move(plan), *user, query.tags);
   }
 
-  if (!query.tags.empty()) {
-    // Candidates: each AND-ed condition alone, or the OR group as a whole.
-    struct Candidate {
-      int id;  // -1: the OR group; i >= 0: all_of[i]
-      std::vector<StreamSpec> streams;
-      std::optional<TagRef> single;
-    };
-    std::vector<Candidate> candidates;
-    for (size_t i = 0; i < query.tags.all_of.size(); ++i) {
-      SESSIONDB_ASSIGN_OR_RETURN(
-          std::optional<std::vector<StreamSpec>> streams,
-          TagStreams(engine, snapshot, plan.bots, query.tags.all_of[i]));
-      if (streams.has_value()) {
-        candidates.push_back({static_cast<int>(i), std::move(*streams),
-                              SingleTag(query.tags.all_of[i])});
-      }
-    }
-    if (!query.tags.any_of.empty()) {
-      std::vector<StreamSpec> group;
-      bool usable = true;
-      for (const TagCondition& c : query.tags.any_of) {
-        SESSIONDB_ASSIGN_OR_RETURN(
-            std::optional<std::vector<StreamSpec>> streams,
-            TagStreams(engine, snapshot, plan.bots, c));
-        if (!streams.has_value()) {
-          usable = false;
-          break;
-        }
-        group.insert(group.end(), streams->begin(), streams->end());
-      }
-      if (usable) candidates.push_back({-1, std::move(group), std::nullopt});
-    }
-    // One candidate needs no measuring. When every candidate is a single
-    // tag, its counters size it exactly; otherwise each is probed (up to
-    // kProbeKeys keys in the window). The smallest drives; ties: the first.
-    const bool by_counters =
-        std::all_of(candidates.begin(), candidates.end(),
-                    [](const Candidate& c) { return c.single.has_value(); });
-    int best = -2;  // -2: none yet
-    int64_t best_size = std::numeric_limits<int64_t>::max();
-    std::vector<StreamSpec> best_streams;
-    std::string sized_by = "only candidate";
-    for (Candidate& c : candidates) {
-      int64_t size = 0;
-      if (candidates.size() > 1 && by_counters) {
-        SESSIONDB_ASSIGN_OR_RETURN(
-            size, TagSize(engine, snapshot, plan.bots, *c.single, window,
-                          plan.residual));
-      } else if (candidates.size() > 1) {
-        size = Probe(engine, snapshot, c.streams, window);
-      }
-      if (size < best_size) {
-        best = c.id;
-        best_size = size;
-        best_streams = std::move(c.streams);
-      }
-    }
-    if (candidates.size() > 1)
-      sized_by = absl::StrCat(by_counters ? "counted " : "probe ", best_size);
-    if (best != -2) {
-      plan.kind = Plan::Kind::kScanned;
-      plan.driver = std::move(best_streams);
-      for (size_t i = 0; i < query.tags.all_of.size(); ++i) {
-        if (static_cast<int>(i) != best)
-          plan.residual.all_of.push_back(query.tags.all_of[i]);
-      }
-      if (best != -1) plan.residual.any_of = query.tags.any_of;
-      if (best >= 0 && query.tags.any_of.empty())
-        UseTagCounters(query.tags.all_of, &plan);
-      std::string driver_text;
-      if (best == -1) {
-        std::vector<std::string> parts;
-        for (const TagCondition& c : query.tags.any_of)
-          parts.push_back(ConditionText(c));
-        driver_text = absl::StrCat("any of [", absl::StrJoin(parts, ", "), "]");
-      } else {
-        driver_text = ConditionText(query.tags.all_of[best]);
-      }
-      plan.description = absl::StrCat(
-          plan.kind == Plan::Kind::kIndexCounted ? "counted" : "scan",
-          " by_tag (", BotsText(plan.bots), ", ", driver_text, ", ",
-          plan.driver.size(), " ranges, ", sized_by, ")");
-      return plan;
-    }
-    // No condition can drive: scan the records and test every tag.
-    plan.kind = Plan::Kind::kScanned;
-    plan.driver_is_primary = true;
-    for (uint32_t bot : plan.bots) {
-      std::string prefix;
-      AppendBot(bot, &prefix);
-      plan.driver.push_back({Cf::kSessions, bot, prefix});
-    }
-    plan.residual.all_of = query.tags.all_of;
-    plan.residual.any_of = query.tags.any_of;
-    plan.description = absl::StrCat("scan sessions (", BotsText(plan.bots),
-                                    ", every tag residual)");
-    return plan;
-  }
+  if (query.tags.empty()) return PlanCounted(std::move(plan));
 
-  plan.kind = Plan::Kind::kCounted;
-  plan.description =
-      absl::StrCat("counted (", BotsText(plan.bots), ", cells 0x",
-                   absl::Hex(plan.residual.cell_mask), ")");
-  return plan;
+  SESSIONDB_ASSIGN_OR_RETURN(
+      std::vector<TagDriver> candidates,
+      ListTagDrivers(engine, snapshot, plan.bots, query.tags));
+  SESSIONDB_ASSIGN_OR_RETURN(
+      std::optional<ChosenDriver> chosen,
+      ChooseTagDriver(engine, snapshot, plan, std::move(candidates)));
+  if (!chosen.has_value()) return PlanPrimaryScan(std::move(plan), query.tags);
+  return PlanByTag(std::move(plan), query.tags, *std::move(chosen));
 }
 
 }  // namespace sessiondb

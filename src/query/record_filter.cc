@@ -5,13 +5,10 @@
 #include "storage/index_entries.h"
 #include "storage/index_payload.h"
 #include "storage/key_codec.h"
+#include "storage/record_fields.h"
 
 namespace sessiondb {
 namespace {
-
-std::string_view View(const flatbuffers::String* s) {
-  return std::string_view(s->c_str(), s->size());
-}
 
 bool ListMatches(
     const TagCondition& c,

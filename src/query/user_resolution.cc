@@ -1,7 +1,6 @@
 #include "query/user_resolution.h"
 
-#include <cstring>
-
+#include "storage/counters.h"
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
@@ -16,8 +15,7 @@ absl::StatusOr<std::optional<std::string>> ResolveUser(
   std::string count;
   rocksdb::Status s = engine.Get(ro, Cf::kUsers, value, &count);
   if (s.ok()) {
-    int64_t n = 0;
-    if (count.size() >= 8) std::memcpy(&n, count.data(), 8);
+    const int64_t n = count.size() >= kCountBytes ? DecodeCount(count) : 0;
     if (n > 0) return std::optional<std::string>(value);
   } else if (!s.IsNotFound()) {
     return FromRocksStatus(s, "reading the user map");

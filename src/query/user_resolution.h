@@ -1,4 +1,4 @@
-// userId filter resolution (SPEC §2), shared by the planner and the export
+// userId filter resolution (API.md §2), shared by the planner and the export
 // utility so both answer the same sessions for the same value.
 #ifndef SESSIONDB_QUERY_USER_RESOLUTION_H_
 #define SESSIONDB_QUERY_USER_RESOLUTION_H_
@@ -13,7 +13,7 @@ namespace sessiondb {
 
 class StorageEngine;
 
-// ResolveUser applies SPEC §2 at `snapshot`: the id itself if any session
+// ResolveUser applies API.md §2 at `snapshot`: the id itself if any session
 // has it, else the id its alias (ASCII case-insensitive) maps to, else
 // nullopt (nothing matches).
 absl::StatusOr<std::optional<std::string>> ResolveUser(

@@ -1,4 +1,4 @@
-// AppsConfig: the apps file of SPEC §5 — every API client the server knows,
+// AppsConfig: the apps file of API.md §5 — every API client the server knows,
 // with its client secret, its scopes and, for bot scope, the bots it may read.
 //
 //   {"apps": [

@@ -1,4 +1,4 @@
-// Authorize: what an authenticated app may do (SPEC §5 scopes).
+// Authorize: what an authenticated app may do (API.md §5 scopes).
 //   bot:sessions        the bot-scoped getSessions route, for its bots only
 //   admin:bot-sessions  both getSessions routes, every bot
 //   sessions:write      POST /api/sessiondb/sessions

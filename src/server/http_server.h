@@ -1,4 +1,4 @@
-// HttpServer: `sessiondb serve` — the getSessions REST API of SPEC §5 over
+// HttpServer: `sessiondb serve` — the getSessions REST API of API.md §5 over
 // HTTP/1.1 (cpp-httplib), with JWT auth, a worker pool, keep-alive, a request
 // log line per request and a graceful stop.
 //

@@ -1,5 +1,5 @@
 // ParseIngestBody: the body of POST /api/sessiondb/sessions — an NDJSON
-// stream or a JSON array of session records (SPEC §1 shape) — as one batch.
+// stream or a JSON array of session records (API.md §1 shape) — as one batch.
 #ifndef SESSIONDB_SERVER_INGEST_BODY_H_
 #define SESSIONDB_SERVER_INGEST_BODY_H_
 

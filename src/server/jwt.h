@@ -1,4 +1,4 @@
-// HS256 JSON Web Tokens (RFC 7519) as SPEC §5 uses them: signed with an app's
+// HS256 JSON Web Tokens (RFC 7519) as API.md §5 uses them: signed with an app's
 // client secret, carrying the claim `appId`; `exp` and `nbf` enforced when
 // present. Only HS256 is accepted — `none` and every other `alg` are refused.
 //

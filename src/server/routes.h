@@ -1,4 +1,4 @@
-// The routes of the HTTP endpoint (SPEC §5) and how a request path maps to
+// The routes of the HTTP endpoint (API.md §5) and how a request path maps to
 // one. Paths match exactly (case-sensitive, no trailing slash).
 #ifndef SESSIONDB_SERVER_ROUTES_H_
 #define SESSIONDB_SERVER_ROUTES_H_

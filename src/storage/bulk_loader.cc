@@ -43,22 +43,10 @@ constexpr size_t kCounterOverhead = 96;
 // Counter and user-count values add up when two runs hold the same key.
 bool Sums(Cf cf) { return cf == Cf::kCounts || cf == Cf::kUsers; }
 
-std::string EncodeInt64(int64_t v) {
-  std::string out(sizeof(v), '\0');
-  std::memcpy(out.data(), &v, sizeof(v));
-  return out;
-}
-
-int64_t DecodeInt64(std::string_view bytes) {
-  int64_t v = 0;
-  std::memcpy(&v, bytes.data(), std::min(bytes.size(), sizeof(v)));
-  return v;
-}
-
 // AddValues adds `b` into `a`, both values of the summing column family cf.
 void AddValues(Cf cf, std::string* a, std::string_view b) {
   if (cf == Cf::kUsers) {
-    *a = EncodeInt64(DecodeInt64(*a) + DecodeInt64(b));
+    *a = EncodeCount(DecodeCount(*a) + DecodeCount(b));
     return;
   }
   CellCounts sum = DecodeCellCounts(*a);
@@ -443,7 +431,7 @@ class ShardBuilder {
   void MoveCountsToRuns() {
     for (auto& [key, counts] : counts_)
       Buffer(Cf::kCounts, key, EncodeCellCounts(counts));
-    for (auto& [user, n] : users_) Buffer(Cf::kUsers, user, EncodeInt64(n));
+    for (auto& [user, n] : users_) Buffer(Cf::kUsers, user, EncodeCount(n));
     counts_.clear();
     users_.clear();
     counter_bytes_ = 0;

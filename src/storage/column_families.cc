@@ -31,7 +31,7 @@ rocksdb::ColumnFamilyOptions BaseCfOptions(
   cf.write_buffer_size = WriteBufferBytes(options);
   cf.compression = rocksdb::kLZ4Compression;
   // LZ4 keeps cold scans fast; the bottommost level, rarely read, takes ZSTD
-  // for half the disk size (FLOOR.md).
+  // for half the disk size (docs/STORAGE.md, "The measured floor").
   cf.bottommost_compression = rocksdb::kZSTD;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;

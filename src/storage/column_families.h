@@ -23,9 +23,11 @@ enum class Cf : int {
   kByTag,
   kCounts,
   kUsers,
-  kAliases,
+  kAliases,  // last: a new column family goes after it
 };
 inline constexpr int kNumCfs = 9;
+static_assert(static_cast<int>(Cf::kAliases) + 1 == kNumCfs,
+              "kNumCfs must count every Cf enumerator");
 
 // CfName is the RocksDB name of `cf`; names reach disk and are frozen.
 const char* CfName(Cf cf);

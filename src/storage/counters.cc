@@ -1,7 +1,6 @@
 #include "storage/counters.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace sessiondb {
 namespace {
@@ -25,15 +24,14 @@ int64_t CeilTo(int64_t ms, int64_t width) {
 
 void AddEncoded(std::string_view operand, std::string* acc) {
   if (acc->size() < operand.size()) acc->resize(operand.size(), '\0');
-  for (size_t i = 0; i + 8 <= operand.size(); i += 8) {
-    int64_t a, b;
-    std::memcpy(&a, acc->data() + i, 8);
-    std::memcpy(&b, operand.data() + i, 8);
+  for (size_t i = 0; i + kCountBytes <= operand.size(); i += kCountBytes) {
+    const int64_t a = DecodeCount(std::string_view(*acc).substr(i));
+    const int64_t b = DecodeCount(operand.substr(i));
     // Wrapping add: counts never approach 2^63, and wrapping keeps
     // corrupt operands from being undefined behaviour.
-    a = static_cast<int64_t>(static_cast<uint64_t>(a) +
-                             static_cast<uint64_t>(b));
-    std::memcpy(acc->data() + i, &a, 8);
+    EncodeCount(static_cast<int64_t>(static_cast<uint64_t>(a) +
+                                     static_cast<uint64_t>(b)),
+                acc->data() + i);
   }
 }
 
@@ -71,19 +69,36 @@ std::string EncodeTagRef(const TagRef& tag) {
 
 }  // namespace
 
+void EncodeCount(int64_t v, char* dst) {
+  const uint64_t u = static_cast<uint64_t>(v);
+  for (size_t i = 0; i < kCountBytes; ++i)
+    dst[i] = static_cast<char>((u >> (8 * i)) & 0xFF);
+}
+
+std::string EncodeCount(int64_t v) {
+  std::string out(kCountBytes, '\0');
+  EncodeCount(v, out.data());
+  return out;
+}
+
+int64_t DecodeCount(std::string_view bytes) {
+  uint64_t u = 0;
+  for (size_t i = 0; i < kCountBytes && i < bytes.size(); ++i)
+    u |= uint64_t{static_cast<uint8_t>(bytes[i])} << (8 * i);
+  return static_cast<int64_t>(u);
+}
+
 std::string EncodeCellCounts(const CellCounts& counts) {
-  std::string out(kCells * 8, '\0');
+  std::string out(kCells * kCountBytes, '\0');
   for (int i = 0; i < kCells; ++i)
-    std::memcpy(out.data() + 8 * i, &counts[i], 8);
+    EncodeCount(counts[i], out.data() + kCountBytes * i);
   return out;
 }
 
 CellCounts DecodeCellCounts(std::string_view value) {
   CellCounts counts{};
-  for (int i = 0; i < kCells && (i + 1) * 8 <= static_cast<int>(value.size());
-       ++i) {
-    std::memcpy(&counts[i], value.data() + 8 * i, 8);
-  }
+  for (size_t i = 0; i < kCells && (i + 1) * kCountBytes <= value.size(); ++i)
+    counts[i] = DecodeCount(value.substr(kCountBytes * i));
   return counts;
 }
 

@@ -17,7 +17,8 @@
 // A count over a window [from, to) sums the aligned buckets the window
 // covers and iterates only the partial buckets below the scope's smallest
 // level at its two edges, so `total` and a deep `skip` cost a small multiple
-// of a page instead of a walk over every match (FLOOR.md).
+// of a page instead of a walk over every match (docs/STORAGE.md, "The
+// measured floor").
 #ifndef SESSIONDB_STORAGE_COUNTERS_H_
 #define SESSIONDB_STORAGE_COUNTERS_H_
 
@@ -35,6 +36,19 @@ namespace sessiondb {
 
 // CellCounts is stored as kCells little-endian int64s; merge operands add.
 using CellCounts = std::array<int64_t, kCells>;
+
+// A stored count is kCountBytes bytes: an int64, two's complement,
+// little-endian whatever the host's byte order. Counters hold kCells of
+// them; a user map value (cf users) holds one, the user's session count.
+inline constexpr size_t kCountBytes = 8;
+
+// EncodeCount writes `v` to dst[0, kCountBytes).
+void EncodeCount(int64_t v, char* dst);
+// EncodeCount returns the kCountBytes bytes of `v`.
+std::string EncodeCount(int64_t v);
+// DecodeCount reads the count at the start of `bytes`; bytes missing at
+// the end of a short value read as zero.
+int64_t DecodeCount(std::string_view bytes);
 
 inline constexpr int kCounterLevels = 3;
 inline constexpr int64_t kLevelWidthMs[kCounterLevels] = {60'000, 3'600'000,

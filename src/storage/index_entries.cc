@@ -8,16 +8,9 @@
 #include "storage/counters.h"
 #include "storage/index_payload.h"
 #include "storage/key_codec.h"
+#include "storage/record_fields.h"
 
 namespace sessiondb {
-namespace {
-
-std::string_view View(const flatbuffers::String* s) {
-  return std::string_view(s->c_str(), s->size());
-}
-
-}  // namespace
-
 uint8_t RecordCell(const fb::Session& record) {
   return CellOf(static_cast<uint8_t>(record.containment_type()),
                 static_cast<uint8_t>(record.session_type()));

@@ -107,7 +107,7 @@ std::string TagNamePrefix(uint32_t bot_no, uint8_t kind, std::string_view name);
 std::string OrderLowerBound(std::string_view prefix, int64_t to_ms);
 std::string OrderUpperBound(std::string_view prefix, int64_t from_ms);
 
-// AsciiLower is the alias key (SPEC §2: aliases match ASCII
+// AsciiLower is the alias key (API.md §2: aliases match ASCII
 // case-insensitively).
 std::string AsciiLower(std::string_view s);
 

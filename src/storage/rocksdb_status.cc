@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "util/absl_compat.h"
 
@@ -23,10 +22,6 @@ absl::Status FromRocksStatus(const rocksdb::Status& s,
   if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
   if (s.IsNotFound()) return absl::NotFoundError(message);
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
-  if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
-    return absl::UnavailableError(
-        absl::StrCat(message, " (is another process using this store?)"));
-  }
   return absl::InternalError(message);
 }
 

@@ -9,10 +9,13 @@
 
 namespace sessiondb {
 
-// FromRocksStatus maps `s` (OK -> OK): Corruption -> DataLoss,
-// Busy/TryAgain/lock held -> Unavailable, NoSpace -> ResourceExhausted,
-// NotFound -> NotFound, InvalidArgument -> InvalidArgument, other IOError ->
-// Internal. The message is "<context>: <rocksdb message>".
+// FromRocksStatus maps `s` by its code and subcode, never its text (OK ->
+// OK): Corruption -> DataLoss, a missing file (PathNotFound) -> DataLoss,
+// Busy/TryAgain -> Unavailable, NoSpace -> ResourceExhausted, NotFound ->
+// NotFound, InvalidArgument -> InvalidArgument, any other IOError ->
+// Internal. A LOCK file another open holds is a plain IOError here too:
+// StorageEngine's open identifies it and answers Unavailable. The message is
+// "<context>: <rocksdb message>".
 absl::Status FromRocksStatus(const rocksdb::Status& s,
                              std::string_view context);
 

@@ -1,7 +1,6 @@
 #include "storage/session_batch.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "storage/bot_dictionary.h"
@@ -152,9 +151,7 @@ rocksdb::WriteBatch* SessionBatch::Finish() {
   }
   for (const auto& [user, delta] : user_deltas_) {
     if (delta == 0) continue;
-    std::string value(8, '\0');
-    std::memcpy(value.data(), &delta, 8);
-    Stage(Cf::kUsers, Op::kMerge, user, std::move(value));
+    Stage(Cf::kUsers, Op::kMerge, user, EncodeCount(delta));
   }
   counter_deltas_.clear();
   user_deltas_.clear();

@@ -1,4 +1,4 @@
-// The write rules of SPEC §1, checked before anything reaches the store.
+// The write rules of API.md §1, checked before anything reaches the store.
 #ifndef SESSIONDB_STORAGE_SESSION_VALIDATION_H_
 #define SESSIONDB_STORAGE_SESSION_VALIDATION_H_
 
@@ -9,7 +9,7 @@
 
 namespace sessiondb {
 
-// Limits SPEC §1 leaves open, chosen here (docs/SPEC-DECISIONS.md).
+// Limits API.md §1 leaves open, chosen here (docs/SPEC-DECISIONS.md).
 inline constexpr size_t kMaxTagsPerKind = 256;
 inline constexpr size_t kMaxSessionLangs = 64;
 inline constexpr size_t kMaxSessionLangBytes = 64;

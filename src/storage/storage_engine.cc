@@ -10,7 +10,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "storage/bulk_loader.h"
+#include "storage/counters.h"
 #include "storage/info_log.h"
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
@@ -45,6 +47,46 @@ absl::StatusOr<std::string> NewReaderDir() {
                                             ": ", std::strerror(errno)));
   }
   return dir;
+}
+
+// UnknownColumnFamilies lists the column families of the store at `path`
+// that are not among `descriptors`. RocksDB refuses such a store with an
+// InvalidArgument whose only detail is its text; reading the names tells a
+// store of another format from other invalid arguments. Empty when the
+// names cannot be read.
+std::vector<std::string> UnknownColumnFamilies(
+    const rocksdb::DBOptions& db_options, std::string_view path,
+    const std::vector<rocksdb::ColumnFamilyDescriptor>& descriptors) {
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(db_options, std::string(path), &names)
+           .ok()) {
+    return {};
+  }
+  std::vector<std::string> unknown;
+  for (const std::string& name : names) {
+    const bool known =
+        std::any_of(descriptors.begin(), descriptors.end(),
+                    [&](const rocksdb::ColumnFamilyDescriptor& d) {
+                      return d.name == name;
+                    });
+    if (!known) unknown.push_back(name);
+  }
+  return unknown;
+}
+
+// StoreLockHeld tells whether the store's LOCK file is held (by another
+// process, or by another open in this one), by trying to take it.
+// RocksDB 7.8 reports a held lock as a plain IOError, with no subcode, the
+// errno only in its text (env/fs_posix.cc LockFile); asking the same lock
+// again identifies it without reading that text. A LOCK file that cannot be
+// opened at all (a read-only directory) also counts as held: the open could
+// not take it either, and the message RocksDB gave names the cause.
+bool StoreLockHeld(rocksdb::Env* env, std::string_view path) {
+  rocksdb::FileLock* lock = nullptr;
+  rocksdb::Status s = env->LockFile(absl::StrCat(AsAbsl(path), "/LOCK"), &lock);
+  if (!s.ok()) return true;
+  env->UnlockFile(lock).PermitUncheckedError();
+  return false;
 }
 
 }  // namespace
@@ -110,11 +152,21 @@ absl::Status StorageEngine::OpenDb(std::string_view path, rocksdb::Env* env) {
                   : rocksdb::DB::Open(db_options, std::string(path),
                                       descriptors, &handles, &raw);
   if (!s.ok()) {
-    if (s.IsInvalidArgument() &&
-        s.ToString().find("Column famil") != std::string::npos) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "opening ", AsAbsl(path), ": not a sessiondb store of format ",
-          kFormatVersion, " (", s.ToString(), ")"));
+    if (s.IsInvalidArgument()) {
+      std::vector<std::string> unknown =
+          UnknownColumnFamilies(db_options, path, descriptors);
+      if (!unknown.empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "opening ", AsAbsl(path), ": not a sessiondb store of format ",
+            kFormatVersion, " (column families ", absl::StrJoin(unknown, ", "),
+            "; ", s.ToString(), ")"));
+      }
+    }
+    if (!is_reader() && s.IsIOError() && !s.IsPathNotFound() &&
+        StoreLockHeld(db_options.env, path)) {
+      return absl::UnavailableError(
+          absl::StrCat("opening ", AsAbsl(path), ": ", s.ToString(),
+                       " (is another process using this store?)"));
     }
     return FromRocksStatus(s, absl::StrCat("opening ", AsAbsl(path)));
   }
@@ -463,9 +515,7 @@ absl::StatusOr<int64_t> StorageEngine::ForgetUserIdentity(
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), handle(Cf::kUsers), user_key, &value);
   if (s.ok()) {
-    int64_t count = 0;
-    if (value.size() >= sizeof(count))
-      std::memcpy(&count, value.data(), sizeof(count));
+    const int64_t count = value.size() >= kCountBytes ? DecodeCount(value) : 0;
     if (count == 0) batch.Delete(handle(Cf::kUsers), user_key);
   } else if (!s.IsNotFound()) {
     return FromRocksStatus(s, "reading the user map");

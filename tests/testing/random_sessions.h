@@ -3,7 +3,7 @@
 // every containment and sessionType, live and closed sessions, and start
 // times that collide (so the sessionId tie-break is exercised).
 //
-//   const uint32_t seed = TestSeed();  // SESSIONDB_TEST_SEED, default 42
+//   const uint64_t seed = TestSeed(42);  // SESSIONDB_TEST_SEED, test_seed.h
 //   SCOPED_TRACE(::testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
 //   RandomSessions corpus(seed, from_ms, to_ms, 2000);
 #ifndef SESSIONDB_TESTS_TESTING_RANDOM_SESSIONS_H_
@@ -17,15 +17,9 @@
 #include <vector>
 
 #include "sessiondb/session.h"
+#include "testing/test_seed.h"
 
 namespace sessiondb::testing {
-
-// TestSeed is SESSIONDB_TEST_SEED from the environment, else 42.
-inline uint32_t TestSeed() {
-  const char* env = std::getenv("SESSIONDB_TEST_SEED");
-  return env != nullptr ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10))
-                        : 42u;
-}
 
 struct RandomSessions {
   static constexpr int kBots = 3;
@@ -40,7 +34,7 @@ struct RandomSessions {
   static std::string EmployeeId(int i) { return "EMP-" + std::to_string(i); }
 
   // Sessions with start_time in [from_ms, to_ms), ids s-00000, s-00001, …
-  RandomSessions(uint32_t seed, int64_t from_ms, int64_t to_ms, int count) {
+  RandomSessions(uint64_t seed, int64_t from_ms, int64_t to_ms, int count) {
     std::mt19937_64 rng(seed);
     auto pick = [&](int64_t n) { return static_cast<int64_t>(rng() % n); };
     const int64_t minutes = (to_ms - from_ms) / 60'000;

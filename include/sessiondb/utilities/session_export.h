@@ -45,7 +45,7 @@ struct ExportFilter {
   std::optional<ContainmentType> containment;
   std::optional<SessionType> session_type;
   // An internal user id or an alias of one, resolved as getSessions does
-  // (SPEC §2): the id itself if any session has it, else the id its alias
+  // (API.md §2): the id itself if any session has it, else the id its alias
   // maps to, else nothing matches.
   std::optional<std::string> user_id;
   TagFilter tags;
@@ -73,7 +73,7 @@ class SESSIONDB_EXPORT SessionExportIterator {
   // the next call to Next. REQUIRES: Valid().
   virtual const Session& session() = 0;
   // json is the current match exactly as getSessions writes it in its
-  // `sessions` array (SPEC §4), without the cost of decoding. Valid until
+  // `sessions` array (API.md §4), without the cost of decoding. Valid until
   // the next call to Next. REQUIRES: Valid().
   virtual std::string_view json() = 0;
   // csv is the current match as one CSV row (ExportCsvHeader's columns,
@@ -99,7 +99,7 @@ SESSIONDB_EXPORT absl::StatusOr<int64_t> ExportSessions(
     absl::FunctionRef<absl::Status(const Session&)> fn);
 
 enum class ExportFormat {
-  // One session object per line, exactly as getSessions writes it (SPEC §4),
+  // One session object per line, exactly as getSessions writes it (API.md §4),
   // each line ending with LF.
   kNdjson,
   // RFC 4180: a header row (ExportCsvHeader), then one row per session; rows
