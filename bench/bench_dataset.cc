@@ -15,10 +15,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "bench_storage_fingerprint.h"
 #include "session_generator.h"
 #include "simdjson.h"
-#include "util/status_macros.h"
 
 namespace sessiondb::bench {
 namespace {

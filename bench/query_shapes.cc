@@ -1,8 +1,8 @@
 #include "query_shapes.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/absl_compat.h"
 #include "codec/wire_names.h"
-#include "util/absl_compat.h"
 
 namespace sessiondb::bench {
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/timestamp_range.h"
 #include "codec/iso_time.h"
 #include "fuzz_input.h"
-#include "util/timestamp_range.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -392,12 +392,7 @@ TEST_F(FaultyStoreTest, AReadErrorWhileSizingTagDriversFailsTheQuery) {
   Open();
   for (int i = 0; i < 40; ++i) ASSERT_OK(store_->Put(Numbered(i)));
   StorageEngine& engine = static_cast<StoreImpl&>(*store_).engine();
-  for (int i = 0; i < kNumCfs; ++i) {
-    ASSERT_TRUE(
-        engine.db()
-            ->Flush(rocksdb::FlushOptions(), engine.handle(static_cast<Cf>(i)))
-            .ok());
-  }
+  ASSERT_OK(engine.FlushMemtables());
   Open();  // an empty block cache: the query's reads reach the files
   SessionQuery query;
   query.from_ms = kBase;

@@ -14,10 +14,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "base/absl_compat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/temp_store.h"
-#include "util/absl_compat.h"
 
 namespace sessiondb::testing {
 namespace {

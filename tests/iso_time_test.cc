@@ -8,11 +8,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "base/timestamp_range.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "testing/status_matchers.h"
 #include "testing/test_seed.h"
-#include "util/timestamp_range.h"
 
 namespace sessiondb {
 namespace {

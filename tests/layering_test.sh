@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Layers depend one way: server -> api -> codec -> query -> storage -> util.
+# Layers depend one way: server -> api -> codec -> query -> storage -> base.
 # Fails naming each file that includes a header from a layer above its own.
 set -u
 src="$(cd "$(dirname "$0")/../src" && pwd)"
@@ -13,14 +13,14 @@ check() {  # check LAYER FORBIDDEN...
     fi
   done
 }
-check util storage query codec api server
+check base storage query codec api server
 check storage query codec api server
 check query codec api server
 check codec api server
 check api server
 # utilities (export, retention) sit beside server, on top of api: nothing
 # below them may include them, and they do not include the server.
-for layer in util storage query codec api; do check "$layer" utilities; done
+for layer in base storage query codec api; do check "$layer" utilities; done
 check utilities server
-if [ $fail -eq 0 ]; then echo "layering: ok (util < storage < query < codec < api < server)"; fi
+if [ $fail -eq 0 ]; then echo "layering: ok (base < storage < query < codec < api < server)"; fi
 exit $fail

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "base/absl_compat.h"
+#include "base/status_macros.h"
 #include "codec/error_json.h"
 #include "codec/iso_time.h"
 #include "codec/json_escape.h"
@@ -18,8 +20,6 @@
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
 #include "storage/rocksdb_status.h"
-#include "util/absl_compat.h"
-#include "util/status_macros.h"
 
 namespace sessiondb {
 namespace {

@@ -4,8 +4,8 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "base/utf8.h"
 #include "codec/json_escape.h"
-#include "util/utf8.h"
 
 namespace sessiondb {
 namespace {

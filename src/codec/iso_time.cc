@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "util/absl_compat.h"
+#include "base/absl_compat.h"
 
 namespace sessiondb {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/timestamp_range.h"
 #include "sessiondb/api_time.h"
-#include "util/timestamp_range.h"
 
 namespace sessiondb {
 

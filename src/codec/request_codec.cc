@@ -11,10 +11,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/absl_compat.h"
+#include "base/timestamp_range.h"
 #include "codec/iso_time.h"
 #include "codec/wire_names.h"
-#include "util/absl_compat.h"
-#include "util/timestamp_range.h"
 
 namespace sessiondb {
 namespace {

@@ -7,12 +7,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/absl_compat.h"
 #include "codec/iso_time.h"
 #include "codec/record_json.h"
 #include "codec/wire_names.h"
 #include "sessiondb/session_json_parser.h"
 #include "storage/record_codec.h"
-#include "util/absl_compat.h"
 
 namespace sessiondb {
 namespace {

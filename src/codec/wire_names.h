@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "absl/strings/match.h"
+#include "base/absl_compat.h"
 #include "sessiondb/session.h"
-#include "util/absl_compat.h"
 
 namespace sessiondb {
 

@@ -2,9 +2,9 @@
 
 #include <string_view>
 
+#include "base/status_macros.h"
 #include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
-#include "util/status_macros.h"
 
 namespace sessiondb {
 

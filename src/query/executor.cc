@@ -5,6 +5,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "base/absl_compat.h"
+#include "base/status_macros.h"
 #include "query/counter_reads.h"
 #include "query/session_streams.h"
 #include "storage/counters.h"
@@ -13,8 +15,6 @@
 #include "storage/record_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
-#include "util/absl_compat.h"
-#include "util/status_macros.h"
 
 namespace sessiondb {
 namespace {
@@ -104,15 +104,6 @@ std::vector<StreamSpec> Execution::PrimaryStreams() const {
   return specs;
 }
 
-// PrimaryKeyOf is the key of the record an index entry names: bot + order
-// (key_codec.h).
-std::string PrimaryKeyOf(const KeyRangeStream& entry) {
-  std::string key;
-  AppendBot(entry.bot_no(), &key);
-  key.append(entry.order());
-  return key;
-}
-
 absl::Status MissingRecord(std::string_view entry_key,
                            std::string_view primary_key) {
   return absl::DataLossError(absl::StrCat("index entry ", DebugKey(entry_key),
@@ -133,7 +124,7 @@ absl::StatusOr<bool> Execution::EntryMatches(const KeyRangeStream& entry) {
   if (match != RecordFilter::PayloadMatch::kNeedsRecord) {
     return match == RecordFilter::PayloadMatch::kYes;
   }
-  const std::string primary_key = PrimaryKeyOf(entry);
+  const std::string primary_key = entry.PrimaryKey();
   rocksdb::PinnableSlice bytes;
   rocksdb::Status s =
       engine_.Get(read_options_, Cf::kSessions, primary_key, &bytes);
@@ -346,7 +337,7 @@ absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
       --remaining;
       continue;
     }
-    page.push_back(PrimaryKeyOf(cur));
+    page.push_back(cur.PrimaryKey());
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
@@ -418,7 +409,7 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
       // The payload decides the match; only the page's records are read.
       SESSIONDB_ASSIGN_OR_RETURN(bool matches, EntryMatches(cur));
       if (!matches) continue;
-      if (in_page) page.push_back(PrimaryKeyOf(cur));
+      if (in_page) page.push_back(cur.PrimaryKey());
     }
     ++total;
   }

@@ -8,14 +8,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/absl_compat.h"
+#include "base/status_macros.h"
 #include "query/counter_reads.h"
 #include "query/user_resolution.h"
 #include "storage/counters.h"
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
-#include "util/absl_compat.h"
-#include "util/status_macros.h"
 
 namespace sessiondb {
 namespace {

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "rocksdb/db.h"
 #include "storage/column_families.h"
+#include "storage/key_codec.h"
 
 namespace sessiondb {
 
@@ -52,6 +53,15 @@ class KeyRangeStream {
     return std::string_view(k.data(), k.size());
   }
   uint32_t bot_no() const { return bot_no_; }
+  // PrimaryKey is the key of the record the current entry names: its bot +
+  // its order (key_codec.h). On a `sessions` stream, key() itself.
+  // REQUIRES: Valid().
+  std::string PrimaryKey() const {
+    std::string out;
+    AppendBot(bot_no_, &out);
+    out.append(order());
+    return out;
+  }
   absl::Status status() const;
 
  private:

@@ -22,9 +22,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "base/absl_compat.h"
 #include "codec/error_json.h"
 #include "server/routes.h"
-#include "util/absl_compat.h"
 
 namespace sessiondb {
 namespace {

@@ -11,8 +11,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "base/absl_compat.h"
 #include "sessiondb/session_json_parser.h"
-#include "util/absl_compat.h"
 
 namespace sessiondb {
 namespace {

@@ -16,8 +16,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "base/absl_compat.h"
 #include "codec/json_escape.h"
-#include "util/absl_compat.h"
 
 namespace sessiondb {
 namespace {

@@ -10,11 +10,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/absl_compat.h"
 #include "codec/error_json.h"
 #include "server/authorization.h"
 #include "server/ingest_body.h"
 #include "server/jwt.h"
-#include "util/absl_compat.h"
 
 namespace sessiondb {
 namespace {

@@ -18,6 +18,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
+#include "base/status_macros.h"
 #include "flatbuffers/flatbuffers.h"
 #include "rocksdb/sst_file_reader.h"
 #include "rocksdb/sst_file_writer.h"
@@ -29,7 +30,6 @@
 #include "storage/rocksdb_status.h"
 #include "storage/session_batch.h"
 #include "storage/storage_engine.h"
-#include "util/status_macros.h"
 
 namespace sessiondb {
 namespace {

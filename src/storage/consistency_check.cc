@@ -16,22 +16,21 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/absl_compat.h"
+#include "base/status_macros.h"
 #include "rocksdb/comparator.h"
 #include "storage/bot_dictionary.h"
 #include "storage/counters.h"
 #include "storage/index_entries.h"
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
+#include "storage/record_fields.h"
 #include "storage/rocksdb_status.h"
-#include "util/absl_compat.h"
-#include "util/status_macros.h"
 
 namespace sessiondb {
 namespace {
 
-std::string_view View(const flatbuffers::String* s) {
-  return std::string_view(s->c_str(), s->size());
-}
+using ::sessiondb::View;  // record_fields.h
 
 std::string_view View(const rocksdb::Slice& s) {
   return std::string_view(s.data(), s.size());
@@ -44,12 +43,6 @@ std::string CountsText(const CellCounts& counts) {
 bool AllZero(const CellCounts& counts) {
   return std::all_of(counts.begin(), counts.end(),
                      [](int64_t c) { return c == 0; });
-}
-
-std::string EncodeInt64(int64_t v) {
-  std::string out(8, '\0');
-  std::memcpy(out.data(), &v, 8);
-  return out;
 }
 
 // Findings counts every inconsistency and keeps the first `max` of them.
@@ -569,11 +562,12 @@ class Pass {
       if (pos != expected_users_.end()) expected_users_.erase(pos);
       int64_t actual = 0;
       std::string problem;
-      if (it->value().size() != 8) {
+      if (it->value().size() != kCountBytes) {
         problem = absl::StrCat("malformed count (", it->value().size(),
-                               " bytes, not 8); a recount gives ", expected);
+                               " bytes, not ", kCountBytes,
+                               "); a recount gives ", expected);
       } else {
-        std::memcpy(&actual, it->value().data(), 8);
+        actual = DecodeCount(View(it->value()));
         if (actual == expected) continue;
         problem = absl::StrCat("session count ", actual,
                                ", a recount of the records gives ", expected);
@@ -583,7 +577,7 @@ class Pass {
       SESSIONDB_RETURN_IF_ERROR(
           expected == 0
               ? repair_->Delete(Cf::kUsers, user_id)
-              : repair_->Put(Cf::kUsers, user_id, EncodeInt64(expected)));
+              : repair_->Put(Cf::kUsers, user_id, EncodeCount(expected)));
     }
     SESSIONDB_RETURN_IF_ERROR(ScanStatus(*it, Cf::kUsers));
     for (const auto& [user_id, expected] : expected_users_) {
@@ -592,7 +586,7 @@ class Pass {
           absl::StrCat("missing: a recount of the records gives ", expected));
       if (repair_ != nullptr) {
         SESSIONDB_RETURN_IF_ERROR(
-            repair_->Put(Cf::kUsers, user_id, EncodeInt64(expected)));
+            repair_->Put(Cf::kUsers, user_id, EncodeCount(expected)));
       }
     }
     return absl::OkStatus();

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/absl_compat.h"
 #include "storage/key_codec.h"
-#include "util/absl_compat.h"
 
 namespace sessiondb {
 namespace {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "util/absl_compat.h"
+#include "base/absl_compat.h"
 
 namespace sessiondb {
 

@@ -3,14 +3,14 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "base/absl_compat.h"
+#include "base/status_macros.h"
 #include "storage/bot_dictionary.h"
 #include "storage/index_entries.h"
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
-#include "util/absl_compat.h"
-#include "util/status_macros.h"
 
 namespace sessiondb {
 

@@ -4,9 +4,9 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
-#include "util/absl_compat.h"
-#include "util/timestamp_range.h"
-#include "util/utf8.h"
+#include "base/absl_compat.h"
+#include "base/timestamp_range.h"
+#include "base/utf8.h"
 
 namespace sessiondb {
 namespace {

@@ -11,14 +11,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "base/absl_compat.h"
+#include "base/status_macros.h"
 #include "storage/bulk_loader.h"
 #include "storage/counters.h"
 #include "storage/info_log.h"
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/session_batch.h"
-#include "util/absl_compat.h"
-#include "util/status_macros.h"
 
 namespace sessiondb {
 

@@ -1,7 +1,7 @@
 #include "utilities/csv_row.h"
 
 #include "absl/strings/str_cat.h"
-#include "util/absl_compat.h"
+#include "base/absl_compat.h"
 
 namespace sessiondb {
 

@@ -11,7 +11,7 @@
 
 namespace sessiondb {
 
-// kCsvColumns are the session object's keys in getSessions' order (SPEC
+// kCsvColumns are the session object's keys in getSessions' order (API.md
 // §4), one column each.
 inline constexpr std::string_view kCsvColumns[] = {"sessionId",
                                                    "botId",
@@ -36,7 +36,7 @@ std::string_view CsvHeader();
 void AppendCsvField(std::string_view field, std::string* out);
 
 // CsvRowWriter turns one session object, as AppendRecordJson writes it, into
-// one row of kCsvHeader's columns: strings unescaped, arrays and objects
+// one row of kCsvColumns: strings unescaped, arrays and objects
 // (session_lang, tags) as compact JSON, a missing key (end_time of a live
 // session) as an empty field. Reuses its parser; not safe for concurrent
 // use.

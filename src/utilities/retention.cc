@@ -13,12 +13,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/absl_compat.h"
+#include "base/status_macros.h"
 #include "query/session_streams.h"
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
+#include "storage/record_fields.h"
 #include "storage/rocksdb_status.h"
-#include "util/absl_compat.h"
-#include "util/status_macros.h"
 #include "utilities/engine_access.h"
 
 namespace sessiondb {
@@ -26,10 +27,6 @@ namespace {
 
 constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
-
-std::string_view View(const flatbuffers::String* s) {
-  return std::string_view(s->c_str(), s->size());
-}
 
 // BatchDeleter collects session ids and deletes them batch_size at a time.
 class BatchDeleter {
@@ -100,9 +97,7 @@ absl::Status DeleteStreamed(
     std::string_view bytes = current.value();
     std::string_view key = current.key();
     if (!specs.empty() && specs.front().cf != Cf::kSessions) {
-      primary_key.clear();
-      AppendBot(current.bot_no(), &primary_key);
-      primary_key.append(current.order());
+      primary_key = current.PrimaryKey();
       value.Reset();
       rocksdb::Status s = engine.Get(ro, Cf::kSessions, primary_key, &value);
       if (s.IsNotFound()) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "codec/record_json.h"
 #include "query/record_filter.h"
 #include "query/session_streams.h"
@@ -22,7 +23,6 @@
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
 #include "storage/rocksdb_status.h"
-#include "util/status_macros.h"
 #include "utilities/csv_row.h"
 #include "utilities/engine_access.h"
 
@@ -159,11 +159,7 @@ void ExportIterator::SeekMatch() {
       bytes = current.value();
       key = current.key();
     } else {
-      // Index keys end with the session's `order`; bot + order is its
-      // primary key (key_codec.h).
-      primary_key_.clear();
-      AppendBot(current.bot_no(), &primary_key_);
-      primary_key_.append(current.order());
+      primary_key_ = current.PrimaryKey();
       value_.Reset();
       rocksdb::Status s =
           engine_.Get(read_options_, Cf::kSessions, primary_key_, &value_);

@@ -1,7 +1,7 @@
 // The timestamps sessiondb stores: those the API's ISO form can write,
 // 0000-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z.
-#ifndef SESSIONDB_UTIL_TIMESTAMP_RANGE_H_
-#define SESSIONDB_UTIL_TIMESTAMP_RANGE_H_
+#ifndef SESSIONDB_BASE_TIMESTAMP_RANGE_H_
+#define SESSIONDB_BASE_TIMESTAMP_RANGE_H_
 
 #include <cstdint>
 
@@ -13,4 +13,4 @@ inline constexpr int64_t kMsPerDay = 86400000LL;
 
 }  // namespace sessiondb
 
-#endif  // SESSIONDB_UTIL_TIMESTAMP_RANGE_H_
+#endif  // SESSIONDB_BASE_TIMESTAMP_RANGE_H_

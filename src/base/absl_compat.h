@@ -1,8 +1,8 @@
 // Debian's Abseil 20220623 is built with its own absl::string_view (and
 // absl::optional): ABSL_OPTION_USE_STD_STRING_VIEW is 0. StrCat and friends
 // therefore do not take a std::string_view; AsAbsl adapts one.
-#ifndef SESSIONDB_UTIL_ABSL_COMPAT_H_
-#define SESSIONDB_UTIL_ABSL_COMPAT_H_
+#ifndef SESSIONDB_BASE_ABSL_COMPAT_H_
+#define SESSIONDB_BASE_ABSL_COMPAT_H_
 
 #include <string_view>
 
@@ -16,4 +16,4 @@ inline absl::string_view AsAbsl(std::string_view s) {
 
 }  // namespace sessiondb
 
-#endif  // SESSIONDB_UTIL_ABSL_COMPAT_H_
+#endif  // SESSIONDB_BASE_ABSL_COMPAT_H_

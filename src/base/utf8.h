@@ -1,7 +1,7 @@
 // UTF-8 well-formedness, checked on write so every stored string can be
 // written into JSON unchanged.
-#ifndef SESSIONDB_UTIL_UTF8_H_
-#define SESSIONDB_UTIL_UTF8_H_
+#ifndef SESSIONDB_BASE_UTF8_H_
+#define SESSIONDB_BASE_UTF8_H_
 
 #include <string_view>
 
@@ -13,4 +13,4 @@ bool IsValidUtf8(std::string_view s);
 
 }  // namespace sessiondb
 
-#endif  // SESSIONDB_UTIL_UTF8_H_
+#endif  // SESSIONDB_BASE_UTF8_H_

@@ -1,6 +1,6 @@
 // Early-return helpers for absl::Status (Debian's Abseil 20220623 has none).
-#ifndef SESSIONDB_UTIL_STATUS_MACROS_H_
-#define SESSIONDB_UTIL_STATUS_MACROS_H_
+#ifndef SESSIONDB_BASE_STATUS_MACROS_H_
+#define SESSIONDB_BASE_STATUS_MACROS_H_
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -23,4 +23,4 @@
   if (!tmp.ok()) return std::move(tmp).status();         \
   lhs = std::move(tmp).value()
 
-#endif  // SESSIONDB_UTIL_STATUS_MACROS_H_
+#endif  // SESSIONDB_BASE_STATUS_MACROS_H_
