@@ -13,10 +13,13 @@
 
 #include "absl/strings/numbers.h"
 #include "bench_dataset.h"
-#include "session_generator.h"
+#include "generator/session_generator.h"
 
 namespace sessiondb::bench {
 namespace {
+
+using generator::GeneratedSessions;
+using generator::GeneratorConfig;
 
 int Usage() {
   std::cerr << "usage: bench_data build [--dataset=1m] [--data_dir=DIR] "

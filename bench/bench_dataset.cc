@@ -17,11 +17,15 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "bench_storage_fingerprint.h"
-#include "session_generator.h"
+#include "generator/session_generator.h"
 #include "simdjson.h"
 
 namespace sessiondb::bench {
 namespace {
+
+using generator::GeneratedSession;
+using generator::GeneratedSessions;
+using generator::GeneratorConfig;
 
 namespace fs = std::filesystem;
 

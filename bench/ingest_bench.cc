@@ -33,10 +33,13 @@
 #include "absl/strings/str_cat.h"
 #include "bench_dataset.h"
 #include "benchmark/benchmark.h"
-#include "session_generator.h"
+#include "generator/session_generator.h"
 
 namespace sessiondb::bench {
 namespace {
+
+using generator::GeneratedSessions;
+using generator::GeneratorConfig;
 
 namespace fs = std::filesystem;
 

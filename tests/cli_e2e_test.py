@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """End-to-end tests of the `sessiondb` command-line tool (SPEC §6).
 
-Generates sessions and identities with shared/tools/gen_sessions.py, loads them
+Generates sessions and identities with `sessiondb generate`, loads them
 with `sessiondb load` / `load-users`, and compares `sessiondb query --batch`
 answers for a few hundred random requests against a reference evaluator of
 SPEC §2-§4 written here from the SPEC (not from the C++ code): it filters every
 session, sorts by (start_time desc, sessionId desc) and slices the page.
 
-  python3 cli_e2e_test.py --cli build/tools/sessiondb --shared ../shared [unittest args]
+  python3 cli_e2e_test.py --cli build/release/tools/sessiondb [unittest args]
 
 The request generator's seed is fixed; SESSIONDB_TEST_SEED overrides it, and
 every failure message prints it.
@@ -29,7 +29,6 @@ import unittest
 OrderedDict = collections.OrderedDict
 
 CLI = None
-SHARED = None
 SEED = int(os.environ.get("SESSIONDB_TEST_SEED", "20260105"))
 
 # SPEC constants, restated.
@@ -39,7 +38,7 @@ PAGE_CAP = 10000
 DEFAULT_LIMIT = 50
 LOOKUP_CAP = 50
 
-# gen_sessions.py parameters: 20,000 sessions, 6 skewed bots, 12 days from 2026-01-05,
+# `sessiondb generate` parameters: 20,000 sessions, 6 skewed bots, 12 days from 2026-01-05,
 # so an account-wide week holds more than the 10,000 page size cap.
 GEN_SESSIONS = 20000
 GEN_BOTS = 6
@@ -669,7 +668,7 @@ class RequestGenerator:
 # ---------------------------------------------------------------------------
 
 def crafted_sessions(gen_lines, bots):
-    """Sessions beyond gen_sessions.py's: start_time ties, live sessions,
+    """Sessions beyond the generator's: start_time ties, live sessions,
     defaults, duplicate tags, and upserts that move generated sessions."""
     out = []
     tie = "2026-01-13T10:00:00.000Z"
@@ -712,8 +711,7 @@ class CliEndToEndTest(unittest.TestCase):
         sessions_path = os.path.join(cls.tmp, "sessions.ndjson")
         users_path = os.path.join(cls.tmp, "users.ndjson")
         with open(sessions_path, "w") as f:
-            subprocess.run([sys.executable, os.path.join(SHARED, "tools", "gen_sessions.py"),
-                            "--sessions", str(GEN_SESSIONS), "--bots", str(GEN_BOTS),
+            subprocess.run([CLI, "generate", "--sessions", str(GEN_SESSIONS), "--bots", str(GEN_BOTS),
                             "--seed", str(GEN_SEED), "--start", GEN_START, "--days", str(GEN_DAYS),
                             "--users-out", users_path], stdout=f, check=True)
         with open(sessions_path) as f:
@@ -913,13 +911,11 @@ class CliEndToEndTest(unittest.TestCase):
 
 
 def main():
-    global CLI, SHARED
+    global CLI
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cli", required=True, help="the built sessiondb binary")
-    ap.add_argument("--shared", required=True, help="the shared/ directory (gen_sessions.py)")
     args, rest = ap.parse_known_args()
     CLI = os.path.abspath(args.cli)
-    SHARED = os.path.abspath(args.shared)
     sys.stderr.write("cli_e2e: SESSIONDB_TEST_SEED=%d\n" % SEED)
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 

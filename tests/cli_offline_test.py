@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """End-to-end test of the offline tools of the built `sessiondb` CLI:
-export (NDJSON and CSV), purge, forget-user and compact, on gen_sessions.py
+export (NDJSON and CSV), purge, forget-user and compact, on `sessiondb generate`
 data.
 
 - `export` of a filter equals the concatenation of `query` pages for the
@@ -14,7 +14,7 @@ data.
   after the deletions and changes no answer; no write-ahead log holds data
   once the commands have closed the store.
 
-  cli_offline_test.py --cli build/release/tools/sessiondb --shared ../shared
+  cli_offline_test.py --cli build/release/tools/sessiondb
 """
 import argparse
 import csv
@@ -108,14 +108,12 @@ def check_store_opening(cli, tmp, db):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", required=True)
-    ap.add_argument("--shared", required=True)
     a = ap.parse_args()
-    gen = os.path.join(a.shared, "tools", "gen_sessions.py")
     with tempfile.TemporaryDirectory(prefix="sessiondb-offline-") as tmp:
         data = os.path.join(tmp, "s.ndjson")
         users = os.path.join(tmp, "u.ndjson")
         with open(data, "w") as f:
-            subprocess.run([sys.executable, gen, "--sessions", "4000", "--bots", "3",
+            subprocess.run([a.cli, "generate", "--sessions", "4000", "--bots", "3",
                             "--days", str(DAYS), "--seed", "11", "--users-out", users],
                            stdout=f, check=True)
         records = [json.loads(line) for line in open(data)]

@@ -422,8 +422,8 @@ TEST_F(HttpServerTest, BotIdIsPercentDecoded) {
 // The document's curl commands, extracted from the document itself and run
 // unchanged but for {{host}}, {{BotId}}, {{containmentType}} and the token.
 std::vector<std::string> DocumentCurlCommands() {
-  std::ifstream in(std::string(SESSIONDB_SHARED_DIR) +
-                   "/seed/getSessions-api.txt");
+  std::ifstream in(std::string(SESSIONDB_SOURCE_DIR) +
+                   "/tests/data/getSessions-api.txt");
   std::vector<std::string> commands;
   std::string line, current;
   bool in_command = false;

@@ -7,7 +7,7 @@
 #   tools/http_load_check.sh [SESSIONS] [SECONDS]      (default 100000, 10)
 #
 # The query is get_sessions_bench's BM_GetSessions_BotWeek: the busiest bot of
-# gen_sessions.py --seed 5 data, one week, limit 100, no containment filter.
+# `sessiondb generate --seed 5` data, one week, limit 100, no containment filter.
 # SESSIONDB_CLI picks the tool (default build/release/tools/sessiondb, built
 # by tools/build.sh release); SESSIONDB_SERVE_THREADS the worker count (64).
 set -euo pipefail
@@ -22,7 +22,7 @@ command -v wrk > /dev/null || { echo "no wrk: run tools/setup.sh" >&2; exit 1; }
 
 data="build/bench-data/sessions-$n.ndjson"
 mkdir -p build/bench-data
-[ -f "$data" ] || python3 ../shared/tools/gen_sessions.py --sessions "$n" --seed 5 > "$data"
+[ -f "$data" ] || "$cli" generate --sessions "$n" --seed 5 > "$data"
 work="$(mktemp -d)"
 server_pid=""
 cleanup() {

@@ -12,7 +12,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
 tools/build.sh release
-SHARED="$(cd .. && pwd)/shared"
 DEMO=demo
 CLI=build/release/tools/sessiondb
 PORT="${SESSIONDB_DEMO_PORT:-8080}"
@@ -33,8 +32,8 @@ fi
 # is rebuilt.
 if [ ! -f "$DEMO/.loaded" ] || ! "$CLI" stats --db "$DEMO/store" > /dev/null 2>&1; then
   rm -rf "$DEMO/store"
-  echo "== generating 100,000 sessions with $SHARED/tools/gen_sessions.py"
-  python3 "$SHARED/tools/gen_sessions.py" --sessions 100000 --seed 1 \
+  echo "== generating 100,000 sessions (sessiondb generate)"
+  "$CLI" generate --sessions 100000 --seed 1 \
     --users-out "$DEMO/users.ndjson" > "$DEMO/sessions.ndjson"
   echo "== loading"
   "$CLI" load --db "$DEMO/store" "$DEMO/sessions.ndjson"

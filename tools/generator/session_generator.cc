@@ -11,10 +11,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "py_random.h"
 
-namespace sessiondb::bench {
+namespace sessiondb::generator {
 namespace {
 
 // The script's tables, in its order (weights are ints, as in the script:
@@ -247,6 +248,17 @@ Session GeneratedSessions::ToSession(const GeneratedSession& row) const {
   return s;
 }
 
+void GeneratedSessions::WriteScriptUsersNdjson(std::ostream& out) const {
+  std::string line;
+  for (size_t u = 0; u < user_ids_.size(); ++u) {
+    line.clear();
+    absl::StrAppend(&line, "{\"userId\":\"", user_ids_[u],
+                    "\",\"aliases\":[\"user", u, "@example.com\",\"EMP-",
+                    absl::StrFormat("%07d", u), "\"]}\n");
+    out << line;
+  }
+}
+
 void GeneratedSessions::WriteScriptNdjson(size_t begin, size_t end,
                                           std::ostream& out) const {
   static constexpr std::array<std::string_view, 3> kContainmentNames = {
@@ -288,4 +300,4 @@ void GeneratedSessions::WriteScriptNdjson(size_t begin, size_t end,
   }
 }
 
-}  // namespace sessiondb::bench
+}  // namespace sessiondb::generator

@@ -5,7 +5,8 @@
 // by end_time, then sessionId), in a compact form (48 bytes a session), so
 // 10M sessions fit in memory and take seconds instead of the script's
 // minutes. WriteScriptNdjson reproduces the script's output byte for byte;
-// tools/run_bench.sh compares the two on a small set before every run.
+// `sessiondb generate` writes it; tools/run_bench.sh and the
+// generator_matches_script test compare the two when the script is present.
 //
 // The distribution: 8 bots skewed 1/(b+1) (bot 0 the busiest), start times
 // uniform over 28 days from 2026-01-05, 80% interactive, containment
@@ -13,8 +14,8 @@
 // sessions from a cubically skewed set of heavy users (user 0 the heaviest),
 // 0-2 user tags (regular, tier, region) and 0-3 session tags (intent,
 // campaign, csat).
-#ifndef SESSIONDB_BENCH_SESSION_GENERATOR_H_
-#define SESSIONDB_BENCH_SESSION_GENERATOR_H_
+#ifndef SESSIONDB_TOOLS_GENERATOR_SESSION_GENERATOR_H_
+#define SESSIONDB_TOOLS_GENERATOR_SESSION_GENERATOR_H_
 
 #include <cstdint>
 #include <ostream>
@@ -24,7 +25,7 @@
 
 #include "sessiondb/session.h"
 
-namespace sessiondb::bench {
+namespace sessiondb::generator {
 
 struct GeneratorConfig {
   int64_t sessions = 100000;  // --sessions
@@ -83,6 +84,11 @@ class GeneratedSessions {
   // prints them (json.dumps with separators (",", ":")).
   void WriteScriptNdjson(size_t begin, size_t end, std::ostream& out) const;
 
+  // WriteScriptUsersNdjson writes the user identity records as
+  // gen_sessions.py's --users-out does: {"userId":…,"aliases":[
+  // "user<i>@example.com","EMP-<i, 7 digits>"]}, one per user, in order.
+  void WriteScriptUsersNdjson(std::ostream& out) const;
+
  private:
   GeneratorConfig config_;
   std::vector<std::string> bot_ids_;
@@ -98,6 +104,6 @@ std::string StableUuid(std::string_view kind, int64_t i, uint64_t seed);
 std::string_view TagName(bool user_tag, uint8_t encoded);
 std::string_view TagValue(bool user_tag, uint8_t encoded);
 
-}  // namespace sessiondb::bench
+}  // namespace sessiondb::generator
 
-#endif  // SESSIONDB_BENCH_SESSION_GENERATOR_H_
+#endif  // SESSIONDB_TOOLS_GENERATOR_SESSION_GENERATOR_H_

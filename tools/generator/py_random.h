@@ -7,8 +7,8 @@
 // draws (53 bits), getrandbits(k) little-endian words, _randbelow by
 // rejection with k = n.bit_length(), normalvariate by Kinderman-Monahan.
 // Not thread-safe (it is a sequence).
-#ifndef SESSIONDB_BENCH_PY_RANDOM_H_
-#define SESSIONDB_BENCH_PY_RANDOM_H_
+#ifndef SESSIONDB_TOOLS_GENERATOR_PY_RANDOM_H_
+#define SESSIONDB_TOOLS_GENERATOR_PY_RANDOM_H_
 
 #include <array>
 #include <bit>
@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace sessiondb::bench {
+namespace sessiondb::generator {
 
 class PyRandom {
  public:
@@ -154,6 +154,6 @@ class PyRandom {
   int index_ = kN;
 };
 
-}  // namespace sessiondb::bench
+}  // namespace sessiondb::generator
 
-#endif  // SESSIONDB_BENCH_PY_RANDOM_H_
+#endif  // SESSIONDB_TOOLS_GENERATOR_PY_RANDOM_H_
