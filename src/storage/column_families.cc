@@ -75,6 +75,13 @@ rocksdb::DBOptions BuildDbOptions(
   db.max_background_jobs = std::max(2u, std::thread::hardware_concurrency());
   db.bytes_per_sync = 1 << 20;
   db.keep_log_file_num = 5;
+  // RocksDB starts this many threads for every batch of table files it
+  // opens, however few files there are: replaying a manifest calls it per
+  // column family and edit, and the default (16) started ~330 threads per
+  // open of a bulk-loaded store, most of that open's CPU. Table files whose
+  // pages are in the OS cache open in microseconds on the calling thread
+  // (docs/PERFORMANCE.md, "Cold start").
+  db.max_file_opening_threads = 1;
   return db;
 }
 
