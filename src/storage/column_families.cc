@@ -6,6 +6,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_buffer_manager.h"
+#include "storage/block_allocator.h"
 #include "storage/counters.h"
 
 namespace sessiondb {
@@ -58,7 +59,13 @@ const char* CfName(Cf cf) {
 }
 
 std::shared_ptr<rocksdb::Cache> NewBudgetCache(const Options& options) {
-  return rocksdb::NewLRUCache(options.memory_budget_bytes);
+  rocksdb::LRUCacheOptions cache_options;
+  cache_options.capacity = options.memory_budget_bytes;
+  // Blocks in a region faulted in 2 MiB at a time and reused after eviction,
+  // not fresh heap faulted a page at a time (block_allocator.h).
+  cache_options.memory_allocator =
+      NewBlockAllocator(options.memory_budget_bytes);
+  return rocksdb::NewLRUCache(cache_options);
 }
 
 rocksdb::DBOptions BuildDbOptions(
@@ -75,6 +82,13 @@ rocksdb::DBOptions BuildDbOptions(
   db.max_background_jobs = std::max(2u, std::thread::hardware_concurrency());
   db.bytes_per_sync = 1 << 20;
   db.keep_log_file_num = 5;
+  // RocksDB starts this many threads for every batch of table files it
+  // opens, however few files there are: replaying a manifest calls it per
+  // column family and edit, and the default (16) started ~330 threads per
+  // open of a bulk-loaded store, most of that open's CPU. Table files whose
+  // pages are in the OS cache open in microseconds on the calling thread
+  // (docs/PERFORMANCE.md, "Cold start").
+  db.max_file_opening_threads = 1;
   return db;
 }
 

@@ -1,0 +1,162 @@
+#include "storage/block_allocator.h"
+
+#include <sanitizer/asan_interface.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+
+namespace sessiondb {
+namespace {
+
+// Every block carries a header before the pointer Allocate returns: its size
+// class, and while the block is free the next block of its free list. 16
+// bytes keep the returned pointer as aligned as malloc's.
+constexpr size_t kHeader = 16;
+struct Header {
+  uint32_t size_class;
+  char* next_free;
+};
+static_assert(sizeof(Header) <= kHeader);
+
+// The region is populated, and its huge pages come, in steps of this.
+constexpr size_t kStep = size_t{2} << 20;
+
+// ClassSizes are the slot sizes (header included): 1 KiB steps up to 64 KiB,
+// where data blocks (16 KiB target) fall with at most 1 KiB lost, then steps
+// of an eighth (index and filter blocks), up to 4 MiB.
+const std::vector<size_t>& ClassSizes() {
+  static const std::vector<size_t>* sizes = [] {
+    auto* v = new std::vector<size_t>;
+    for (size_t s = 1 << 10; s <= (size_t{64} << 10); s += 1 << 10) {
+      v->push_back(s);
+    }
+    for (size_t s = v->back(); s < (size_t{4} << 20);) {
+      s += (s / 8 + 4095) / 4096 * 4096;
+      v->push_back(s);
+    }
+    return v;
+  }();
+  return *sizes;
+}
+
+class BlockAllocator : public rocksdb::MemoryAllocator {
+ public:
+  explicit BlockAllocator(size_t capacity)
+      : classes_(ClassSizes()), free_(classes_.size(), nullptr) {
+    size_t size = capacity / kStep * kStep;
+    if (size == 0) return;
+    // Reserve one step more to align the region to a huge page.
+    void* raw = mmap(nullptr, size + kStep, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (raw == MAP_FAILED) return;  // Every block comes from malloc.
+    raw_ = static_cast<char*>(raw);
+    raw_size_ = size + kStep;
+    uintptr_t aligned =
+        (reinterpret_cast<uintptr_t>(raw_) + kStep - 1) / kStep * kStep;
+    base_ = reinterpret_cast<char*>(aligned);
+    size_ = size;
+#ifdef MADV_HUGEPAGE
+    madvise(base_, size_, MADV_HUGEPAGE);  // Advice: failure is harmless.
+#endif
+    // Under AddressSanitizer a block is addressable only while it is
+    // allocated, as a malloc'd one would be (no-ops otherwise).
+    ASAN_POISON_MEMORY_REGION(base_, size_);
+  }
+  ~BlockAllocator() override {
+    if (raw_ != nullptr) munmap(raw_, raw_size_);
+  }
+
+  const char* Name() const override { return "SessiondbBlockAllocator"; }
+
+  void* Allocate(size_t size) override {
+    size_t total = size + kHeader;
+    if (base_ == nullptr || total > classes_.back()) return std::malloc(size);
+    uint32_t size_class = static_cast<uint32_t>(
+        std::lower_bound(classes_.begin(), classes_.end(), total) -
+        classes_.begin());
+    char* slot = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (free_[size_class] != nullptr) {
+        slot = free_[size_class];
+        ASAN_UNPOISON_MEMORY_REGION(slot, classes_[size_class]);
+        free_[size_class] = reinterpret_cast<Header*>(slot)->next_free;
+      } else if (classes_[size_class] <= size_ - used_) {
+        slot = base_ + used_;
+        used_ += classes_[size_class];
+        ASAN_UNPOISON_MEMORY_REGION(slot, classes_[size_class]);
+        PopulateTo(used_);
+      }
+    }
+    if (slot == nullptr) return std::malloc(size);  // The region is full.
+    reinterpret_cast<Header*>(slot)->size_class = size_class;
+    return slot + kHeader;
+  }
+
+  void Deallocate(void* p) override {
+    if (!InRegion(p)) {
+      std::free(p);
+      return;
+    }
+    char* slot = static_cast<char*>(p) - kHeader;
+    Header* header = reinterpret_cast<Header*>(slot);
+    absl::MutexLock lock(&mu_);
+    uint32_t size_class = header->size_class;
+    header->next_free = free_[size_class];
+    free_[size_class] = slot;
+    // Poisoned under the lock: once it is released the slot may be handed
+    // out (and unpoisoned) again.
+    ASAN_POISON_MEMORY_REGION(slot, classes_[size_class]);
+  }
+
+  size_t UsableSize(void* p, size_t allocation_size) const override {
+    if (!InRegion(p)) return allocation_size;
+    const char* slot = static_cast<const char*>(p) - kHeader;
+    return classes_[reinterpret_cast<const Header*>(slot)->size_class] -
+           kHeader;
+  }
+
+ private:
+  bool InRegion(const void* p) const {
+    const char* c = static_cast<const char*>(p);
+    return base_ != nullptr && c >= base_ && c < base_ + size_;
+  }
+
+  // PopulateTo faults in the region up to `end` a step at a time: one call
+  // per 2 MiB (one huge page where the kernel has them) instead of a fault
+  // per 4 KiB page on first touch. Where MADV_POPULATE_WRITE is missing
+  // (Linux < 5.14) the pages are faulted on first touch as before.
+  void PopulateTo(size_t end) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (populated_ < end) {
+#ifdef MADV_POPULATE_WRITE
+      madvise(base_ + populated_, kStep, MADV_POPULATE_WRITE);
+#endif
+      populated_ += kStep;
+    }
+  }
+
+  const std::vector<size_t>& classes_;
+  char* raw_ = nullptr;
+  size_t raw_size_ = 0;
+  char* base_ = nullptr;
+  size_t size_ = 0;
+
+  absl::Mutex mu_;
+  size_t used_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t populated_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<char*> free_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+std::shared_ptr<rocksdb::MemoryAllocator> NewBlockAllocator(size_t capacity) {
+  return std::make_shared<BlockAllocator>(capacity);
+}
+
+}  // namespace sessiondb
