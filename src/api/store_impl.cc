@@ -14,6 +14,7 @@
 #include "codec/record_json.h"
 #include "codec/request_codec.h"
 #include "query/date_window.h"
+#include "query/filter_validation.h"
 #include "query/planner.h"
 #include "storage/consistency_check.h"
 #include "storage/counters.h"
@@ -41,16 +42,7 @@ absl::Status ValidateQuery(const SessionQuery& q) {
     return absl::InvalidArgumentError(
         absl::StrCat("limit: must be an integer >= 1, got ", q.limit));
   }
-  if (q.user_id.has_value() && q.user_id->empty()) {
-    return absl::InvalidArgumentError("userId: must not be empty");
-  }
-  for (const auto* list : {&q.tags.all_of, &q.tags.any_of}) {
-    for (const TagCondition& c : *list) {
-      if (c.name.empty())
-        return absl::InvalidArgumentError("tags: a condition has no name");
-    }
-  }
-  return absl::OkStatus();
+  return ValidateUserAndTags(q.user_id, q.tags);
 }
 
 }  // namespace

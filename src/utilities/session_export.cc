@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "codec/record_json.h"
+#include "query/filter_validation.h"
 #include "query/record_filter.h"
 #include "query/session_streams.h"
 #include "query/user_resolution.h"
@@ -35,19 +36,10 @@ absl::Status ValidateFilter(const ExportFilter& filter) {
     return absl::InvalidArgumentError(absl::StrCat(
         "from: ", *filter.from_ms, " ms is after to: ", *filter.to_ms, " ms"));
   }
-  if (filter.user_id.has_value() && filter.user_id->empty()) {
-    return absl::InvalidArgumentError("userId: must not be empty");
-  }
   if (filter.bot_id.has_value() && filter.bot_id->empty()) {
     return absl::InvalidArgumentError("botId: must not be empty");
   }
-  for (const auto* list : {&filter.tags.all_of, &filter.tags.any_of}) {
-    for (const TagCondition& c : *list) {
-      if (c.name.empty())
-        return absl::InvalidArgumentError("tags: a condition has no name");
-    }
-  }
-  return absl::OkStatus();
+  return ValidateUserAndTags(filter.user_id, filter.tags);
 }
 
 class ExportIterator final : public SessionExportIterator {

@@ -1,0 +1,22 @@
+// The rules a typed filter must meet whoever builds it (a getSessions query,
+// an export): one definition, so both refuse the same input with the same
+// message.
+#ifndef SESSIONDB_QUERY_FILTER_VALIDATION_H_
+#define SESSIONDB_QUERY_FILTER_VALIDATION_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "sessiondb/query.h"
+
+namespace sessiondb {
+
+// ValidateUserAndTags: a userId, when given, is not empty; every tag
+// condition has a name. InvalidArgument naming the field otherwise.
+absl::Status ValidateUserAndTags(const std::optional<std::string>& user_id,
+                                 const TagFilter& tags);
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_QUERY_FILTER_VALIDATION_H_
