@@ -69,7 +69,12 @@ class BlockAllocator : public rocksdb::MemoryAllocator {
     ASAN_POISON_MEMORY_REGION(base_, size_);
   }
   ~BlockAllocator() override {
-    if (raw_ != nullptr) munmap(raw_, raw_size_);
+    if (raw_ == nullptr) return;
+    // The address range goes back to the OS and may be mapped again (a
+    // thread's stack, malloc's arenas): AddressSanitizer's shadow must not
+    // call it poisoned then.
+    ASAN_UNPOISON_MEMORY_REGION(base_, size_);
+    munmap(raw_, raw_size_);
   }
 
   const char* Name() const override { return "SessiondbBlockAllocator"; }
