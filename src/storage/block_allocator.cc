@@ -6,10 +6,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <mutex>
 #include <vector>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 
 namespace sessiondb {
 namespace {
@@ -48,7 +46,10 @@ const std::vector<size_t>& ClassSizes() {
 class BlockAllocator : public rocksdb::MemoryAllocator {
  public:
   explicit BlockAllocator(size_t capacity)
-      : classes_(ClassSizes()), free_(classes_.size(), nullptr) {
+      : free_(ClassSizes().size(), nullptr) {
+    // Under the lock so that ThreadSanitizer orders these writes before any
+    // use on RocksDB's threads (every method locks mu_ first).
+    std::lock_guard<std::mutex> lock(mu_);
     size_t size = capacity / kStep * kStep;
     if (size == 0) return;
     // Reserve one step more to align the region to a huge page.
@@ -69,6 +70,7 @@ class BlockAllocator : public rocksdb::MemoryAllocator {
     ASAN_POISON_MEMORY_REGION(base_, size_);
   }
   ~BlockAllocator() override {
+    std::lock_guard<std::mutex> lock(mu_);
     if (raw_ == nullptr) return;
     // The address range goes back to the OS and may be mapped again (a
     // thread's stack, malloc's arenas): AddressSanitizer's shadow must not
@@ -80,54 +82,60 @@ class BlockAllocator : public rocksdb::MemoryAllocator {
   const char* Name() const override { return "SessiondbBlockAllocator"; }
 
   void* Allocate(size_t size) override {
-    size_t total = size + kHeader;
-    if (base_ == nullptr || total > classes_.back()) return std::malloc(size);
-    uint32_t size_class = static_cast<uint32_t>(
-        std::lower_bound(classes_.begin(), classes_.end(), total) -
-        classes_.begin());
+    const size_t total = size + kHeader;
+    if (total > ClassSizes().back()) return std::malloc(size);
+    const uint32_t size_class = static_cast<uint32_t>(
+        std::lower_bound(ClassSizes().begin(), ClassSizes().end(), total) -
+        ClassSizes().begin());
     char* slot = nullptr;
     {
-      absl::MutexLock lock(&mu_);
-      if (free_[size_class] != nullptr) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (base_ == nullptr) {
+        // No region: every block comes from malloc.
+      } else if (free_[size_class] != nullptr) {
         slot = free_[size_class];
-        ASAN_UNPOISON_MEMORY_REGION(slot, classes_[size_class]);
+        ASAN_UNPOISON_MEMORY_REGION(slot, ClassSizes()[size_class]);
         free_[size_class] = reinterpret_cast<Header*>(slot)->next_free;
-      } else if (classes_[size_class] <= size_ - used_) {
+      } else if (ClassSizes()[size_class] <= size_ - used_) {
         slot = base_ + used_;
-        used_ += classes_[size_class];
-        ASAN_UNPOISON_MEMORY_REGION(slot, classes_[size_class]);
+        used_ += ClassSizes()[size_class];
+        ASAN_UNPOISON_MEMORY_REGION(slot, ClassSizes()[size_class]);
         PopulateTo(used_);
       }
+      if (slot != nullptr)
+        reinterpret_cast<Header*>(slot)->size_class = size_class;
     }
     if (slot == nullptr) return std::malloc(size);  // The region is full.
-    reinterpret_cast<Header*>(slot)->size_class = size_class;
     return slot + kHeader;
   }
 
   void Deallocate(void* p) override {
+    std::unique_lock<std::mutex> lock(mu_);
     if (!InRegion(p)) {
+      lock.unlock();
       std::free(p);
       return;
     }
     char* slot = static_cast<char*>(p) - kHeader;
     Header* header = reinterpret_cast<Header*>(slot);
-    absl::MutexLock lock(&mu_);
     uint32_t size_class = header->size_class;
     header->next_free = free_[size_class];
     free_[size_class] = slot;
     // Poisoned under the lock: once it is released the slot may be handed
     // out (and unpoisoned) again.
-    ASAN_POISON_MEMORY_REGION(slot, classes_[size_class]);
+    ASAN_POISON_MEMORY_REGION(slot, ClassSizes()[size_class]);
   }
 
   size_t UsableSize(void* p, size_t allocation_size) const override {
+    std::lock_guard<std::mutex> lock(mu_);
     if (!InRegion(p)) return allocation_size;
     const char* slot = static_cast<const char*>(p) - kHeader;
-    return classes_[reinterpret_cast<const Header*>(slot)->size_class] -
+    return ClassSizes()[reinterpret_cast<const Header*>(slot)->size_class] -
            kHeader;
   }
 
  private:
+  // REQUIRES: mu_ held.
   bool InRegion(const void* p) const {
     const char* c = static_cast<const char*>(p);
     return base_ != nullptr && c >= base_ && c < base_ + size_;
@@ -137,7 +145,8 @@ class BlockAllocator : public rocksdb::MemoryAllocator {
   // per 2 MiB (one huge page where the kernel has them) instead of a fault
   // per 4 KiB page on first touch. Where MADV_POPULATE_WRITE is missing
   // (Linux < 5.14) the pages are faulted on first touch as before.
-  void PopulateTo(size_t end) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // REQUIRES: mu_ held.
+  void PopulateTo(size_t end) {
     while (populated_ < end) {
 #ifdef MADV_POPULATE_WRITE
       madvise(base_ + populated_, kStep, MADV_POPULATE_WRITE);
@@ -146,16 +155,19 @@ class BlockAllocator : public rocksdb::MemoryAllocator {
     }
   }
 
-  const std::vector<size_t>& classes_;
   char* raw_ = nullptr;
   size_t raw_size_ = 0;
   char* base_ = nullptr;
   size_t size_ = 0;
 
-  absl::Mutex mu_;
-  size_t used_ ABSL_GUARDED_BY(mu_) = 0;
-  size_t populated_ ABSL_GUARDED_BY(mu_) = 0;
-  std::vector<char*> free_ ABSL_GUARDED_BY(mu_);
+  // A std::mutex, not absl::Mutex: Debian's libabsl is not built for
+  // ThreadSanitizer, which then sees no ordering through an absl::Mutex
+  // (tests/tsan_suppressions.txt); through std::mutex it checks this class.
+  mutable std::mutex mu_;
+  // Guarded by mu_ (the region's bounds too: set under it, read under it):
+  size_t used_ = 0;
+  size_t populated_ = 0;
+  std::vector<char*> free_;
 };
 
 }  // namespace
