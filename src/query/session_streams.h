@@ -53,13 +53,16 @@ class KeyRangeStream {
     return std::string_view(k.data(), k.size());
   }
   uint32_t bot_no() const { return bot_no_; }
-  // PrimaryKey is the key of the record the current entry names: its bot +
-  // its order (key_codec.h). On a `sessions` stream, key() itself.
+  // AppendPrimaryKey appends the key of the record the current entry names:
+  // its bot + its order (key_codec.h). On a `sessions` stream, key() itself.
   // REQUIRES: Valid().
+  void AppendPrimaryKey(std::string* out) const {
+    AppendBot(bot_no_, out);
+    out->append(order());
+  }
   std::string PrimaryKey() const {
     std::string out;
-    AppendBot(bot_no_, &out);
-    out.append(order());
+    AppendPrimaryKey(&out);
     return out;
   }
   absl::Status status() const;

@@ -82,11 +82,13 @@ class BlockAllocator : public rocksdb::MemoryAllocator {
   const char* Name() const override { return "SessiondbBlockAllocator"; }
 
   void* Allocate(size_t size) override {
+    const std::vector<size_t>& classes = ClassSizes();
     const size_t total = size + kHeader;
-    if (total > ClassSizes().back()) return std::malloc(size);
+    if (total > classes.back()) return std::malloc(size);
     const uint32_t size_class = static_cast<uint32_t>(
-        std::lower_bound(ClassSizes().begin(), ClassSizes().end(), total) -
-        ClassSizes().begin());
+        std::lower_bound(classes.begin(), classes.end(), total) -
+        classes.begin());
+    const size_t slot_size = classes[size_class];
     char* slot = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -94,12 +96,12 @@ class BlockAllocator : public rocksdb::MemoryAllocator {
         // No region: every block comes from malloc.
       } else if (free_[size_class] != nullptr) {
         slot = free_[size_class];
-        ASAN_UNPOISON_MEMORY_REGION(slot, ClassSizes()[size_class]);
+        ASAN_UNPOISON_MEMORY_REGION(slot, slot_size);
         free_[size_class] = reinterpret_cast<Header*>(slot)->next_free;
-      } else if (ClassSizes()[size_class] <= size_ - used_) {
+      } else if (slot_size <= size_ - used_) {
         slot = base_ + used_;
-        used_ += ClassSizes()[size_class];
-        ASAN_UNPOISON_MEMORY_REGION(slot, ClassSizes()[size_class]);
+        used_ += slot_size;
+        ASAN_UNPOISON_MEMORY_REGION(slot, slot_size);
         PopulateTo(used_);
       }
       if (slot != nullptr)

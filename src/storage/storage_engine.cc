@@ -240,15 +240,12 @@ absl::Status StorageEngine::RefuseOnReader(std::string_view what) const {
 
 ReadView::ReadView(StorageEngine& engine, BetweenWrites) : engine_(engine) {
   absl::MutexLock lock(&engine_.write_mu_);
-  if (engine_.is_reader()) {
-    absl::MutexLock views(&engine_.views_mu_);
-    ++engine_.views_;
-  } else {
-    snapshot_ = engine_.db_->GetSnapshot();
-  }
+  Begin();
 }
 
-ReadView::ReadView(StorageEngine& engine) : engine_(engine) {
+ReadView::ReadView(StorageEngine& engine) : engine_(engine) { Begin(); }
+
+void ReadView::Begin() {
   if (engine_.is_reader()) {
     absl::MutexLock lock(&engine_.views_mu_);
     ++engine_.views_;

@@ -234,6 +234,9 @@ class ReadView {
   const rocksdb::Snapshot* snapshot() const { return snapshot_; }
 
  private:
+  // Begin takes the snapshot (a writer) or counts the view (a reader).
+  void Begin();
+
   StorageEngine& engine_;
   const rocksdb::Snapshot* snapshot_ = nullptr;
 };

@@ -97,7 +97,8 @@ absl::Status DeleteStreamed(
     std::string_view bytes = current.value();
     std::string_view key = current.key();
     if (!specs.empty() && specs.front().cf != Cf::kSessions) {
-      primary_key = current.PrimaryKey();
+      primary_key.clear();  // reused: no allocation per session
+      current.AppendPrimaryKey(&primary_key);
       value.Reset();
       rocksdb::Status s = engine.Get(ro, Cf::kSessions, primary_key, &value);
       if (s.IsNotFound()) {

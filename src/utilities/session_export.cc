@@ -151,7 +151,8 @@ void ExportIterator::SeekMatch() {
       bytes = current.value();
       key = current.key();
     } else {
-      primary_key_ = current.PrimaryKey();
+      primary_key_.clear();  // reused: no allocation per session
+      current.AppendPrimaryKey(&primary_key_);
       value_.Reset();
       rocksdb::Status s =
           engine_.Get(read_options_, Cf::kSessions, primary_key_, &value_);
