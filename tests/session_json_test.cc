@@ -13,12 +13,14 @@
 #include "gtest/gtest.h"
 #include "sessiondb/session.h"
 #include "sessiondb/session_json_parser.h"
+#include "testing/json_mutation.h"
 #include "testing/status_matchers.h"
 #include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
 
+using ::sessiondb::testing::MutateJson;
 using ::sessiondb::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -289,18 +291,36 @@ TEST(ParseSessionJson, EnumValuesMatchCaseInsensitively) {
   EXPECT_EQ(agent->containment_type, ContainmentType::kAgent);
 }
 
-TEST(ParseSessionJson, RejectsUnknownEnumValues) {
+TEST(ParseSessionJson, RejectsUnknownEnumValuesListingTheNames) {
   ExpectError(Replace(R"("sessionType":"interactive")",
                       R"("sessionType":"non_interactive")"),
-              "sessionType: must be");
-  ExpectError(Replace(R"("containmentType":"dropOff")",
-                      R"("containmentType":"drop-off")"),
-              "containmentType: must be");
+              R"(sessionType: must be "interactive" or "non-interactive")");
+  ExpectError(
+      Replace(R"("containmentType":"dropOff")",
+              R"("containmentType":"drop-off")"),
+      R"(containmentType: must be "dropOff", "selfService" or "agent")");
   ExpectError(
       Replace(R"("sessionStatus":"closed")", R"("sessionStatus":"ended")"),
-      "sessionStatus: must be");
+      R"(sessionStatus: must be "active" or "closed")");
   ExpectError(Replace(R"("sessionType":"interactive")", R"("sessionType":0)"),
               "sessionType: must be");
+}
+
+TEST(ParseContainmentType, ReadsTheApiNamesInAnyCase) {
+  EXPECT_EQ(*ParseContainmentType("dropOff", "f"), ContainmentType::kDropOff);
+  EXPECT_EQ(*ParseContainmentType("SELFSERVICE", "f"),
+            ContainmentType::kSelfService);
+  EXPECT_EQ(*ParseContainmentType("Agent", "f"), ContainmentType::kAgent);
+}
+
+TEST(ParseContainmentType, ErrorNamesTheFieldTheNamesAndTheText) {
+  EXPECT_THAT(ParseContainmentType("drop-off", "--containment"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       R"(--containment: must be dropOff, selfService or )"
+                       R"(agent, got "drop-off")"));
+  EXPECT_THAT(ParseContainmentType("", "containmentType"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       StartsWith("containmentType: must be")));
 }
 
 TEST(ParseSessionJson, IgnoresUnknownTopLevelKeys) {
@@ -499,35 +519,6 @@ TEST(ParseUserIdentityJson, ErrorsNameTheField) {
 
 uint64_t TestSeed() { return sessiondb::testing::TestSeed(20260105); }
 
-// Mutate mutates a valid document: flipped, inserted or deleted bytes, or a
-// truncation.
-std::string Mutate(std::string s, std::mt19937_64& rng) {
-  const int edits = 1 + static_cast<int>(rng() % 4);
-  for (int e = 0; e < edits && !s.empty(); ++e) {
-    const size_t at = rng() % s.size();
-    switch (rng() % 5) {
-      case 0:
-        s[at] = static_cast<char>(rng());
-        break;
-      case 1:
-        s[at] ^= static_cast<char>(1 << (rng() % 8));
-        break;
-      case 2: {
-        static constexpr char kJsonish[] = "{}[]\":,0123456789-.eEtfnul\\ ";
-        s.insert(at, 1, kJsonish[rng() % (sizeof(kJsonish) - 1)]);
-        break;
-      }
-      case 3:
-        s.erase(at, 1);
-        break;
-      default:
-        s.resize(at);
-        break;
-    }
-  }
-  return s;
-}
-
 TEST(SessionJsonParser, MutatedInputIsParsedOrRejectedNeverCrashes) {
   const uint64_t seed = TestSeed();
   SCOPED_TRACE(absl::StrFormat("SESSIONDB_TEST_SEED=%d", seed));
@@ -541,7 +532,7 @@ TEST(SessionJsonParser, MutatedInputIsParsedOrRejectedNeverCrashes) {
   SessionJsonParser parser;
   int accepted = 0;
   for (int i = 0; i < 20000; ++i) {
-    const std::string json = Mutate(valid[i % valid.size()], rng);
+    const std::string json = MutateJson(valid[i % valid.size()], rng);
     absl::StatusOr<Session> s = parser.ParseSession(json);
     if (s.ok()) {
       ++accepted;
@@ -559,7 +550,7 @@ TEST(SessionJsonParser, MutatedInputIsParsedOrRejectedNeverCrashes) {
           << json << "\n"
           << s.status();
     }
-    absl::StatusOr<UserIdentity> id = parser.ParseUserIdentity(Mutate(
+    absl::StatusOr<UserIdentity> id = parser.ParseUserIdentity(MutateJson(
         R"({"userId":"u-1","aliases":["jane@corp.com","EMP-0042"]})", rng));
     if (!id.ok()) {
       ASSERT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument)

@@ -34,16 +34,6 @@ struct ExportFlags {
   std::string out;
 };
 
-absl::StatusOr<ContainmentType> ParseContainment(const std::string& text) {
-  const std::string lower = absl::AsciiStrToLower(text);
-  if (lower == "dropoff") return ContainmentType::kDropOff;
-  if (lower == "selfservice") return ContainmentType::kSelfService;
-  if (lower == "agent") return ContainmentType::kAgent;
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "--containment: must be dropOff, selfService or agent, got \"%s\"",
-      text));
-}
-
 // ParseFilter reads the flags as getSessions reads its body: a date-only
 // --to covers that whole day.
 absl::StatusOr<ExportFilter> ParseFilter(const ExportFlags& flags) {
@@ -51,7 +41,8 @@ absl::StatusOr<ExportFilter> ParseFilter(const ExportFlags& flags) {
   filter.bot_id = flags.bot;
   filter.user_id = flags.user;
   if (flags.containment.has_value()) {
-    absl::StatusOr<ContainmentType> c = ParseContainment(*flags.containment);
+    absl::StatusOr<ContainmentType> c =
+        ParseContainmentType(*flags.containment, "--containment");
     if (!c.ok()) return c.status();
     filter.containment = *c;
   }

@@ -42,14 +42,22 @@ struct TagFilter {
   bool empty() const { return all_of.empty() && any_of.empty(); }
 };
 
-// SessionQuery is a getSessions request. All filters combine with AND.
-struct SessionQuery {
+// SessionFilter is which sessions match, apart from time: every field that
+// is set must hold (AND). getSessions (SessionQuery) and export
+// (ExportFilter) share it, with one meaning.
+struct SessionFilter {
   std::optional<std::string> bot_id;  // absent: account-wide (every bot)
   std::optional<ContainmentType> containment;
   std::optional<SessionType> session_type;
-  // An internal user id or an alias of one (API.md §2).
+  // An internal user id or an alias of one, resolved as API.md §2 says: the
+  // id itself if any session has it, else the id its alias maps to, else
+  // nothing matches.
   std::optional<std::string> user_id;
   TagFilter tags;
+};
+
+// SessionQuery is a getSessions request: a filter, a window and a page.
+struct SessionQuery : SessionFilter {
   // The window [from_ms, to_ms). Absent bounds take the defaults of API.md §3:
   // only from: to = from + 7 days; only to: from = to - 7 days; neither:
   // the 7 days before the store's clock.

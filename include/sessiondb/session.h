@@ -24,6 +24,16 @@ enum class ContainmentType : uint8_t {
 };
 enum class SessionStatus : uint8_t { kActive = 0, kClosed = 1 };
 
+// ParseContainmentType reads a containment type by its API name (dropOff,
+// selfService, agent; any ASCII case), as the containmentType parameter does.
+// InvalidArgument naming `field` and the text otherwise.
+//
+// Example (a command-line flag):
+//   absl::StatusOr<ContainmentType> c =
+//       ParseContainmentType(flag_text, "--containment");
+SESSIONDB_EXPORT absl::StatusOr<ContainmentType> ParseContainmentType(
+    std::string_view text, std::string_view field);
+
 struct Tag {
   std::string name;   // 1-128 bytes
   std::string value;  // 0-1024 bytes

@@ -42,7 +42,7 @@ absl::Status ValidateQuery(const SessionQuery& q) {
     return absl::InvalidArgumentError(
         absl::StrCat("limit: must be an integer >= 1, got ", q.limit));
   }
-  return ValidateUserAndTags(q.user_id, q.tags);
+  return ValidateSessionFilter(q);
 }
 
 }  // namespace

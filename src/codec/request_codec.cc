@@ -112,22 +112,13 @@ absl::StatusOr<std::vector<std::string>> ParseSessionIds(element value) {
   return ids;
 }
 
-absl::StatusOr<ContainmentType> ParseContainment(std::string_view text) {
-  if (std::optional<ContainmentType> c = ContainmentTypeFromWire(text))
-    return *c;
-  std::string shown(text.substr(0, 64));
-  return Invalid("containmentType",
-                 absl::StrCat("must be dropOff, selfService or agent, got \"",
-                              shown, "\""));
-}
-
 absl::StatusOr<SessionType> ParseSessionType(element value) {
   absl::StatusOr<std::string_view> s = GetString(value, "sessionType");
   if (!s.ok()) return s.status();
   if (std::optional<SessionType> t = SessionTypeFromWire(*s)) return *t;
   return Invalid("sessionType",
-                 absl::StrCat("must be interactive or non-interactive, got ",
-                              Shown(value)));
+                 absl::StrCat("must be ", WireNameList(kSessionTypeJson),
+                              ", got ", Shown(value)));
 }
 
 // ParseTagCondition parses one entry of tags.and / tags.or (kind from its
@@ -295,7 +286,8 @@ absl::Status ParseTags(element value, TagFilter* tags) {
 absl::Status ParseContainmentParam(std::optional<std::string_view> param,
                                    SessionQuery* q) {
   if (!param.has_value() || param->empty()) return absl::OkStatus();
-  absl::StatusOr<ContainmentType> c = ParseContainment(*param);
+  absl::StatusOr<ContainmentType> c =
+      ParseContainmentType(*param, "containmentType");
   if (!c.ok()) return c.status();
   q->containment = *c;
   return absl::OkStatus();

@@ -86,13 +86,13 @@ absl::Status ParseCount(element value, std::string_view field, int64_t* out) {
   return Invalid(field, "must be an integer >= 0");
 }
 
-// ParseEnum sets *out to the value `value` names (wire_names.h), or returns
-// InvalidArgument for `field` with `expected` when it names none.
-template <typename Enum>
+// ParseEnum sets *out to the value `value` names in `table` (wire_names.h),
+// or returns InvalidArgument for `field` listing the table's names.
+template <typename Enum, size_t N>
 absl::Status ParseEnum(element value,
                        std::optional<Enum> (*from_wire)(std::string_view),
-                       std::string_view field, std::string_view expected,
-                       Enum* out) {
+                       const std::array<std::string_view, N>& table,
+                       std::string_view field, Enum* out) {
   std::string_view s;
   if (value.get_string().get(s) == simdjson::SUCCESS) {
     if (std::optional<Enum> e = from_wire(s); e.has_value()) {
@@ -100,22 +100,8 @@ absl::Status ParseEnum(element value,
       return absl::OkStatus();
     }
   }
-  return Invalid(field, expected);
-}
-
-absl::Status ParseSessionType(element value, SessionType* out) {
-  return ParseEnum(value, &SessionTypeFromWire, "sessionType",
-                   "must be \"interactive\" or \"non-interactive\"", out);
-}
-
-absl::Status ParseContainmentType(element value, ContainmentType* out) {
-  return ParseEnum(value, &ContainmentTypeFromWire, "containmentType",
-                   "must be \"dropOff\", \"selfService\" or \"agent\"", out);
-}
-
-absl::Status ParseSessionStatus(element value, SessionStatus* out) {
-  return ParseEnum(value, &SessionStatusFromWire, "sessionStatus",
-                   "must be \"active\" or \"closed\"", out);
+  return Invalid(
+      field, absl::StrCat("must be ", WireNameList(table, /*quoted=*/true)));
 }
 
 absl::Status ParseLangs(element value, std::vector<std::string>* out) {
@@ -242,11 +228,13 @@ absl::Status ParseSessionObject(object fields, Session* s) {
     } else if (key == "sessionType") {
       have_type = !null;
       if (null) continue;
-      st = ParseSessionType(value, &s->session_type);
+      st = ParseEnum(value, &SessionTypeFromWire, kSessionTypeJson,
+                     "sessionType", &s->session_type);
     } else if (key == "containmentType") {
       have_containment = !null;
       if (null) continue;
-      st = ParseContainmentType(value, &s->containment_type);
+      st = ParseEnum(value, &ContainmentTypeFromWire, kContainmentTypeJson,
+                     "containmentType", &s->containment_type);
     } else if (key == "isDeveloper") {
       s->is_developer = false;
       if (null) continue;
@@ -257,7 +245,8 @@ absl::Status ParseSessionObject(object fields, Session* s) {
       s->session_status.reset();
       if (null) continue;
       SessionStatus status = SessionStatus::kActive;
-      st = ParseSessionStatus(value, &status);
+      st = ParseEnum(value, &SessionStatusFromWire, kSessionStatusJson,
+                     "sessionStatus", &status);
       s->session_status = status;
     } else if (key == "tags") {
       s->user_tags.clear();

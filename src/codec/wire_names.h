@@ -8,9 +8,11 @@
 #include <array>
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "absl/strings/match.h"
+#include "absl/types/span.h"
 #include "base/absl_compat.h"
 #include "sessiondb/session.h"
 
@@ -67,6 +69,11 @@ template <typename Enum>
 constexpr std::string_view WireName(Enum value) {
   return wire_names_internal::Unquoted(QuotedWireName(value));
 }
+
+// WireNameList lists a table's names for a message: dropOff, selfService or
+// agent (quoted: "dropOff", "selfService" or "agent").
+std::string WireNameList(absl::Span<const std::string_view> table,
+                         bool quoted = false);
 
 // The value a name (any ASCII case) stands for; nullopt for any other text.
 inline std::optional<SessionType> SessionTypeFromWire(std::string_view text) {

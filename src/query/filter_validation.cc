@@ -2,12 +2,11 @@
 
 namespace sessiondb {
 
-absl::Status ValidateUserAndTags(const std::optional<std::string>& user_id,
-                                 const TagFilter& tags) {
-  if (user_id.has_value() && user_id->empty()) {
+absl::Status ValidateSessionFilter(const SessionFilter& filter) {
+  if (filter.user_id.has_value() && filter.user_id->empty()) {
     return absl::InvalidArgumentError("userId: must not be empty");
   }
-  for (const auto* list : {&tags.all_of, &tags.any_of}) {
+  for (const auto* list : {&filter.tags.all_of, &filter.tags.any_of}) {
     for (const TagCondition& c : *list) {
       if (c.name.empty()) {
         return absl::InvalidArgumentError("tags: a condition has no name");

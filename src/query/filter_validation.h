@@ -4,18 +4,14 @@
 #ifndef SESSIONDB_QUERY_FILTER_VALIDATION_H_
 #define SESSIONDB_QUERY_FILTER_VALIDATION_H_
 
-#include <optional>
-#include <string>
-
 #include "absl/status/status.h"
 #include "sessiondb/query.h"
 
 namespace sessiondb {
 
-// ValidateUserAndTags: a userId, when given, is not empty; every tag
+// ValidateSessionFilter: a userId, when given, is not empty; every tag
 // condition has a name. InvalidArgument naming the field otherwise.
-absl::Status ValidateUserAndTags(const std::optional<std::string>& user_id,
-                                 const TagFilter& tags);
+absl::Status ValidateSessionFilter(const SessionFilter& filter);
 
 }  // namespace sessiondb
 

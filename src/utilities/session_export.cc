@@ -39,7 +39,7 @@ absl::Status ValidateFilter(const ExportFilter& filter) {
   if (filter.bot_id.has_value() && filter.bot_id->empty()) {
     return absl::InvalidArgumentError("botId: must not be empty");
   }
-  return ValidateUserAndTags(filter.user_id, filter.tags);
+  return ValidateSessionFilter(filter);
 }
 
 class ExportIterator final : public SessionExportIterator {
@@ -192,7 +192,8 @@ void ExportIterator::SeekMatch() {
 absl::StatusOr<std::unique_ptr<SessionExportIterator>> NewSessionExportIterator(
     Store& store, const ExportFilter& filter) {
   SESSIONDB_RETURN_IF_ERROR(ValidateFilter(filter));
-  SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine, EngineOf(store));
+  SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine,
+                             StoreInternals::EngineOf(store));
   auto it = std::make_unique<ExportIterator>(*engine);
   SESSIONDB_RETURN_IF_ERROR(it->Init(filter));
   return std::unique_ptr<SessionExportIterator>(std::move(it));

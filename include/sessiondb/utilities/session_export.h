@@ -38,17 +38,9 @@
 
 namespace sessiondb {
 
-// ExportFilter selects sessions; all filters combine with AND, with the
-// meaning they have in a getSessions request (SessionQuery).
-struct ExportFilter {
-  std::optional<std::string> bot_id;  // absent: every bot
-  std::optional<ContainmentType> containment;
-  std::optional<SessionType> session_type;
-  // An internal user id or an alias of one, resolved as getSessions does
-  // (API.md §2): the id itself if any session has it, else the id its alias
-  // maps to, else nothing matches.
-  std::optional<std::string> user_id;
-  TagFilter tags;
+// ExportFilter selects sessions as a getSessions request would (SessionFilter)
+// within a window of start_time that is unbounded where a bound is absent.
+struct ExportFilter : SessionFilter {
   // The window [from_ms, to_ms) of start_time. Absent: unbounded.
   std::optional<int64_t> from_ms;
   std::optional<int64_t> to_ms;
