@@ -18,9 +18,9 @@ check storage query codec api server
 check query codec api server
 check codec api server
 check api server
-# utilities (export, retention) sit beside server, on top of api: nothing
-# below them may include them, and they do not include the server.
+# utilities (export, retention) sit beside api, on codec: nothing below them
+# may include them, and they include neither api nor the server.
 for layer in base storage query codec api; do check "$layer" utilities; done
-check utilities server
+check utilities api server
 if [ $fail -eq 0 ]; then echo "layering: ok (base < storage < query < codec < api < server)"; fi
 exit $fail

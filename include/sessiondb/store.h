@@ -30,6 +30,9 @@
 
 namespace sessiondb {
 
+class StorageEngine;   // internal: src/storage/storage_engine.h
+class StoreInternals;  // internal: src/utilities/engine_access.h
+
 struct StoreStats {
   int64_t sessions = 0;
   // (botId, sessions) for every bot the store has seen, by botId.
@@ -151,6 +154,15 @@ class SESSIONDB_EXPORT Store {
   // SessionExportIterator of this store. OK at once on a writer, which is
   // always current.
   virtual absl::Status Refresh() = 0;
+
+ private:
+  friend class StoreInternals;  // src/utilities/engine_access.h
+
+  // The storage engine under a store that Open or OpenReader returned, for
+  // the library's own utilities (export, retention), which work below the
+  // getSessions API; nullptr for any other Store (a test double). Not part of
+  // the API: only StoreInternals can call it.
+  virtual StorageEngine* UnderlyingEngine() { return nullptr; }
 };
 
 }  // namespace sessiondb

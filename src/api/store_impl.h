@@ -36,11 +36,13 @@ class StoreImpl final : public Store {
   absl::Status Compact() override;
   absl::Status Refresh() override;
 
-  // engine gives the utilities (src/utilities: export, retention) the
-  // storage layer this store owns. Valid while the store lives.
+  // engine is the storage layer this store owns, for tests and benchmarks.
+  // Valid while the store lives.
   StorageEngine& engine() const { return *engine_; }
 
  private:
+  StorageEngine* UnderlyingEngine() override { return engine_.get(); }
+
   // PageSummary is a page without its records (those went to the sink).
   struct PageSummary {
     int64_t total = 0;

@@ -1,25 +1,29 @@
-// EngineOf: the storage engine under a Store, for the utilities that work
-// below the getSessions API (export, retention).
+// StoreInternals: what the library's own utilities (export, retention) need
+// of a Store below the getSessions API: its storage engine. The Store
+// interface hands it out only to this class (Store::UnderlyingEngine).
 #ifndef SESSIONDB_UTILITIES_ENGINE_ACCESS_H_
 #define SESSIONDB_UTILITIES_ENGINE_ACCESS_H_
 
 #include "absl/status/statusor.h"
-#include "api/store_impl.h"
 #include "sessiondb/store.h"
 #include "storage/storage_engine.h"
 
 namespace sessiondb {
 
-// EngineOf returns the engine of a store opened by Store::Open, valid while
-// the store lives; InvalidArgument for any other Store (a test double).
-inline absl::StatusOr<StorageEngine*> EngineOf(Store& store) {
-  auto* impl = dynamic_cast<StoreImpl*>(&store);
-  if (impl == nullptr) {
-    return absl::InvalidArgumentError(
-        "store: not opened by sessiondb::Store::Open");
+class StoreInternals {
+ public:
+  // EngineOf returns the engine of a store that Store::Open or OpenReader
+  // returned, valid while the store lives; InvalidArgument for any other
+  // Store (a test double).
+  static absl::StatusOr<StorageEngine*> EngineOf(Store& store) {
+    StorageEngine* engine = store.UnderlyingEngine();
+    if (engine == nullptr) {
+      return absl::InvalidArgumentError(
+          "store: not opened by sessiondb::Store::Open");
+    }
+    return engine;
   }
-  return &impl->engine();
-}
+};
 
 }  // namespace sessiondb
 

@@ -128,7 +128,8 @@ absl::StatusOr<DeletionSummary> DeleteSessionsBefore(
   SESSIONDB_RETURN_IF_ERROR(ValidateOptions(options));
   if (bot_id.has_value() && bot_id->empty())
     return absl::InvalidArgumentError("botId: must not be empty");
-  SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine, EngineOf(store));
+  SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine,
+                             StoreInternals::EngineOf(store));
   SESSIONDB_RETURN_IF_ERROR(engine->RefuseOnReader("deleting sessions"));
   ReadView snapshot(*engine);
   std::vector<StreamSpec> specs;
@@ -155,7 +156,8 @@ absl::StatusOr<DeletionSummary> DeleteUser(Store& store,
   SESSIONDB_RETURN_IF_ERROR(ValidateOptions(options));
   if (user_id.empty())
     return absl::InvalidArgumentError("userId: must not be empty");
-  SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine, EngineOf(store));
+  SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine,
+                             StoreInternals::EngineOf(store));
   SESSIONDB_RETURN_IF_ERROR(engine->RefuseOnReader("deleting sessions"));
   ReadView snapshot(*engine);
   rocksdb::ReadOptions ro;
