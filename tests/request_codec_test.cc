@@ -16,12 +16,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sessiondb/query.h"
+#include "testing/json_mutation.h"
 #include "testing/status_matchers.h"
 #include "testing/test_seed.h"
 
 namespace sessiondb {
 namespace {
 
+using ::sessiondb::testing::MutateJson;
 using ::sessiondb::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -517,33 +519,6 @@ TEST(ParseGetSessionsRequest, ParsesAFullRequest) {
 
 uint64_t TestSeed() { return sessiondb::testing::TestSeed(20200211); }
 
-std::string Mutate(std::string s, std::mt19937_64& rng) {
-  const int edits = 1 + static_cast<int>(rng() % 4);
-  for (int e = 0; e < edits && !s.empty(); ++e) {
-    const size_t at = rng() % s.size();
-    switch (rng() % 5) {
-      case 0:
-        s[at] = static_cast<char>(rng());
-        break;
-      case 1:
-        s[at] ^= static_cast<char>(1 << (rng() % 8));
-        break;
-      case 2: {
-        static constexpr char kJsonish[] = "{}[]\":,0123456789-.eEtfnul\\ T";
-        s.insert(at, 1, kJsonish[rng() % (sizeof(kJsonish) - 1)]);
-        break;
-      }
-      case 3:
-        s.erase(at, 1);
-        break;
-      default:
-        s.resize(at);
-        break;
-    }
-  }
-  return s;
-}
-
 TEST(ParseGetSessionsRequest, MutatedBodiesAreParsedOrRejectedNeverCrash) {
   const uint64_t seed = TestSeed();
   SCOPED_TRACE(absl::StrFormat("SESSIONDB_TEST_SEED=%d", seed));
@@ -561,7 +536,7 @@ TEST(ParseGetSessionsRequest, MutatedBodiesAreParsedOrRejectedNeverCrash) {
                                                     "Selfservice"};
   int accepted = 0;
   for (int i = 0; i < 20000; ++i) {
-    const std::string body = Mutate(valid[i % valid.size()], rng);
+    const std::string body = MutateJson(valid[i % valid.size()], rng);
     absl::StatusOr<SessionQuery> q =
         ParseGetSessionsRequest(kBot, params[i % 3], body);
     if (q.ok()) {
