@@ -23,8 +23,9 @@ import sys
 import time
 
 QUERY_BODY = '{"limit": 100, "dateFrom": "2026-01-19", "dateTo": "2026-01-25"}'
-CASES = ["baseline", "slowloris", "idle", "header_lines", "cl_te", "gzip",
-         "over_limit", "tags", "unknown_app"]
+CASES = ["baseline", "slowloris", "idle", "header_lines", "header_bytes",
+         "cl_te", "te_other", "gzip", "over_limit", "tags", "unknown_app",
+         "cap"]
 
 
 class Target:
@@ -124,6 +125,13 @@ def probe_summary(results):
             f"max {max(times) * 1000:.1f}ms")
 
 
+def brief(body, status):
+    """The start of an error answer's body, for the note column."""
+    if status == 200 or not body:
+        return ""
+    return body.decode(errors="replace")[:110]
+
+
 def report(label, case, sent, outcome, seconds, note=""):
     print(f"{label:<10} {case:<13} {sent:<58} {str(outcome):<22} "
           f"{seconds:7.2f}s  {note}".rstrip(), flush=True)
@@ -169,6 +177,7 @@ async def open_many(t, n):
 
 
 def ended_summary(conns, hold):
+    """How the server ended the connections within `hold` seconds."""
     opened = [c for c in conns if c is not None]
     ended = [c for c in opened if c.ended is not None and c.ended <= hold]
     statuses = {}
@@ -213,8 +222,9 @@ async def case_slowloris(t, args, label):
            probe_summary(results))
     await asyncio.sleep(max(0.0, hold - (time.monotonic() - t0)))
     dripper.cancel()
-    report(label, "slowloris", f"the {n} slow clients after {hold:.0f}s", "",
-           time.monotonic() - t0, ended_summary(conns, hold))
+    held = time.monotonic() - t0
+    report(label, "slowloris", f"the {n} slow clients, held {held:.0f}s", "",
+           held, ended_summary(conns, held))
     for c in live:
         c.writer.close()
     for w in watchers:
@@ -244,15 +254,17 @@ async def case_idle(t, args, label):
         firsts.extend(await asyncio.gather(*[first(c) for c in live[i:i + 50]]))
     ok = sum(1 for s in firsts if s == 200)
     t1 = time.monotonic()
+    report(label, "idle", f"{n} connections, one query each", f"200x{ok}",
+           t1 - t0, "(time until every one was answered)")
     watchers = [asyncio.ensure_future(c.watch(t1)) for c in live]
     await asyncio.sleep(0.5)
     results = await probes(t, args.probes)
-    report(label, "idle", f"{n} keep-alive conns idle after one request "
-           f"({ok} got 200); {args.probes} queries meanwhile", "queries:",
-           0, probe_summary(results))
+    report(label, "idle", f"the {n} now idle (keep-alive); {args.probes} "
+           "queries meanwhile", "queries:", 0, probe_summary(results))
     await asyncio.sleep(max(0.0, hold - (time.monotonic() - t1)))
-    report(label, "idle", f"the {n} idle connections after {hold:.0f}s", "",
-           time.monotonic() - t0, ended_summary(conns, hold))
+    held = time.monotonic() - t1
+    report(label, "idle", f"the {n} idle connections, held {held:.0f}s", "",
+           held, ended_summary(conns, held))
     for c in live:
         c.writer.close()
     for w in watchers:
@@ -261,27 +273,58 @@ async def case_idle(t, args, label):
 
 
 async def case_header_lines(t, args, label):
-    extra = [f"X-Pad-{i}: v" for i in range(10000)]
-    status, secs, _ = await exchange(t, t.request(extra=extra), 30)
-    report(label, "header_lines", "a query with 10,000 extra header lines",
-           status, secs)
+    """10,000 short lines: 60 KB, under a 64 KiB header-bytes limit, so only
+    a limit on lines stops it."""
+    extra = ["X: 1"] * 10000
+    status, secs, body = await exchange(t, t.request(extra=extra), 30)
+    report(label, "header_lines", "a query with 10,000 header lines (60 KB)",
+           status, secs, brief(body, status))
+
+
+async def case_header_bytes(t, args, label):
+    extra = ["X-Big: " + "b" * (100 << 10)]
+    status, secs, body = await exchange(t, t.request(extra=extra), 30)
+    report(label, "header_bytes", "a query with one 100 KiB header",
+           status, secs, brief(body, status))
+
+
+async def case_te_other(t, args, label):
+    status, secs, body = await exchange(
+        t, t.request(framing="chunked",
+                     extra=["Transfer-Encoding: gzip, chunked"]), 10)
+    report(label, "te_other", "Transfer-Encoding: gzip, chunked",
+           status, secs, brief(body, status))
+
+
+async def case_cap(t, args, label):
+    """More connections than a 1,024 cap, then one query: a capped server
+    answers it 503 (or refuses it); an uncapped one serves or stalls."""
+    conns = await open_many(t, args.cap_conns)
+    live = [c for c in conns if c is not None]
+    status, secs, body = await exchange(t, t.request(), t.probe_timeout)
+    report(label, "cap", f"{len(live)} open connections (of "
+           f"{args.cap_conns}), then one query", status, secs,
+           brief(body, status))
+    for c in live:
+        c.writer.close()
+    await asyncio.sleep(1.0)
 
 
 async def case_cl_te(t, args, label):
     body = QUERY_BODY.encode()
-    status, secs, _ = await exchange(
+    status, secs, body = await exchange(
         t, t.request(framing="chunked",
                      extra=[f"Content-Length: {len(body)}",
                             "Transfer-Encoding: chunked"]), 10)
     report(label, "cl_te", "Content-Length + Transfer-Encoding: chunked",
-           status, secs)
+           status, secs, brief(body, status))
 
 
 async def case_gzip(t, args, label):
-    status, secs, _ = await exchange(
+    status, secs, body = await exchange(
         t, t.request(extra=["Content-Encoding: gzip"]), 10)
     report(label, "gzip", "Content-Encoding: gzip (body not gzip)", status,
-           secs)
+           secs, brief(body, status))
 
 
 async def case_over_limit(t, args, label):
@@ -291,23 +334,23 @@ async def case_over_limit(t, args, label):
              f"auth: {t.token}", "Content-Type: application/json",
              f"Content-Length: {2 << 20}"]
     head = ("\r\n".join(lines) + "\r\n\r\n").encode() + b"{" * 1024
-    status, secs, _ = await exchange(t, head, 6)
+    status, secs, body = await exchange(t, head, 6)
     report(label, "over_limit", "Content-Length 2 MiB, only 1 KiB sent",
-           status, secs)
+           status, secs, brief(body, status))
 
 
 async def case_tags(t, args, label):
     values = [f"v{i}" for i in range(100000)]
-    body = json.dumps({"limit": 10, "dateFrom": "2026-01-05",
-                       "dateTo": "2026-02-02",
+    body = json.dumps({"limit": 10, "dateFrom": "2026-01-19",
+                       "dateTo": "2026-01-25",
                        "tags": {"or": [{"name": "regular",
                                         "values": values}]}})
     task = asyncio.ensure_future(exchange(t, t.request(body=body), 60))
     await asyncio.sleep(0.5)
     results = await probes(t, args.probes)
-    status, secs, _ = await task
+    status, secs, answer = await task
     report(label, "tags", f"tags filter with 100,000 values "
-           f"({len(body) // 1024} KiB)", status, secs)
+           f"({len(body) // 1024} KiB)", status, secs, brief(answer, status))
     report(label, "tags", f"{args.probes} queries while it ran", "queries:", 0,
            probe_summary(results))
 
@@ -363,6 +406,7 @@ async def main():
     p.add_argument("--bot", required=True)
     p.add_argument("--slowloris", type=int, default=300)
     p.add_argument("--idle", type=int, default=400)
+    p.add_argument("--cap-conns", type=int, default=1100)
     p.add_argument("--hold", type=float, default=12.0,
                    help="seconds the slow and idle clients stay (default 12)")
     p.add_argument("--probes", type=int, default=5)

@@ -20,6 +20,7 @@
 //   mhd_server --db DIR --apps FILE --port N [--host 127.0.0.1]
 //              [--event-threads 2] [--workers 8] [--max-connections 1024]
 //              [--idle-timeout 5] [--memory-limit 81920] [--quiet]
+//              [--native-only]   (no hand-written limit: MHD's own answers)
 //
 // Prints "listening on http://HOST:PORT" and serves until SIGTERM/SIGINT.
 #include <arpa/inet.h>
@@ -71,6 +72,8 @@ struct Flags {
   unsigned idle_timeout_s = 5;
   size_t memory_limit = 80 * 1024;  // headers up to 64 KiB + write buffer
   bool quiet = false;
+  // No hand-written limit: what MHD does on its own (docs/HTTP.md's table).
+  bool native_only = false;
 };
 
 // WorkerPool runs store work off the event threads.
@@ -223,7 +226,9 @@ MHD_Result OnRequest(void* cls, MHD_Connection* c, const char* url,
     *con_cls = r;
     r->method = method;
     r->path = url;  // percent-decoded, without the query string
-    if (auto early = EarlyAnswer(c)) return Queue(c, r, *std::move(early));
+    if (!server->flags.native_only) {
+      if (auto early = EarlyAnswer(c)) return Queue(c, r, *std::move(early));
+    }
     const sessiondb::RequestHead head{r->method, r->path, Header(c, "auth"),
                                       Header(c, "Authorization")};
     absl::StatusOr<AdmittedRequest> admitted = server->handler->Admit(head);
@@ -237,7 +242,8 @@ MHD_Result OnRequest(void* cls, MHD_Connection* c, const char* url,
       return Queue(c, r, sessiondb::ErrorResponse(admitted.status()));
     }
     r->admitted = *std::move(admitted);
-    if (auto cl = Header(c, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+    auto cl = Header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl.has_value() && !server->flags.native_only) {
       const unsigned long long n = std::strtoull(std::string(*cl).c_str(),
                                                  nullptr, 10);
       if (n > r->admitted->body_limit) {
@@ -302,7 +308,7 @@ int Usage(const char* why) {
                "mhd_server: %s\nusage: mhd_server --db DIR --apps FILE "
                "--port N [--host H] [--event-threads N] [--workers N] "
                "[--max-connections N] [--idle-timeout S] [--memory-limit B] "
-               "[--quiet]\n",
+               "[--quiet] [--native-only]\n",
                why);
   return 2;
 }
@@ -315,6 +321,10 @@ int main(int argc, char** argv) {
     const std::string_view a = argv[i];
     if (a == "--quiet") {
       flags.quiet = true;
+      continue;
+    }
+    if (a == "--native-only") {
+      flags.native_only = true;
       continue;
     }
     if (i + 1 >= argc) return Usage("missing value");
