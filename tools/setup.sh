@@ -13,6 +13,7 @@ PACKAGES=(
   libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev
+  libmicrohttpd-dev  # bench/mhd_peer: the HTTP-stack comparison's peer (docs/HTTP.md)
   clang libclang-rt-14-dev
   libcpp-httplib-dev libssl-dev wrk curl
 )
