@@ -13,7 +13,9 @@
 namespace sessiondb {
 
 // ValidateUserAndTags: a userId, when given, is not empty; every tag
-// condition has a name. InvalidArgument naming the field otherwise.
+// condition has a name; the filter holds at most kMaxTagConditions conditions
+// and kMaxTagValues values in total. InvalidArgument naming the field (and
+// the limit) otherwise. Cheap: nothing is read.
 absl::Status ValidateUserAndTags(const std::optional<std::string>& user_id,
                                  const TagFilter& tags);
 
