@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -724,6 +725,42 @@ TEST_F(HttpServerTest, ReplacedAppsRotateSecretsAndScopesForTheNextRequest) {
   // Apps the new file no longer lists are gone.
   EXPECT_THAT(Post("/api/sessiondb/sessions", Token("cs-writer"), ""),
               IsInvalidToken());
+}
+
+// Reloads racing with requests (SIGHUP under load): every request sees one
+// whole config — here both keep cs-admin's secret and scope, so every
+// answer is a page. Run under TSan by tools/run_tsan.sh HttpServerTest.
+TEST_F(HttpServerTest, ReloadsWhileRequestsAreServedGiveEachRequestOneConfig) {
+  absl::StatusOr<AppsConfig> smaller = AppsConfig::Parse(R"({"apps": [
+    {"appId": "cs-admin", "clientSecret": "admin-secret-0123456789abcdefghijk",
+     "scopes": ["admin:bot-sessions"]}]})");
+  ASSERT_OK(smaller);
+  const std::string token = Token("cs-admin");
+  std::atomic<bool> done{false};
+  std::atomic<int> pages{0}, others{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 3; ++c) {
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", port_);
+      for (int i = 0; i < 40; ++i) {
+        httplib::Result r =
+            client.Post("/api/public/getSessions", {{"auth", token}},
+                        kSampleBody, "application/json");
+        (r && r->status == 200 ? pages : others)++;
+      }
+    });
+  }
+  std::thread reloader([&] {
+    for (int i = 0; !done.load(); ++i) {
+      registry_->Replace(i % 2 == 0 ? *smaller : *apps_);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  for (std::thread& t : clients) t.join();
+  done = true;
+  reloader.join();
+  EXPECT_EQ(pages.load(), 120);
+  EXPECT_EQ(others.load(), 0);
 }
 
 // A request admitted under the old apps keeps them (and its App) until it is
