@@ -184,8 +184,40 @@ def records():
     return out
 
 
+def tokens():
+    """fuzz_jwt inputs: a mode byte (bit 0: sign the rest as a payload; bit
+    1: a maximum token age), then a payload or a whole token."""
+    import base64
+
+    def b64(data):
+        return base64.urlsafe_b64encode(data.encode()).rstrip(b"=").decode()
+
+    payloads = [
+        '{"appId":"cs-a"}',
+        '{"iss":"cs-a","sub":"st-1","iat":1699999990,"exp":1700003590,'
+        '"aud":"https://bots.kore.ai"}',
+        '{"clientId":"cs-a","iat":1699999990,"exp":1700000600}',
+        '{"appId":"cs-a","clientId":"cs-b","iss":"cs-z"}',
+        '{"clientId":7,"iss":"cs-a"}',
+        '{"appId":"cs-a","exp":1700000060,"nbf":1700000060}',
+        '{"appId":"cs-a","iat":1699999000,"exp":1800000000}',
+        '{"appId":"cs-a","iat":1e300,"exp":-1e300,"nbf":"x"}',
+        '{"iss":"cs-nobody","exp":1800000000}',
+        '{}', '[1]', 'not json',
+    ]
+    out = []
+    for mode in (b"\x01", b"\x03"):
+        out += [mode + p.encode() for p in payloads]
+    header = b64('{"alg":"HS256","typ":"JWT"}')
+    out += [b"\x00" + ("%s.%s.AAAA" % (header, b64(payloads[0]))).encode(),
+            b"\x00" + ("%s.%s." % (b64('{"alg":"none"}'), b64(payloads[0]))).encode(),
+            b"\x02a.b.c", b"\x00"]
+    return out
+
+
 def main():
     write("api_time", TIMES)
+    write("jwt", tokens())
     write("request_parser", requests())
     write("get_sessions", requests())
     write("session_json", session_lines())

@@ -13,9 +13,12 @@ The request generator's seed is fixed; SESSIONDB_TEST_SEED overrides it, and
 every failure message prints it.
 """
 import argparse
+import base64
 import bisect
 import collections
 import datetime as dt
+import hashlib
+import hmac
 import json
 import os
 import random
@@ -24,7 +27,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
+import urllib.error
+import urllib.request
 
 OrderedDict = collections.OrderedDict
 
@@ -37,6 +43,8 @@ WEEK_MS = 7 * DAY_MS
 PAGE_CAP = 10000
 DEFAULT_LIMIT = 50
 LOOKUP_CAP = 50
+TAG_VALUES_CAP = 1000      # SPEC §5: tag values per request, in total
+TAG_CONDITIONS_CAP = 100   # and tag conditions
 
 # `sessiondb generate` parameters: 20,000 sessions, 6 skewed bots, 12 days from 2026-01-05,
 # so an account-wide week holds more than the 10,000 page size cap.
@@ -226,6 +234,11 @@ def parse_tags(tags):
             elif key == "sessionTags":
                 c.kind = "session"
             (any_of if key == "or" else all_of).append(c)
+    conditions = all_of + any_of
+    if len(conditions) > TAG_CONDITIONS_CAP:
+        raise ApiError("tags", "at most %d conditions" % TAG_CONDITIONS_CAP)
+    if sum(len(c.values or []) for c in conditions) > TAG_VALUES_CAP:
+        raise ApiError("tags", "at most %d values" % TAG_VALUES_CAP)
     return all_of, any_of
 
 
@@ -908,6 +921,157 @@ class CliEndToEndTest(unittest.TestCase):
         want = ref.evaluate(None, None, body, 0)
         self.assertEqual(got, want, first_difference(got, want))
         self.assertEqual([s["sessionId"] for s in got["sessions"]], ["ok-2", "ok-4", "ok-1", "ok-3"])
+
+
+class TagLimitsTest(unittest.TestCase):
+    """SPEC §5: at most 1,000 tag values and 100 tag conditions a request,
+    through the CLI's JSON front door too."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="sessiondb_cli_limits_")
+        cls.db = os.path.join(cls.tmp, "db")
+        path = os.path.join(cls.tmp, "one.ndjson")
+        with open(path, "w") as f:
+            f.write(json.dumps({"sessionId": "s-1", "botId": "st-1", "channel": "rtm",
+                                "userId": "u-1", "start_time": "2026-01-05T10:00:00Z",
+                                "sessionType": "interactive", "containmentType": "agent",
+                                "tags": {"userTags": [{"name": "k", "value": "v0"}]}}) + "\n")
+        run_cli("load", "--db", cls.db, path)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def query(self, conditions, values):
+        per = [values // conditions + (1 if c < values % conditions else 0)
+               for c in range(conditions)]
+        body = {"dateFrom": "2026-01-05",
+                "tags": {"or": [{"name": "k", "values": ["v%d" % v for v in range(n)]}
+                                for n in per]}}
+        return run_cli("query", "--db", self.db, "--bot", "st-1", json.dumps(body), check=False)
+
+    def test_up_to_the_limits_is_served(self):
+        for conditions, values in ((1, TAG_VALUES_CAP), (TAG_CONDITIONS_CAP, TAG_VALUES_CAP)):
+            r = self.query(conditions, values)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout)["total"], 1)
+
+    def test_over_the_limits_is_an_error_naming_the_limit(self):
+        r = self.query(1, TAG_VALUES_CAP + 1)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("tags: at most 1000 values in total, got 1001", r.stdout + r.stderr)
+        r = self.query(TAG_CONDITIONS_CAP + 1, TAG_CONDITIONS_CAP + 1)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("tags: at most 100 conditions in total, got 101", r.stdout + r.stderr)
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def hs256(claims, secret):
+    """Signs a JWT as clients of the platform do (jsonwebtoken's HS256), with
+    Python's standard library only: an HMAC independent of the server's."""
+    header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = b64url(json.dumps(claims).encode())
+    signing_input = ("%s.%s" % (header, payload)).encode("ascii")
+    mac = hmac.new(secret.encode(), signing_input, hashlib.sha256).digest()
+    return "%s.%s.%s" % (header, payload, b64url(mac))
+
+
+class ServeTokensTest(unittest.TestCase):
+    """`sessiondb serve` against tokens signed here (SPEC §5): the shapes real
+    clients send, and `sessiondb token`'s tokens checked by Python's HMAC."""
+
+    APPS = {"apps": [
+        {"appId": "cs-py-admin", "clientSecret": "py-admin-secret-0123456789abcdefghij",
+         "scopes": ["admin:bot-sessions"]},
+        {"appId": "cs-py-reader", "clientSecret": "py-reader-secret-0123456789abcdefghi",
+         "scopes": ["bot:sessions"], "bots": ["st-py"]}]}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="sessiondb_cli_serve_")
+        cls.apps_path = os.path.join(cls.tmp, "apps.json")
+        with open(os.open(cls.apps_path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            json.dump(cls.APPS, f)
+        cls.stderr = open(os.path.join(cls.tmp, "stderr"), "w+")
+        cls.serve = subprocess.Popen(
+            [CLI, "serve", "--db", os.path.join(cls.tmp, "db"), "--apps", cls.apps_path,
+             "--listen", "127.0.0.1:0", "--max-token-age", "600"],
+            stdout=subprocess.PIPE, stderr=cls.stderr, text=True)
+        line = cls.serve.stdout.readline()
+        m = re.search(r"listening on (http://127\.0\.0\.1:[0-9]+)", line)
+        if not m:
+            cls.serve.kill()
+            raise AssertionError("serve did not start: %r" % line)
+        cls.url = m.group(1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.serve.terminate()
+        cls.serve.wait(timeout=60)
+        cls.stderr.close()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def post(self, path, token):
+        req = urllib.request.Request(self.url + path, data=b"{}", method="POST",
+                                     headers={"auth": token,
+                                              "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def secret(self, app_id):
+        return next(a["clientSecret"] for a in self.APPS["apps"] if a["appId"] == app_id)
+
+    def test_iss_token_as_the_analytics_client_signs_it(self):
+        now = int(time.time())
+        token = hs256({"iss": "cs-py-reader", "sub": "st-py", "iat": now, "exp": now + 3600,
+                       "aud": "https://bots.kore.ai"}, self.secret("cs-py-reader"))
+        status, body = self.post("/api/public/bot/st-py/getSessions", token)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["total"], 0)
+        status, _ = self.post("/api/public/bot/st-other/getSessions", token)
+        self.assertEqual(status, 403)
+
+    def test_client_id_token_as_its_earlier_version_signed_it(self):
+        now = int(time.time())
+        token = hs256({"clientId": "cs-py-admin", "iat": now, "exp": now + 60},
+                      self.secret("cs-py-admin"))
+        status, body = self.post("/api/public/getSessions", token)
+        self.assertEqual(status, 200, body)
+
+    def test_refused_tokens_all_get_one_body(self):
+        now = int(time.time())
+        claims = {"iss": "cs-py-admin", "iat": now, "exp": now + 60}
+        answers = [
+            self.post("/api/public/getSessions", hs256(claims, "x" * 40)),  # wrong key
+            self.post("/api/public/getSessions",
+                      hs256(dict(claims, iss="cs-nobody"), "x" * 40)),  # unknown app
+            self.post("/api/public/getSessions",
+                      hs256(dict(claims, exp=now - 3600), self.secret("cs-py-admin"))),
+            self.post("/api/public/getSessions",  # older than --max-token-age 600
+                      hs256(dict(claims, iat=now - 3600, exp=now + 3600),
+                            self.secret("cs-py-admin"))),
+            self.post("/api/public/getSessions", "not.a.jwt"),
+        ]
+        self.assertEqual(answers[0][0], 401)
+        for answer in answers[1:]:
+            self.assertEqual(answer, answers[0])
+
+    def test_token_command_signs_what_python_verifies(self):
+        token = run_cli("token", "--apps", self.apps_path, "--app", "cs-py-admin").stdout.strip()
+        header, payload, signature = token.split(".")
+        mac = hmac.new(self.secret("cs-py-admin").encode(),
+                       ("%s.%s" % (header, payload)).encode("ascii"), hashlib.sha256).digest()
+        self.assertEqual(signature, b64url(mac))
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        self.assertEqual(claims["appId"], "cs-py-admin")
+        self.assertEqual(self.post("/api/public/getSessions", token)[0], 200)
 
 
 def main():

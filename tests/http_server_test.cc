@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -29,7 +30,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/apps_config.h"
+#include "server/apps_registry.h"
 #include "server/jwt.h"
+#include "server/route_handler.h"
+#include "sessiondb/query.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 #include "testing/temp_store.h"
@@ -55,13 +59,13 @@ using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
 
 constexpr char kAppsJson[] = R"({"apps": [
-  {"appId": "cs-reader", "clientSecret": "reader-secret-0123456789",
+  {"appId": "cs-reader", "clientSecret": "reader-secret-0123456789abcdefghij",
    "scopes": ["bot:sessions"], "bots": ["st-bot-a"]},
-  {"appId": "cs-admin", "clientSecret": "admin-secret-0123456789",
+  {"appId": "cs-admin", "clientSecret": "admin-secret-0123456789abcdefghijk",
    "scopes": ["admin:bot-sessions"]},
-  {"appId": "cs-writer", "clientSecret": "writer-secret-0123456789",
+  {"appId": "cs-writer", "clientSecret": "writer-secret-0123456789abcdefghij",
    "scopes": ["sessions:write"]},
-  {"appId": "cs-nothing", "clientSecret": "nothing-secret-0123456789",
+  {"appId": "cs-nothing", "clientSecret": "nothing-secret-0123456789abcdefghi",
    "scopes": []}
 ]})";
 
@@ -199,7 +203,8 @@ class HttpServerTest : public sessiondb::testing::TempStoreTest {
     TempStoreTest::SetUp();
     absl::StatusOr<AppsConfig> apps = AppsConfig::Parse(kAppsJson);
     ASSERT_OK(apps);
-    apps_ = std::make_unique<AppsConfig>(*std::move(apps));
+    apps_ = std::make_unique<AppsConfig>(*apps);
+    registry_ = std::make_unique<AppsRegistry>(*std::move(apps));
     SeedSessions();
     StartServer();
   }
@@ -245,12 +250,13 @@ class HttpServerTest : public sessiondb::testing::TempStoreTest {
     options.port = 0;
     options.threads = 4;
     options.body_limits.ingest_bytes = kTestIngestLimit;
+    options.token_rules = token_rules_;
     options.request_log = [this](std::string_view line) {
       std::lock_guard<std::mutex> lock(log_mu_);
       log_lines_.emplace_back(line);
     };
     absl::StatusOr<std::unique_ptr<HttpServer>> server =
-        HttpServer::Bind(*store_, *apps_, options);
+        HttpServer::Bind(*store_, *registry_, options);
     ASSERT_OK(server);
     server_ = *std::move(server);
     port_ = server_->port();
@@ -311,7 +317,10 @@ class HttpServerTest : public sessiondb::testing::TempStoreTest {
     return log_lines_;
   }
 
+  // apps_ mints tokens; the server reads registry_ (the same apps at start).
   std::unique_ptr<AppsConfig> apps_;
+  std::unique_ptr<AppsRegistry> registry_;
+  TokenRules token_rules_;
   std::unique_ptr<HttpServer> server_;
   std::thread run_;
   absl::Status run_status_;
@@ -492,44 +501,313 @@ TEST_F(HttpServerTest, RequestWithoutTokenIsUnauthenticated) {
               IsHttpError(401, HasSubstr("missing")));
 }
 
+// Every refused token gets the same 401 body, byte for byte (SPEC §5): an
+// unknown app id cannot be told from a wrong signature.
+const std::string& InvalidTokenBody() {
+  static const std::string* body = new std::string(
+      absl::StrCat(R"({"errors":[{"msg":")", std::string(kInvalidTokenMessage),
+                   R"(","code":401}]})"));
+  return *body;
+}
+
+MATCHER(IsInvalidToken, "is the one 401 of a refused token") {
+  if (arg.status != 401 || arg.raw != InvalidTokenBody()) {
+    *result_listener << "status " << arg.status << " body " << arg.raw;
+    return false;
+  }
+  return true;
+}
+
 TEST_F(HttpServerTest, TokenWithBadSignatureIsUnauthenticated) {
   App impostor = *apps_->Find("cs-admin");
-  impostor.client_secret = "guessed-secret";
+  impostor.client_secret = "guessed-secret-0123456789abcdefghij";
   EXPECT_THAT(Post("/api/public/getSessions",
                    *MintToken(impostor, absl::Now(), absl::Hours(1))),
-              IsHttpError(401, HasSubstr("signature does not verify")));
+              IsInvalidToken());
 }
 
 TEST_F(HttpServerTest, ExpiredTokenIsUnauthenticated) {
   absl::StatusOr<std::string> token = MintToken(
       *apps_->Find("cs-admin"), absl::Now() - absl::Hours(2), absl::Hours(1));
   ASSERT_OK(token);
-  EXPECT_THAT(Post("/api/public/getSessions", *token),
-              IsHttpError(401, HasSubstr("expired")));
+  EXPECT_THAT(Post("/api/public/getSessions", *token), IsInvalidToken());
 }
 
 TEST_F(HttpServerTest, AlgNoneTokenIsUnauthenticated) {
   const std::string token = Base64UrlEncode(R"({"alg":"none","typ":"JWT"})") +
                             "." + Base64UrlEncode(R"({"appId":"cs-admin"})") +
                             ".";
-  EXPECT_THAT(Post("/api/public/getSessions", token),
-              IsHttpError(401, HasSubstr("alg must be HS256")));
+  EXPECT_THAT(Post("/api/public/getSessions", token), IsInvalidToken());
 }
 
 TEST_F(HttpServerTest, TokenOfUnknownAppIsUnauthenticated) {
   App stranger;
   stranger.app_id = "cs-stranger";
-  stranger.client_secret = "stranger-secret";
+  stranger.client_secret = "stranger-secret-0123456789abcdefgh";
   EXPECT_THAT(Post("/api/public/getSessions",
                    *MintToken(stranger, absl::Now(), absl::Hours(1))),
-              IsHttpError(401, HasSubstr("not a known app")));
+              IsInvalidToken());
 }
 
 TEST_F(HttpServerTest, MalformedTokenIsUnauthenticated) {
   for (const char* token : {"not-a-jwt", "a.b.c", "Bearer"}) {
     SCOPED_TRACE(token);
-    EXPECT_THAT(Post("/api/public/getSessions", token), IsHttpError(401, _));
+    EXPECT_THAT(Post("/api/public/getSessions", token), IsInvalidToken());
   }
+}
+
+TEST_F(HttpServerTest, EveryRefusedTokenGetsTheSameBodyOnEveryRoute) {
+  App impostor = *apps_->Find("cs-reader");
+  impostor.client_secret = "guessed-secret-0123456789abcdefghij";
+  App stranger = impostor;
+  stranger.app_id = "cs-stranger";
+  const std::string tokens[] = {
+      *MintToken(impostor, absl::Now(), absl::Hours(1)),  // known app
+      *MintToken(stranger, absl::Now(), absl::Hours(1)),  // unknown app
+      Base64UrlEncode(R"({"alg":"HS256"})") + "." +
+          Base64UrlEncode(R"({"sub":"no app claim"})") + ".AAAA",
+      "a.b.c"};
+  for (const std::string& target :
+       {std::string("/api/public/getSessions"),
+        absl::StrCat("/api/public/bot/", kBotA, "/getSessions"),
+        std::string("/api/sessiondb/sessions")}) {
+    for (const std::string& token : tokens) {
+      SCOPED_TRACE(target + " " + token);
+      EXPECT_THAT(Post(target, token, kSampleBody), IsInvalidToken());
+    }
+  }
+}
+
+// Real clients (issue 13 item 4) sign {"iss": client id, "sub": bot id,
+// "iat", "exp", "aud": "https://bots.kore.ai"}, or an earlier
+// {"clientId": ...}, with no appId.
+std::string SignClaims(const std::string& payload, const std::string& secret) {
+  const std::string input = Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") +
+                            "." + Base64UrlEncode(payload);
+  return input + "." + Base64UrlEncode(HmacSha256(secret, input));
+}
+
+TEST_F(HttpServerTest, TokensOfRealClientsNameTheAppByIssOrClientId) {
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string iss_token =
+      SignClaims(absl::StrCat(R"({"iss":"cs-reader","sub":")", kBotA,
+                              R"(","iat":)", now, R"(,"exp":)", now + 3600,
+                              R"(,"aud":"https://bots.kore.ai"})"),
+                 apps_->Find("cs-reader")->client_secret);
+  HttpResult r = Post(absl::StrCat("/api/public/bot/", kBotA, "/getSessions"),
+                      iss_token, kSampleBody);
+  EXPECT_THAT(r, IsPage());
+  EXPECT_EQ(Total(r), 6);
+  // The app's scope still applies: sub names a bot but grants nothing.
+  EXPECT_THAT(Post(absl::StrCat("/api/public/bot/", kBotB, "/getSessions"),
+                   iss_token, kSampleBody),
+              IsHttpError(403, _));
+
+  const std::string client_id_token =
+      SignClaims(absl::StrCat(R"({"clientId":"cs-admin","iat":)", now,
+                              R"(,"exp":)", now + 3600, "}"),
+                 apps_->Find("cs-admin")->client_secret);
+  r = Post("/api/public/getSessions", client_id_token, kSampleBody);
+  EXPECT_THAT(r, IsPage());
+  EXPECT_EQ(Total(r), 12);
+
+  // An expired one of them is refused like any other.
+  EXPECT_THAT(Post("/api/public/getSessions",
+                   SignClaims(absl::StrCat(R"({"iss":"cs-admin","exp":)",
+                                           now - 3600, "}"),
+                              apps_->Find("cs-admin")->client_secret),
+                   kSampleBody),
+              IsInvalidToken());
+}
+
+TEST_F(HttpServerTest, MaxTokenAgeRefusesOldTokensAndTokensWithoutIatOrExp) {
+  StopServer();
+  token_rules_.max_age = absl::Minutes(5);
+  StartServer();
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string& secret = apps_->Find("cs-admin")->client_secret;
+  const auto post = [&](const std::string& claims) {
+    return Post("/api/public/getSessions",
+                SignClaims(absl::StrCat(R"({"appId":"cs-admin")", claims, "}"),
+                           secret));
+  };
+  EXPECT_THAT(
+      post(absl::StrCat(R"(,"iat":)", now - 60, R"(,"exp":)", now + 86400)),
+      IsPage());
+  // Ten minutes old, though exp is a day away.
+  EXPECT_THAT(
+      post(absl::StrCat(R"(,"iat":)", now - 600, R"(,"exp":)", now + 86400)),
+      IsInvalidToken());
+  EXPECT_THAT(post(absl::StrCat(R"(,"exp":)", now + 60)), IsInvalidToken());
+  EXPECT_THAT(post(absl::StrCat(R"(,"iat":)", now)), IsInvalidToken());
+  // Issued an hour in the future: beyond any clock skew.
+  EXPECT_THAT(
+      post(absl::StrCat(R"(,"iat":)", now + 3600, R"(,"exp":)", now + 7200)),
+      IsInvalidToken());
+  // The tool's own tokens carry iat and exp.
+  EXPECT_THAT(Post("/api/public/getSessions", Token("cs-admin")), IsPage());
+}
+
+// ---- Request limits (SPEC §5): tag values and conditions ----
+
+// TagsBody is a getSessions body whose tags.or holds `conditions` entries
+// sharing `values` values in total.
+std::string TagsBody(size_t conditions, size_t values) {
+  std::string body = R"({"dateFrom":"2020-02-11","tags":{"or":[)";
+  for (size_t c = 0; c < conditions; ++c) {
+    if (c > 0) body += ",";
+    absl::StrAppend(&body, R"({"name":"k","values":[)");
+    const size_t mine = values / conditions + (c < values % conditions);
+    for (size_t v = 0; v < mine; ++v) {
+      absl::StrAppend(&body, v > 0 ? "," : "", "\"", c * 1000000 + v, "\"");
+    }
+    body += "]}";
+  }
+  return body + "]}}";
+}
+
+TEST_F(HttpServerTest, TagFiltersUpToTheLimitsAreServed) {
+  EXPECT_THAT(Post("/api/public/getSessions", Token("cs-admin"),
+                   TagsBody(1, kMaxTagValues)),
+              IsPage());
+  EXPECT_THAT(Post("/api/public/getSessions", Token("cs-admin"),
+                   TagsBody(kMaxTagConditions, kMaxTagValues)),
+              IsPage());
+}
+
+TEST_F(HttpServerTest, TagFiltersOverTheLimitsAre400NamingTheLimit) {
+  EXPECT_THAT(
+      Post("/api/public/getSessions", Token("cs-admin"),
+           TagsBody(1, kMaxTagValues + 1)),
+      IsHttpError(400,
+                  HasSubstr("tags: at most 1000 values in total, got 1001")));
+  EXPECT_THAT(
+      Post("/api/public/getSessions", Token("cs-admin"),
+           TagsBody(kMaxTagConditions + 1, kMaxTagConditions + 1)),
+      IsHttpError(400,
+                  HasSubstr("tags: at most 100 conditions in total, got 101")));
+  // 100,000 values in under 1 MiB of JSON took 12.7 s before the limit
+  // (one index read per value); now they are refused before any read.
+  const std::string huge = TagsBody(1, 100000);
+  ASSERT_LT(huge.size(), size_t{1} << 20);
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(Post("/api/public/getSessions", Token("cs-admin"), huge),
+              IsHttpError(400, HasSubstr("at most 1000 values")));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+// ---- Reloading the apps (what SIGHUP does in `serve`) ----
+
+TEST_F(HttpServerTest, ReplacedAppsRotateSecretsAndScopesForTheNextRequest) {
+  const std::string old_admin = Token("cs-admin");
+  const std::string old_reader = Token("cs-reader");
+  EXPECT_THAT(Post("/api/public/getSessions", old_admin), IsPage());
+  absl::StatusOr<AppsConfig> rotated = AppsConfig::Parse(R"({"apps": [
+    {"appId": "cs-admin", "clientSecret": "rotated-admin-secret-0123456789abc",
+     "scopes": ["admin:bot-sessions"]},
+    {"appId": "cs-reader", "clientSecret": "reader-secret-0123456789abcdefghij",
+     "scopes": ["sessions:write"]}]})");
+  ASSERT_OK(rotated);
+  registry_->Replace(*rotated);
+  // The old secret no longer signs; the new one does.
+  EXPECT_THAT(Post("/api/public/getSessions", old_admin), IsInvalidToken());
+  EXPECT_THAT(
+      Post("/api/public/getSessions",
+           *MintToken(*rotated->Find("cs-admin"), absl::Now(), absl::Hours(1))),
+      IsPage());
+  // Same secret, other scopes: the reader now writes and no longer reads.
+  EXPECT_THAT(
+      Post(absl::StrCat("/api/public/bot/", kBotA, "/getSessions"), old_reader),
+      IsHttpError(403, _));
+  HttpResult written = Post("/api/sessiondb/sessions", old_reader, "");
+  EXPECT_EQ(written.status, 200);
+  EXPECT_EQ(written.raw, R"({"written":0})");
+  // Apps the new file no longer lists are gone.
+  EXPECT_THAT(Post("/api/sessiondb/sessions", Token("cs-writer"), ""),
+              IsInvalidToken());
+}
+
+// Reloads racing with requests (SIGHUP under load): every request sees one
+// whole config — here both keep cs-admin's secret and scope, so every
+// answer is a page. Run under TSan by tools/run_tsan.sh HttpServerTest.
+TEST_F(HttpServerTest, ReloadsWhileRequestsAreServedGiveEachRequestOneConfig) {
+  absl::StatusOr<AppsConfig> smaller = AppsConfig::Parse(R"({"apps": [
+    {"appId": "cs-admin", "clientSecret": "admin-secret-0123456789abcdefghijk",
+     "scopes": ["admin:bot-sessions"]}]})");
+  ASSERT_OK(smaller);
+  const std::string token = Token("cs-admin");
+  std::atomic<bool> done{false};
+  std::atomic<int> pages{0}, others{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 3; ++c) {
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", port_);
+      for (int i = 0; i < 40; ++i) {
+        httplib::Result r =
+            client.Post("/api/public/getSessions", {{"auth", token}},
+                        kSampleBody, "application/json");
+        (r && r->status == 200 ? pages : others)++;
+      }
+    });
+  }
+  std::thread reloader([&] {
+    for (int i = 0; !done.load(); ++i) {
+      registry_->Replace(i % 2 == 0 ? *smaller : *apps_);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  for (std::thread& t : clients) t.join();
+  done = true;
+  reloader.join();
+  EXPECT_EQ(pages.load(), 120);
+  EXPECT_EQ(others.load(), 0);
+}
+
+// A request admitted under the old apps keeps them (and its App) until it is
+// answered, whatever a reload does meanwhile; the next request sees the new.
+TEST_F(HttpServerTest, AnAdmittedRequestKeepsTheAppsThatAdmittedIt) {
+  RouteHandler handler(*store_, *registry_, BodyLimits(), TokenRules(),
+                       nullptr);
+  const std::string token = Token("cs-admin");
+  absl::StatusOr<AdmittedRequest> admitted =
+      handler.Admit({"POST", "/api/public/getSessions", token, std::nullopt});
+  ASSERT_OK(admitted);
+  absl::StatusOr<AppsConfig> other = AppsConfig::Parse(R"({"apps": [
+    {"appId": "cs-other", "clientSecret": "other-secret-0123456789abcdefghij",
+     "scopes": []}]})");
+  ASSERT_OK(other);
+  registry_->Replace(*std::move(other));
+  EXPECT_EQ(admitted->app->app_id, "cs-admin");
+  EXPECT_TRUE(admitted->app->admin_bot_sessions);
+  EXPECT_EQ(admitted->apps->Find("cs-admin"), admitted->app);
+  EXPECT_THAT(handler.Handle(*admitted, {}, kSampleBody).status, 200);
+  EXPECT_THAT(
+      handler.Admit({"POST", "/api/public/getSessions", token, std::nullopt})
+          .status(),
+      sessiondb::testing::StatusIs(absl::StatusCode::kUnauthenticated,
+                                   std::string(kInvalidTokenMessage)));
+}
+
+// The 401 body is the same for all; the reason stays with the status, for
+// the server's log.
+TEST_F(HttpServerTest, ARefusedTokensReasonIsKeptForTheLogOnly) {
+  RouteHandler handler(*store_, *registry_, BodyLimits(), TokenRules(),
+                       nullptr);
+  App stranger = *apps_->Find("cs-admin");
+  stranger.app_id = "cs-stranger";
+  absl::StatusOr<AdmittedRequest> refused = handler.Admit(
+      {"POST", "/api/public/getSessions",
+       *MintToken(stranger, absl::Now(), absl::Hours(1)), std::nullopt});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(std::string(refused.status().message()), kInvalidTokenMessage);
+  EXPECT_THAT(TokenRefusalReason(refused.status()),
+              HasSubstr("\"cs-stranger\" is not a known app"));
+  // A missing token says where to send one, and has no reason to log.
+  absl::StatusOr<AdmittedRequest> missing = handler.Admit(
+      {"POST", "/api/public/getSessions", std::nullopt, std::nullopt});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("missing"));
+  EXPECT_EQ(TokenRefusalReason(missing.status()), "");
 }
 
 TEST_F(HttpServerTest, AuthorizationBearerHeaderIsAccepted) {
@@ -920,13 +1198,13 @@ class HttpServerBind : public ::testing::Test {
     store_ = *std::move(store);
     absl::StatusOr<AppsConfig> apps = AppsConfig::Parse(kAppsJson);
     ASSERT_OK(apps);
-    apps_ = std::make_unique<AppsConfig>(*std::move(apps));
+    apps_ = std::make_unique<AppsRegistry>(*std::move(apps));
     options_.port = 0;
   }
 
   sessiondb::testing::TempDir dir_;
   std::unique_ptr<Store> store_;
-  std::unique_ptr<AppsConfig> apps_;
+  std::unique_ptr<AppsRegistry> apps_;
   ServerOptions options_;
 };
 

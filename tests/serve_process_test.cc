@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 #ifdef SESSIONDB_CLI_PATH
 constexpr char kCli[] = SESSIONDB_CLI_PATH;
@@ -44,9 +46,9 @@ constexpr char kCli[] = "";
 #endif
 
 constexpr char kAppsJson[] = R"({"apps": [
-  {"appId": "cs-writer", "clientSecret": "writer-secret-0123456789",
+  {"appId": "cs-writer", "clientSecret": "writer-secret-0123456789abcdefghij",
    "scopes": ["sessions:write"]},
-  {"appId": "cs-admin", "clientSecret": "admin-secret-0123456789",
+  {"appId": "cs-admin", "clientSecret": "admin-secret-0123456789abcdefghijk",
    "scopes": ["admin:bot-sessions"]}
 ]})";
 
@@ -62,10 +64,12 @@ std::string ReadFile(const std::string& path) {
 class ServeProcess {
  public:
   ServeProcess(const std::string& db, const std::string& apps,
-               const std::string& stderr_path) {
+               const std::string& stderr_path,
+               const std::vector<std::string>& extra_args = {}) {
     std::vector<std::string> args = {
         kCli, "serve",    "--db",        db,          "--apps",
         apps, "--listen", "127.0.0.1:0", "--threads", "8"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -148,6 +152,7 @@ class ServeProcessTest : public ::testing::Test {
     if (std::string(kCli).empty()) GTEST_SKIP() << "built without the tool";
     apps_path_ = dir_.Sub("apps.json");
     std::ofstream(apps_path_) << kAppsJson;
+    ASSERT_EQ(chmod(apps_path_.c_str(), 0600), 0);
   }
 
   std::string MintWithCli(const std::string& app) {
@@ -174,7 +179,8 @@ TEST_F(ServeProcessTest, TokenCommandPrintsOnlyATokenOfThatApp) {
   absl::StatusOr<const App*> app = VerifyToken(out, *apps, absl::Now());
   ASSERT_OK(app);
   EXPECT_EQ((*app)->app_id, "cs-admin");
-  EXPECT_THAT(VerifyToken(out, *apps, absl::Now() + absl::Seconds(61)),
+  // --ttl 60, plus the verifier's minute of leeway for clock skew.
+  EXPECT_THAT(VerifyToken(out, *apps, absl::Now() + absl::Seconds(121)),
               sessiondb::testing::StatusIs(absl::StatusCode::kUnauthenticated,
                                            HasSubstr("expired")));
 }
@@ -189,8 +195,10 @@ TEST_F(ServeProcessTest, TokenCommandFailsForAnUnknownApp) {
 TEST_F(ServeProcessTest, MalformedAppsFileStopsServeNamingTheEntryAndField) {
   const std::string bad = dir_.Sub("bad.json");
   std::ofstream(bad) << R"({"apps": [
-    {"appId": "a", "clientSecret": "s", "scopes": ["bot:sessions"]},
-    {"appId": "b", "clientSecret": "s", "scopes": ["admin:sessions"]}]})";
+    {"appId": "a", "clientSecret": "a-secret-0123456789abcdefghijklmn",
+     "scopes": ["bot:sessions"]},
+    {"appId": "b", "clientSecret": "b-secret-0123456789abcdefghijklmn",
+     "scopes": ["admin:sessions"]}]})";
   ServeProcess serve(dir_.Sub("db"), bad, dir_.Sub("stderr"));
   EXPECT_EQ(serve.ReadListeningPort(), 0);
   EXPECT_EQ(serve.Wait(), 1);
@@ -219,6 +227,150 @@ TEST_F(ServeProcessTest, ServePrintsItsAddressAndSigintStopsItCleanly) {
   EXPECT_THAT(log, HasSubstr(" GET /healthz 200 "));
   EXPECT_THAT(log, HasSubstr(" POST /api/public/getSessions 200 "));
   EXPECT_THAT(log, HasSubstr("store closed"));
+}
+
+TEST_F(ServeProcessTest, ShortSecretStopsServeAndTokenNamingTheApp) {
+  const std::string weak = dir_.Sub("weak.json");
+  std::ofstream(weak) << R"({"apps": [
+    {"appId": "cs-strong", "clientSecret": "strong-secret-0123456789abcdefghi",
+     "scopes": ["admin:bot-sessions"]},
+    {"appId": "cs-weak", "clientSecret": "abc", "scopes": ["bot:sessions"]}]})";
+  ASSERT_EQ(chmod(weak.c_str(), 0600), 0);
+  ServeProcess serve(dir_.Sub("db"), weak, dir_.Sub("stderr"));
+  if (serve.ReadListeningPort() != 0) {
+    serve.Signal(SIGKILL);  // started: fail rather than wait for it forever
+    ADD_FAILURE() << "serve started with a 3-byte secret";
+  }
+  EXPECT_EQ(serve.Wait(), 1);
+  EXPECT_THAT(ReadFile(dir_.Sub("stderr")),
+              HasSubstr("apps[1] (appId \"cs-weak\"): clientSecret: must be "
+                        "at least 32 bytes (RFC 7518 §3.2), got 3"));
+  // token reads the same file the same way: it refuses too, even for the
+  // app whose secret is long enough.
+  auto [out, status] =
+      RunCli(absl::StrCat("token --apps ", weak, " --app cs-strong"));
+  EXPECT_EQ(status, 1);
+  EXPECT_EQ(out, "");
+}
+
+// AccountWideStatus posts an empty account-wide getSessions with `token` to
+// the server on `port` and returns the HTTP status (-1: no answer).
+int AccountWideStatus(int port, const std::string& token) {
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result r = client.Post("/api/public/getSessions", {{"auth", token}},
+                                  "", "application/json");
+  return r ? r->status : -1;
+}
+
+// WaitForLog waits (up to 10 s) until the file holds `text` `count` times.
+bool WaitForLog(const std::string& path, const std::string& text,
+                int count = 1) {
+  for (int i = 0; i < 1000; ++i) {
+    const std::string log = ReadFile(path);
+    int found = 0;
+    for (size_t at = log.find(text); at != std::string::npos;
+         at = log.find(text, at + 1)) {
+      ++found;
+    }
+    if (found >= count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST_F(ServeProcessTest, SighupReloadsTheAppsFileAndABrokenOneKeepsTheOld) {
+  const std::string err = dir_.Sub("stderr");
+  ServeProcess serve(dir_.Sub("db"), apps_path_, err);
+  const int port = serve.ReadListeningPort();
+  ASSERT_GT(port, 0) << ReadFile(err);
+  const auto status_with = [port](const std::string& token) {
+    return AccountWideStatus(port, token);
+  };
+  const std::string old_admin = MintWithCli("cs-admin");
+  const std::string writer = MintWithCli("cs-writer");
+  EXPECT_EQ(status_with(old_admin), 200);
+
+  // Rotate cs-admin's secret, drop cs-writer, add a reader scope to a new app.
+  std::ofstream(apps_path_, std::ios::trunc) << R"({"apps": [
+    {"appId": "cs-admin", "clientSecret": "rotated-admin-secret-0123456789abc",
+     "scopes": ["admin:bot-sessions"]},
+    {"appId": "cs-new", "clientSecret": "new-app-secret-0123456789abcdefghi",
+     "scopes": ["admin:bot-sessions"]}]})";
+  serve.Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(err, "SIGHUP: reloaded")) << ReadFile(err);
+  EXPECT_THAT(ReadFile(err), HasSubstr("(2 apps)"));
+  EXPECT_EQ(status_with(old_admin), 401);
+  EXPECT_EQ(status_with(writer), 401);
+  const std::string new_admin = MintWithCli("cs-admin");
+  EXPECT_EQ(status_with(new_admin), 200);
+  EXPECT_EQ(status_with(MintWithCli("cs-new")), 200);
+
+  // A broken file (here a short secret) keeps the apps in force.
+  std::ofstream(apps_path_, std::ios::trunc) << R"({"apps": [
+    {"appId": "cs-admin", "clientSecret": "short", "scopes": []}]})";
+  serve.Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(err, "SIGHUP: kept the apps in force"))
+      << ReadFile(err);
+  EXPECT_THAT(ReadFile(err),
+              HasSubstr("apps[0] (appId \"cs-admin\"): clientSecret: must be "
+                        "at least 32 bytes"));
+  EXPECT_EQ(status_with(new_admin), 200);
+  EXPECT_EQ(status_with(old_admin), 401);
+
+  // An unreadable one too; the server keeps serving and stops cleanly.
+  ASSERT_EQ(std::remove(apps_path_.c_str()), 0);
+  serve.Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(err, "SIGHUP: kept the apps in force", 2))
+      << ReadFile(err);
+  EXPECT_EQ(status_with(new_admin), 200);
+  serve.Signal(SIGINT);
+  EXPECT_EQ(serve.Wait(), 0) << ReadFile(err);
+}
+
+TEST_F(ServeProcessTest, AppsFileReadableByOthersGetsAWarning) {
+  const std::string err = dir_.Sub("stderr");
+  {
+    ServeProcess serve(dir_.Sub("db"), apps_path_, err);
+    ASSERT_GT(serve.ReadListeningPort(), 0) << ReadFile(err);
+    serve.Signal(SIGINT);
+    EXPECT_EQ(serve.Wait(), 0);
+  }
+  EXPECT_THAT(ReadFile(err), Not(HasSubstr("warning")));
+  ASSERT_EQ(chmod(apps_path_.c_str(), 0644), 0);
+  ServeProcess serve(dir_.Sub("db"), apps_path_, err);
+  ASSERT_GT(serve.ReadListeningPort(), 0) << ReadFile(err);
+  serve.Signal(SIGINT);
+  EXPECT_EQ(serve.Wait(), 0);
+  EXPECT_THAT(ReadFile(err),
+              HasSubstr(absl::StrCat("sessiondb: warning: ", apps_path_,
+                                     " is accessible by group or others "
+                                     "(mode 0644)")));
+}
+
+TEST_F(ServeProcessTest, MaxTokenAgeRefusesTokensIssuedLongerAgo) {
+  const std::string err = dir_.Sub("stderr");
+  ServeProcess serve(dir_.Sub("db"), apps_path_, err,
+                     {"--max-token-age", "300"});
+  const int port = serve.ReadListeningPort();
+  ASSERT_GT(port, 0) << ReadFile(err);
+  const auto status_with = [port](const std::string& token) {
+    return AccountWideStatus(port, token);
+  };
+  absl::StatusOr<AppsConfig> apps = AppsConfig::Parse(kAppsJson);
+  ASSERT_OK(apps);
+  const App& admin = *apps->Find("cs-admin");
+  // The tool's tokens are fresh; one minted 10 minutes ago with a day to
+  // run is not.
+  EXPECT_EQ(status_with(MintWithCli("cs-admin")), 200);
+  EXPECT_EQ(status_with(*MintToken(admin, absl::Now() - absl::Minutes(10),
+                                   absl::Hours(24))),
+            401);
+  serve.Signal(SIGINT);
+  EXPECT_EQ(serve.Wait(), 0);
+  auto [out, status] =
+      RunCli(absl::StrCat("serve --db ", dir_.Sub("db"), " --apps ", apps_path_,
+                          " --max-token-age -1"));
+  EXPECT_EQ(status, 1);
 }
 
 std::string BatchBody(int client, int batch, int size) {

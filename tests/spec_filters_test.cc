@@ -12,9 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/status_matchers.h"
 #include "testing/temp_store.h"
 
 namespace sessiondb {
@@ -29,6 +33,7 @@ using ::sessiondb::testing::kBotA;
 using ::sessiondb::testing::kBotB;
 using ::sessiondb::testing::kMsPerHour;
 using ::sessiondb::testing::MakeSession;
+using ::sessiondb::testing::StatusIs;
 using ::testing::AllOf;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -664,6 +669,113 @@ TEST_F(GetSessionsFilters, TagsThatAreNotAnObjectAreABadRequest) {
   EXPECT_THAT(QueryTags(json::array({{{"name", "plan"}}})),
               IsBadRequest(HasSubstr("tags")));
   EXPECT_THAT(QueryTags("plan"), IsBadRequest(HasSubstr("tags")));
+}
+
+// ---- Request limits (SPEC §5): 1,000 tag values, 100 conditions ----
+
+// TagValues returns n distinct values, "v0" .. "v<n-1>"; "gold" is first so
+// that the filter matches the data.
+json TagValues(size_t n) {
+  json values = json::array({"gold"});
+  for (size_t i = 1; i < n; ++i) values.push_back(absl::StrCat("v", i));
+  return values;
+}
+
+TEST_F(GetSessionsFilters, TagsWithAThousandValuesInTotalAreServed) {
+  ExpectMatches(
+      QueryTags({{"and",
+                  {{{"name", "plan"},
+                    {"values", TagValues(kMaxTagValues)},
+                    {"type", "user"}}}}}),
+      [](const Session& s) { return HasUserTag(s, "plan", {"gold"}); });
+  // Spread over every form: 400 + 300 + 200 + 100 values.
+  EXPECT_THAT(
+      QueryTags({{"and", {{{"name", "plan"}, {"values", TagValues(400)}}}},
+                 {"or", {{{"name", "plan"}, {"values", TagValues(300)}}}},
+                 {"userTags", {{{"name", "plan"}, {"values", TagValues(200)}}}},
+                 {"sessionTags",
+                  {{{"name", "region"}, {"values", TagValues(100)}}}}}),
+      IsPage());
+}
+
+TEST_F(GetSessionsFilters, TagsWithMoreThanAThousandValuesAreABadRequest) {
+  EXPECT_THAT(
+      QueryTags(
+          {{"and",
+            {{{"name", "plan"}, {"values", TagValues(kMaxTagValues + 1)}}}}}),
+      IsBadRequest(HasSubstr("tags: at most 1000 values in total, got 1001")));
+  // The count is over the whole filter: 1,001 values in four forms.
+  EXPECT_THAT(
+      QueryTags({{"and", {{{"name", "plan"}, {"values", TagValues(400)}}}},
+                 {"or", {{{"name", "plan"}, {"values", TagValues(300)}}}},
+                 {"userTags", {{{"name", "plan"}, {"values", TagValues(200)}}}},
+                 {"sessionTags",
+                  {{{"name", "region"}, {"values", TagValues(101)}}}}}),
+      IsBadRequest(HasSubstr("tags: at most 1000 values in total")));
+}
+
+// Conditions returns n conditions on "plan", the first one matching "gold".
+json Conditions(size_t n) {
+  json list = json::array();
+  for (size_t i = 0; i < n; ++i) {
+    list.push_back(
+        {{"name", "plan"}, {"value", i == 0 ? "gold" : absl::StrCat("v", i)}});
+  }
+  return list;
+}
+
+TEST_F(GetSessionsFilters, TagsWithAHundredConditionsInTotalAreServed) {
+  ExpectMatches(
+      QueryTags({{"or", Conditions(kMaxTagConditions)}}),
+      [](const Session& s) { return HasAnyTag(s, "plan", {"gold"}); });
+  EXPECT_THAT(QueryTags({{"and", Conditions(1)},
+                         {"or", Conditions(49)},
+                         {"userTags", Conditions(25)},
+                         {"sessionTags", Conditions(25)}}),
+              IsPage());
+}
+
+TEST_F(GetSessionsFilters, TagsWithMoreThanAHundredConditionsAreABadRequest) {
+  EXPECT_THAT(QueryTags({{"or", Conditions(kMaxTagConditions + 1)}}),
+              IsBadRequest(
+                  HasSubstr("tags: at most 100 conditions in total, got 101")));
+  EXPECT_THAT(QueryTags({{"and", Conditions(1)},
+                         {"or", Conditions(50)},
+                         {"userTags", Conditions(25)},
+                         {"sessionTags", Conditions(25)}}),
+              IsBadRequest(HasSubstr("tags: at most 100 conditions in total")));
+}
+
+// The typed API meets the same rule (query/filter_validation).
+TEST_F(GetSessionsFilters, TypedQueriesMeetTheTagLimitsToo) {
+  SessionQuery q;
+  q.bot_id = kBotA;
+  q.tags.any_of.push_back({"plan", {}, TagKind::kAny});
+  for (size_t i = 0; i <= kMaxTagValues; ++i) {
+    q.tags.any_of[0].values.push_back(absl::StrCat("v", i));
+  }
+  EXPECT_THAT(
+      store_->GetSessions(q).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("tags: at most 1000 values in total, got 1001")));
+  q.tags.any_of[0].values.resize(kMaxTagValues);
+  EXPECT_OK(store_->GetSessions(q).status());
+  q.tags.any_of.assign(kMaxTagConditions + 1,
+                       {"plan", {"gold"}, TagKind::kAny});
+  EXPECT_THAT(
+      store_->GetSessions(q).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("tags: at most 100 conditions in total, got 101")));
+}
+
+// 100,000 values (under 1 MiB of JSON) took 12.7 s, one index read per value,
+// before the limit; now they are refused before any read.
+TEST_F(GetSessionsFilters, AHundredThousandTagValuesAreRefusedAtOnce) {
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(
+      QueryTags({{"or", {{{"name", "plan"}, {"values", TagValues(100000)}}}}}),
+      IsBadRequest(HasSubstr("tags: at most 1000 values in total")));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
 // ---- Combination ----

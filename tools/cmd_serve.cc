@@ -1,10 +1,12 @@
 // sessiondb serve: the getSessions REST API over HTTP (SPEC §5), until
 // SIGTERM or SIGINT; then in-flight requests finish and the store closes.
+// SIGHUP re-reads the apps file (a broken one keeps the apps in force).
 #include <pthread.h>
 #include <signal.h>
 
 #include <atomic>
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -12,8 +14,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "command.h"
 #include "server/apps_config.h"
+#include "server/apps_registry.h"
 #include "server/http_server.h"
 
 namespace sessiondb::tools {
@@ -24,7 +28,30 @@ struct ServeFlags {
   std::string apps_file;
   std::string listen = "127.0.0.1:8080";
   int threads = ServerOptions().threads;
+  int64_t max_token_age_seconds = 0;  // 0: no maximum
 };
+
+// WarnIfShared writes AppsFileAccessWarning's warning, if any, to stderr.
+void WarnIfShared(const std::string& path) {
+  const std::string warning = AppsFileAccessWarning(path);
+  if (!warning.empty()) std::cerr << "sessiondb: " << warning << "\n";
+}
+
+// ReloadApps re-reads the apps file on SIGHUP. A file that does not load
+// leaves the apps in force; either way stderr says what happened.
+void ReloadApps(const std::string& path, AppsRegistry& registry) {
+  absl::StatusOr<AppsConfig> apps = AppsConfig::Load(path);
+  if (!apps.ok()) {
+    std::cerr << "sessiondb: SIGHUP: kept the apps in force; "
+              << apps.status().message() << "\n";
+    return;
+  }
+  WarnIfShared(path);
+  const size_t count = apps->apps().size();
+  registry.Replace(*std::move(apps));
+  std::cerr << "sessiondb: SIGHUP: reloaded " << path << " (" << count
+            << " apps)\n";
+}
 
 // ParseListen splits HOST:PORT; an IPv6 host is written in brackets.
 absl::Status ParseListen(const std::string& listen, ServerOptions* options) {
@@ -56,28 +83,41 @@ int RunServe(const ServeFlags& flags) {
   options.threads = flags.threads;
   absl::Status listen = ParseListen(flags.listen, &options);
   if (!listen.ok()) return Fail(listen);
+  if (flags.max_token_age_seconds < 0) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--max-token-age: must be 0 (no maximum) or more, got ",
+                     flags.max_token_age_seconds)));
+  }
+  if (flags.max_token_age_seconds > 0) {
+    options.token_rules.max_age = absl::Seconds(flags.max_token_age_seconds);
+  }
   // A malformed apps file stops serve before anything else happens.
   absl::StatusOr<AppsConfig> apps = AppsConfig::Load(flags.apps_file);
   if (!apps.ok()) return Fail(apps.status());
+  WarnIfShared(flags.apps_file);
+  AppsRegistry registry(*std::move(apps));
 
-  // SIGTERM and SIGINT are taken by one thread with sigwait, so they must be
-  // blocked before any other thread starts (RocksDB's included).
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // SIGTERM, SIGINT and SIGHUP are taken by one thread with sigwait, so they
+  // must be blocked before any other thread starts (RocksDB's included).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(flags.store);
   if (!store.ok()) return Fail(store.status());
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
-      HttpServer::Bind(**store, *apps, options);
+      HttpServer::Bind(**store, registry, options);
   if (!server.ok()) return Fail(server.status());
 
   std::atomic<bool> signalled{false};
   std::thread waiter([&] {
     int signal = 0;
-    sigwait(&stop_signals, &signal);
+    while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+      ReloadApps(flags.apps_file, registry);
+    }
     if (signalled.exchange(true)) return;
     std::cerr << "sessiondb: " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
               << ": finishing in-flight requests\n";
@@ -118,6 +158,10 @@ SESSIONDB_REGISTER_COMMAND(
               app->add_option("--threads", flags->threads,
                               "worker threads; each open connection holds "
                               "one (default 32)");
+              app->add_option("--max-token-age", flags->max_token_age_seconds,
+                              "refuse tokens issued (iat) more than SECONDS "
+                              "ago, and tokens without iat or exp (default: "
+                              "no maximum)");
               return std::function<int()>([flags] { return RunServe(*flags); });
             }});
 

@@ -35,9 +35,12 @@ trap cleanup EXIT
 bot=$("$cli" stats --db "$work/store" | awk '/^  st-/ {print $2, $1}' | sort -rn | head -1 | cut -d' ' -f2)
 body='{"limit": 100, "dateFrom": "2026-01-19", "dateTo": "2026-01-25"}'
 
-cat > "$work/apps.json" <<EOF
-{"apps": [{"appId": "cs-load", "clientSecret": "load-check-secret-0123456789", "scopes": ["admin:bot-sessions"]}]}
+# A secret of 32 bytes or more (serve refuses shorter ones), in a file only
+# its owner reads (serve warns otherwise).
+(umask 077 && cat > "$work/apps.json" <<EOF
+{"apps": [{"appId": "cs-load", "clientSecret": "load-check-secret-0123456789abcdefgh", "scopes": ["admin:bot-sessions"]}]}
 EOF
+)
 token=$("$cli" token --apps "$work/apps.json" --app cs-load)
 "$cli" serve --db "$work/store" --apps "$work/apps.json" --listen "127.0.0.1:$port" \
   --threads "$threads" > "$work/serve.out" 2> "$work/serve.log" &

@@ -22,6 +22,10 @@ inline constexpr int64_t kDefaultPageSize = 50;
 inline constexpr int64_t kMaxWindowMs = 7LL * 24 * 3600 * 1000;
 // The most ids one lookup by sessionId may name (API.md §3).
 inline constexpr size_t kMaxLookupIds = 50;
+// The most tag values, and tag conditions, one request's tags filter may hold
+// in total (SPEC §5): each value costs the executor one index read.
+inline constexpr size_t kMaxTagValues = 1000;
+inline constexpr size_t kMaxTagConditions = 100;
 
 enum class TagKind : uint8_t { kAny = 0, kUser = 1, kSession = 2 };
 

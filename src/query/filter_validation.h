@@ -10,7 +10,9 @@
 namespace sessiondb {
 
 // ValidateSessionFilter: a userId, when given, is not empty; every tag
-// condition has a name. InvalidArgument naming the field otherwise.
+// condition has a name; the filter holds at most kMaxTagConditions conditions
+// and kMaxTagValues values in total. InvalidArgument naming the field (and
+// the limit) otherwise. Cheap: nothing is read.
 absl::Status ValidateSessionFilter(const SessionFilter& filter);
 
 }  // namespace sessiondb

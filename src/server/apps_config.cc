@@ -1,6 +1,7 @@
 #include "server/apps_config.h"
 
 #include <simdjson.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <functional>
@@ -10,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "base/absl_compat.h"
 
 namespace sessiondb {
@@ -92,8 +94,11 @@ absl::StatusOr<App> ParseApp(element entry, size_t index) {
       if (field_value.get_string().get(secret) != simdjson::SUCCESS) {
         return errors.Invalid("clientSecret", "must be a string");
       }
-      if (secret.empty()) {
-        return errors.Invalid("clientSecret", "must not be empty");
+      if (secret.size() < kMinClientSecretBytes) {
+        return errors.Invalid(
+            "clientSecret",
+            absl::StrCat("must be at least ", kMinClientSecretBytes,
+                         " bytes (RFC 7518 §3.2), got ", secret.size()));
       }
       app.client_secret = std::string(secret);
       has_secret = true;
@@ -192,6 +197,17 @@ absl::StatusOr<AppsConfig> AppsConfig::Load(const std::string& path) {
         absl::StrCat(path, ": ", config.status().message()));
   }
   return config;
+}
+
+std::string AppsFileAccessWarning(const std::string& path) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) != 0 || (info.st_mode & 077) == 0) {
+    return "";
+  }
+  return absl::StrFormat(
+      "warning: %s is accessible by group or others (mode %04o); its client "
+      "secrets sign tokens: chmod 600 it",
+      path, info.st_mode & 07777);
 }
 
 const App* AppsConfig::Find(std::string_view app_id) const {

@@ -11,6 +11,7 @@
 #ifndef SESSIONDB_SERVER_APPS_CONFIG_H_
 #define SESSIONDB_SERVER_APPS_CONFIG_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,11 @@ namespace sessiondb {
 inline constexpr std::string_view kScopeBotSessions = "bot:sessions";
 inline constexpr std::string_view kScopeAdminBotSessions = "admin:bot-sessions";
 inline constexpr std::string_view kScopeSessionsWrite = "sessions:write";
+
+// The shortest clientSecret accepted: an HS256 key must be at least as long
+// as the hash output (RFC 7518 §3.2), or one captured token lets anyone
+// search the key offline.
+inline constexpr size_t kMinClientSecretBytes = 32;
 
 // App is one entry of the apps file. Plain value type.
 struct App {
@@ -45,8 +51,9 @@ class AppsConfig {
   // Parse reads the apps file's JSON. Returns InvalidArgument naming the
   // entry and the field, e.g. `apps[1] (appId "cs-x"): scopes[0]: unknown
   // scope "bot:session"`. Rules: the top level is {"apps": [...]}, a
-  // non-empty array; each entry has a unique non-empty appId, a non-empty
-  // clientSecret, scopes (an array of known scope strings) and optionally
+  // non-empty array; each entry has a unique non-empty appId, a clientSecret
+  // of at least kMinClientSecretBytes bytes, scopes (an array of known scope
+  // strings) and optionally
   // bots (an array of non-empty strings); unknown keys are errors, so that a
   // typo cannot silently widen or narrow access.
   static absl::StatusOr<AppsConfig> Parse(std::string_view json);
@@ -65,6 +72,11 @@ class AppsConfig {
   std::vector<App> apps_;
   absl::flat_hash_map<std::string, size_t> index_;  // appId -> apps_ index
 };
+
+// AppsFileAccessWarning returns a warning naming the file and its mode when
+// group or others have any access to it (mode & 077): its secrets sign
+// tokens. Empty when the file is private or cannot be examined.
+std::string AppsFileAccessWarning(const std::string& path);
 
 }  // namespace sessiondb
 

@@ -154,9 +154,10 @@ class Listener : public httplib::Server {
 // logic; HttpServer's methods reach into it directly.
 class HttpServer::Impl {
  public:
-  Impl(Store& store, const AppsConfig& apps, ServerOptions options)
+  Impl(Store& store, const AppsRegistry& apps, ServerOptions options)
       : options_(std::move(options)),
-        handler_(store, apps, options_.body_limits, options_.token_clock) {}
+        handler_(store, apps, options_.body_limits, options_.token_rules,
+                 options_.token_clock) {}
 
   void Configure();
   absl::Status BindSocket();
@@ -385,7 +386,7 @@ HttpServer::~HttpServer() {
 }
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(
-    Store& store, const AppsConfig& apps, ServerOptions options) {
+    Store& store, const AppsRegistry& apps, ServerOptions options) {
   if (options.threads < 1 || options.threads > kMaxThreads) {
     return absl::InvalidArgumentError(absl::StrCat(
         "threads: must be 1-", kMaxThreads, ", got ", options.threads));

@@ -4,7 +4,7 @@
 //
 // Example:
 //   absl::StatusOr<std::unique_ptr<HttpServer>> server =
-//       HttpServer::Bind(*store, apps, ServerOptions());
+//       HttpServer::Bind(*store, apps_registry, ServerOptions());
 //   if (!server.ok()) return server.status();
 //   std::thread stopper([&] { WaitForSignal(); (*server)->Stop(); });
 //   absl::Status s = (*server)->Run();  // returns once stopped and drained
@@ -20,7 +20,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "server/apps_config.h"
+#include "server/apps_registry.h"
+#include "server/jwt.h"
 #include "server/route_handler.h"
 #include "sessiondb/store.h"
 
@@ -37,7 +38,11 @@ struct ServerOptions {
   // Request body limits per route; larger bodies are answered 413.
   BodyLimits body_limits;
 
-  // The clock tokens are checked against (exp, nbf). Tests fix it; the
+  // What a token must meet besides its signature: clock-skew leeway and an
+  // optional maximum age (`serve --max-token-age`). Default: TokenRules().
+  TokenRules token_rules;
+
+  // The clock tokens are checked against (exp, nbf, iat). Tests fix it; the
   // store's own clock (Options::clock) is separate. Default: absl::Now.
   std::function<absl::Time()> token_clock;
 
@@ -65,14 +70,15 @@ struct ServerOptions {
 };
 
 // HttpServer serves one Store. Bind, then Run on one thread; Stop from any
-// other. Borrows the store and the apps, which must outlive it.
+// other. Borrows the store and the apps registry, which must outlive it;
+// replacing the registry's apps takes effect from the next request.
 class HttpServer {
  public:
   // Bind validates the options and binds the listening socket. Returns
   // InvalidArgument for bad options, Unavailable when the address cannot be
   // bound (in use, not local).
   static absl::StatusOr<std::unique_ptr<HttpServer>> Bind(
-      Store& store, const AppsConfig& apps, ServerOptions options);
+      Store& store, const AppsRegistry& apps, ServerOptions options);
 
   // REQUIRES: Run is not running (it returned, or was never called).
   ~HttpServer();

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/absl_compat.h"
+#include "base/status_macros.h"
 #include "codec/json_escape.h"
 
 namespace sessiondb {
@@ -53,32 +55,88 @@ absl::Status DecodeJsonSegment(std::string_view segment, std::string_view name,
   return absl::OkStatus();
 }
 
-// CheckTimeClaim enforces exp (now must be before it) or nbf (now must not be
-// before it). NumericDate is seconds since the epoch, possibly fractional.
-absl::Status CheckTimeClaim(simdjson::dom::object payload, const char* claim,
-                            absl::Time now) {
+// The claims that may name the app, in the order SPEC §5 gives: real
+// clients send `clientId`, or `iss` (with `sub` = the bot), instead of
+// `appId`.
+constexpr const char* kAppClaims[] = {"appId", "clientId", "iss"};
+
+// AppClaim returns the value of the first app claim present.
+absl::StatusOr<std::string_view> AppClaim(simdjson::dom::object payload) {
+  for (const char* claim : kAppClaims) {
+    simdjson::dom::element value;
+    if (payload[claim].get(value) != simdjson::SUCCESS) continue;
+    std::string_view app_id;
+    if (value.get_string().get(app_id) != simdjson::SUCCESS || app_id.empty()) {
+      return Unauthenticated(
+          absl::StrCat("claim ", claim, " must be a non-empty string"));
+    }
+    return app_id;
+  }
+  return Unauthenticated(
+      "no claim names the app (appId, clientId or iss is required)");
+}
+
+// NumericDate reads a time claim: seconds since the epoch, possibly
+// fractional. nullopt when the claim is absent.
+absl::StatusOr<std::optional<double>> NumericDate(simdjson::dom::object payload,
+                                                  const char* claim) {
   simdjson::dom::element value;
-  if (payload[claim].get(value) != simdjson::SUCCESS) return absl::OkStatus();
+  if (payload[claim].get(value) != simdjson::SUCCESS) return std::nullopt;
   double seconds = 0;
   if (value.get_double().get(seconds) != simdjson::SUCCESS ||
       !std::isfinite(seconds)) {
     return Unauthenticated(absl::StrCat("claim ", claim, " must be a number"));
   }
-  const double now_seconds = absl::ToDoubleSeconds(now - absl::UnixEpoch());
-  const bool is_exp = std::string_view(claim) == "exp";
-  if (is_exp && now_seconds >= seconds) {
-    return Unauthenticated(absl::StrCat(
-        "expired at ",
-        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                         absl::FromUnixSeconds(static_cast<int64_t>(seconds)),
-                         absl::UTCTimeZone())));
+  return seconds;
+}
+
+// ShowTime writes a NumericDate as an ISO time when it is one of years
+// 0001-9999, else as the number.
+std::string ShowTime(double seconds) {
+  constexpr double kYear10000 = 253402300800.0;
+  if (seconds < -62135596800.0 || seconds >= kYear10000) {
+    return absl::StrCat(seconds);
   }
-  if (!is_exp && now_seconds < seconds) {
+  return absl::FormatTime(
+      "%Y-%m-%dT%H:%M:%SZ",
+      absl::FromUnixSeconds(static_cast<int64_t>(std::floor(seconds))),
+      absl::UTCTimeZone());
+}
+
+// CheckTimeClaims enforces exp and nbf when present and, under
+// rules.max_age, iat; each with rules.leeway of clock skew.
+absl::Status CheckTimeClaims(simdjson::dom::object payload, absl::Time now,
+                             const TokenRules& rules) {
+  const double now_s = absl::ToDoubleSeconds(now - absl::UnixEpoch());
+  const double leeway_s = absl::ToDoubleSeconds(rules.leeway);
+  SESSIONDB_ASSIGN_OR_RETURN(std::optional<double> exp,
+                             NumericDate(payload, "exp"));
+  SESSIONDB_ASSIGN_OR_RETURN(std::optional<double> nbf,
+                             NumericDate(payload, "nbf"));
+  if (exp.has_value() && now_s >= *exp + leeway_s) {
+    return Unauthenticated(absl::StrCat("expired at ", ShowTime(*exp)));
+  }
+  if (nbf.has_value() && now_s < *nbf - leeway_s) {
+    return Unauthenticated(absl::StrCat("not valid before ", ShowTime(*nbf)));
+  }
+  if (!rules.max_age.has_value()) return absl::OkStatus();
+  const int64_t max_age_s = absl::ToInt64Seconds(*rules.max_age);
+  // iat is read only here: without a maximum age it is ignored, as SPEC §5
+  // says of the claims it does not name.
+  SESSIONDB_ASSIGN_OR_RETURN(std::optional<double> iat,
+                             NumericDate(payload, "iat"));
+  if (!iat.has_value() || !exp.has_value()) {
     return Unauthenticated(absl::StrCat(
-        "not valid before ",
-        absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                         absl::FromUnixSeconds(static_cast<int64_t>(seconds)),
-                         absl::UTCTimeZone())));
+        "claim ", iat.has_value() ? "exp" : "iat",
+        " is required (tokens may be at most ", max_age_s, " s old)"));
+  }
+  if (*iat > now_s + leeway_s) {
+    return Unauthenticated(
+        absl::StrCat("issued in the future (iat ", ShowTime(*iat), ")"));
+  }
+  if (now_s - *iat > absl::ToDoubleSeconds(*rules.max_age) + leeway_s) {
+    return Unauthenticated(absl::StrCat("older than ", max_age_s, " s (iat ",
+                                        ShowTime(*iat), ")"));
   }
   return absl::OkStatus();
 }
@@ -137,7 +195,8 @@ absl::StatusOr<std::string> MintToken(const App& app, absl::Time now,
 }
 
 absl::StatusOr<const App*> VerifyToken(std::string_view token,
-                                       const AppsConfig& apps, absl::Time now) {
+                                       const AppsConfig& apps, absl::Time now,
+                                       const TokenRules& rules) {
   if (token.empty()) return Unauthenticated("missing");
   if (token.size() > kMaxTokenBytes) {
     return Unauthenticated(
@@ -175,20 +234,8 @@ absl::StatusOr<const App*> VerifyToken(std::string_view token,
   s = DecodeJsonSegment(std::string_view(parts[1].data(), parts[1].size()),
                         "payload", payload_parser, &payload);
   if (!s.ok()) return s;
-  std::string_view app_id;
-  simdjson::dom::element app_id_value;
-  if (payload["appId"].get(app_id_value) != simdjson::SUCCESS) {
-    return Unauthenticated("claim appId is required");
-  }
-  if (app_id_value.get_string().get(app_id) != simdjson::SUCCESS ||
-      app_id.empty()) {
-    return Unauthenticated("claim appId must be a non-empty string");
-  }
+  SESSIONDB_ASSIGN_OR_RETURN(std::string_view app_id, AppClaim(payload));
   const App* app = apps.Find(app_id);
-  if (app == nullptr) {
-    return Unauthenticated(
-        absl::StrCat("appId \"", AsAbsl(app_id), "\" is not a known app"));
-  }
 
   std::string signature;
   if (!Base64UrlDecode(std::string_view(parts[2].data(), parts[2].size()),
@@ -196,17 +243,22 @@ absl::StatusOr<const App*> VerifyToken(std::string_view token,
       signature.size() != kSha256Bytes) {
     return Unauthenticated("malformed signature (not 32 bytes of base64url)");
   }
+  // An unknown app costs the same HMAC as a known one, so that the time to
+  // answer does not tell whether an app id exists.
+  static constexpr char kNoAppKey[kMinClientSecretBytes] = {};
   const size_t signing_input_bytes = parts[0].size() + 1 + parts[1].size();
-  const std::string expected =
-      HmacSha256(app->client_secret, token.substr(0, signing_input_bytes));
+  const std::string expected = HmacSha256(
+      app != nullptr ? std::string_view(app->client_secret)
+                     : std::string_view(kNoAppKey, sizeof(kNoAppKey)),
+      token.substr(0, signing_input_bytes));
+  if (app == nullptr) {
+    return Unauthenticated(
+        absl::StrCat("app \"", AsAbsl(app_id), "\" is not a known app"));
+  }
   if (CRYPTO_memcmp(expected.data(), signature.data(), kSha256Bytes) != 0) {
     return Unauthenticated("signature does not verify");
   }
-
-  s = CheckTimeClaim(payload, "exp", now);
-  if (!s.ok()) return s;
-  s = CheckTimeClaim(payload, "nbf", now);
-  if (!s.ok()) return s;
+  SESSIONDB_RETURN_IF_ERROR(CheckTimeClaims(payload, now, rules));
   return app;
 }
 

@@ -1,6 +1,7 @@
-// HS256 JSON Web Tokens (RFC 7519) as API.md §5 uses them: signed with an app's
-// client secret, carrying the claim `appId`; `exp` and `nbf` enforced when
-// present. Only HS256 is accepted — `none` and every other `alg` are refused.
+// HS256 JSON Web Tokens (RFC 7519) as SPEC §5 uses them: signed with an app's
+// client secret and naming the app by the first of the claims `appId`,
+// `clientId`, `iss` that is present; `exp` and `nbf` enforced when present.
+// Only HS256 is accepted — `none` and every other `alg` are refused.
 //
 // Example:
 //   absl::StatusOr<std::string> token = MintToken(*app, absl::Now(),
@@ -9,6 +10,7 @@
 #ifndef SESSIONDB_SERVER_JWT_H_
 #define SESSIONDB_SERVER_JWT_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,13 +25,28 @@ namespace sessiondb {
 absl::StatusOr<std::string> MintToken(const App& app, absl::Time now,
                                       absl::Duration ttl);
 
+// TokenRules: what a token must meet besides its signature.
+struct TokenRules {
+  // Clock skew tolerated between the token's signer and this server, on exp,
+  // nbf and iat alike. Default: 60 s.
+  absl::Duration leeway = absl::Seconds(60);
+  // When set, a token must carry iat and exp, and iat must be at most
+  // max_age + leeway in the past and at most leeway in the future (so a
+  // token lives at most max_age, whatever exp it claims). Default: unset.
+  std::optional<absl::Duration> max_age;
+};
+
 // VerifyToken checks a compact JWS `header.payload.signature` and returns the
 // app it was issued to (owned by `apps`). Returns Unauthenticated naming the
-// reason: malformed token, alg other than HS256, missing appId, unknown app,
-// bad signature (compared in constant time), expired (now >= exp) or not yet
-// valid (now < nbf). Safe for concurrent use.
+// reason, for logs (a server shows clients one message for all of them):
+// malformed token, alg other than HS256, no app claim, unknown app, bad
+// signature (compared in constant time; an unknown app costs the same
+// HMAC), expired (now >= exp + leeway), not yet valid (now < nbf - leeway),
+// or, under rules.max_age, no iat or exp, or an iat too old or in the
+// future. Safe for concurrent use.
 absl::StatusOr<const App*> VerifyToken(std::string_view token,
-                                       const AppsConfig& apps, absl::Time now);
+                                       const AppsConfig& apps, absl::Time now,
+                                       const TokenRules& rules = TokenRules());
 
 // HmacSha256 returns the raw 32-byte MAC of `data` under `key` (OpenSSL).
 std::string HmacSha256(std::string_view key, std::string_view data);

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/absl_compat.h"
@@ -50,7 +51,25 @@ absl::StatusOr<std::optional<std::string_view>> ContainmentParam(
   return std::string_view(begin->second);
 }
 
+// The payload under which a refused token's reason travels to the log.
+constexpr std::string_view kRefusalReasonUrl =
+    "sessiondb.dev/server/token-refusal-reason";
+
+// InvalidToken is the 401 of every refused token: one message for all, the
+// reason kept as a payload.
+absl::Status InvalidToken(const absl::Status& reason) {
+  absl::Status status =
+      absl::UnauthenticatedError(AsAbsl(kInvalidTokenMessage));
+  status.SetPayload(AsAbsl(kRefusalReasonUrl), absl::Cord(reason.message()));
+  return status;
+}
+
 }  // namespace
+
+std::string TokenRefusalReason(const absl::Status& status) {
+  const auto reason = status.GetPayload(AsAbsl(kRefusalReasonUrl));
+  return reason.has_value() ? std::string(*reason) : std::string();
+}
 
 absl::StatusOr<std::string_view> BearerToken(const RequestHead& head) {
   if (head.auth.has_value()) {
@@ -77,11 +96,13 @@ absl::StatusOr<std::string_view> BearerToken(const RequestHead& head) {
       "Bearer)");
 }
 
-RouteHandler::RouteHandler(Store& store, const AppsConfig& apps,
-                           BodyLimits limits, std::function<absl::Time()> clock)
+RouteHandler::RouteHandler(Store& store, const AppsRegistry& apps,
+                           BodyLimits limits, TokenRules token_rules,
+                           std::function<absl::Time()> clock)
     : store_(store),
       apps_(apps),
       limits_(limits),
+      token_rules_(std::move(token_rules)),
       clock_(clock ? std::move(clock) : [] { return absl::Now(); }) {}
 
 absl::StatusOr<AdmittedRequest> RouteHandler::Admit(
@@ -95,13 +116,15 @@ absl::StatusOr<AdmittedRequest> RouteHandler::Admit(
         "method ", AsAbsl(head.method), " is not allowed on ",
         AsAbsl(head.path), "; use ", AsAbsl(AllowedMethods(route->kind))));
   }
-  AdmittedRequest admitted{*std::move(route), nullptr, 0};
+  AdmittedRequest admitted{*std::move(route), nullptr, 0, nullptr};
   if (admitted.route.kind == RouteKind::kHealthz) return admitted;
 
   absl::StatusOr<std::string_view> token = BearerToken(head);
   if (!token.ok()) return token.status();
-  absl::StatusOr<const App*> app = VerifyToken(*token, apps_, clock_());
-  if (!app.ok()) return app.status();
+  admitted.apps = apps_.Current();
+  absl::StatusOr<const App*> app =
+      VerifyToken(*token, *admitted.apps, clock_(), token_rules_);
+  if (!app.ok()) return InvalidToken(app.status());
   absl::Status allowed = Authorize(**app, admitted.route);
   if (!allowed.ok()) return allowed;
   admitted.app = *app;
