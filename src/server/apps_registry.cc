@@ -1,5 +1,6 @@
 #include "server/apps_registry.h"
 
+#include <mutex>
 #include <utility>
 
 namespace sessiondb {
@@ -8,7 +9,7 @@ AppsRegistry::AppsRegistry(AppsConfig apps)
     : current_(std::make_shared<const AppsConfig>(std::move(apps))) {}
 
 std::shared_ptr<const AppsConfig> AppsRegistry::Current() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return current_;
 }
 
@@ -16,7 +17,7 @@ void AppsRegistry::Replace(AppsConfig apps) {
   auto next = std::make_shared<const AppsConfig>(std::move(apps));
   std::shared_ptr<const AppsConfig> previous;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     previous = std::exchange(current_, std::move(next));
   }
   // The previous config is released here, outside the lock, unless a

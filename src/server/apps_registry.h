@@ -12,9 +12,9 @@
 #define SESSIONDB_SERVER_APPS_REGISTRY_H_
 
 #include <memory>
+#include <mutex>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "server/apps_config.h"
 
 namespace sessiondb {
@@ -34,7 +34,9 @@ class AppsRegistry {
   void Replace(AppsConfig apps);
 
  private:
-  mutable absl::Mutex mu_;
+  // std::mutex, not absl::Mutex: Debian's Abseil is not built for TSan
+  // (docs/RELIABILITY.md), and this swap is what TSan must be able to check.
+  mutable std::mutex mu_;
   std::shared_ptr<const AppsConfig> current_ ABSL_GUARDED_BY(mu_);
 };
 
