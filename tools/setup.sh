@@ -14,7 +14,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsqlite3-dev
   clang libclang-rt-14-dev
-  libcpp-httplib-dev libssl-dev wrk curl
+  libboost1.81-dev libcpp-httplib-dev libssl-dev wrk curl
 )
 
 missing=()
