@@ -106,7 +106,7 @@ HttpRefusal HttpRequestParser::RefusalFor(boost::beast::error_code ec) const {
       ec == http::error::bad_content_length) {
     // Beast refuses the second of the two framing fields before this
     // parser sees it, so the first one seen tells which pair it was.
-    if (head_.content_length.has_value() || head_.chunked) {
+    if (saw_content_length_ || head_.chunked) {
       return {400,
               "malformed HTTP request: Content-Length together with "
               "Transfer-Encoding"};
@@ -165,10 +165,9 @@ void HttpRequestParser::on_field_impl(http::field name,
   const std::string_view value = Trim(Std(value_str));
   switch (name) {
     case http::field::content_length:
-      // Beast validated it (digits, one value) before this hook.
-      if (boost::optional<std::uint64_t> n = content_length()) {
-        head_.content_length = *n;
-      }
+      // Beast validated it (digits, one value) before this hook; the value
+      // is read once the header is done (on_header_impl).
+      saw_content_length_ = true;
       return;
     case http::field::transfer_encoding:
       if (!IEquals(value, "chunked")) {
@@ -202,7 +201,11 @@ void HttpRequestParser::on_field_impl(http::field name,
   }
 }
 
-void HttpRequestParser::on_header_impl(boost::beast::error_code&) {}
+void HttpRequestParser::on_header_impl(boost::beast::error_code&) {
+  if (boost::optional<std::uint64_t> n = content_length()) {
+    head_.content_length = *n;
+  }
+}
 
 void HttpRequestParser::on_body_init_impl(
     const boost::optional<std::uint64_t>& content_length,

@@ -112,6 +112,7 @@ class HttpRequestParser final
   const HeaderLimits limits_;
   ParsedHead head_;
   std::optional<HttpRefusal> refusal_;  // set by the hooks, wins over ec
+  bool saw_content_length_ = false;
   size_t header_bytes_ = 0;  // consumed by Put while the header was parsed
   size_t body_limit_ = 0;
   std::string body_;

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <exception>
 #include <memory>
 #include <string>
 #include <thread>
@@ -61,6 +63,7 @@ class HttpServer::Impl {
   absl::Status BindSocket();
   void Accept();
   void OnAccept(const boost::system::error_code& ec, tcp::socket socket);
+  void RunLoop();     // one I/O thread
   void StopOnLoop();  // runs on the event loop
 
   ServerOptions options_;
@@ -149,6 +152,20 @@ void HttpServer::Impl::OnAccept(const boost::system::error_code& ec,
   Accept();
 }
 
+void HttpServer::Impl::RunLoop() {
+  // run() returns once nothing is left to do: the acceptor closed (Stop),
+  // every connection closed, every answer back from the workers. A handler
+  // that throws (memory exhausted) is logged and the loop goes on.
+  while (true) {
+    try {
+      io_.run();
+      return;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "sessiondb: serve: event loop: %s\n", e.what());
+    }
+  }
+}
+
 void HttpServer::Impl::StopOnLoop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
@@ -223,11 +240,9 @@ absl::Status HttpServer::Run() {
   impl_->Accept();
   std::vector<std::thread> extra;
   for (int i = 1; i < impl_->options_.io_threads; ++i) {
-    extra.emplace_back([this] { impl_->io_.run(); });
+    extra.emplace_back([this] { impl_->RunLoop(); });
   }
-  // run() returns once nothing is left to do: the acceptor closed (Stop),
-  // every connection closed, every answer back from the workers.
-  impl_->io_.run();
+  impl_->RunLoop();
   for (std::thread& t : extra) t.join();
   impl_->workers_.join();
   if (impl_->listen_failed_) {
