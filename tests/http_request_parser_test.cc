@@ -156,6 +156,44 @@ TEST(HttpRequestParserTest, ChunkedBodyOverTheLimitIs413) {
   EXPECT_EQ(parser.RefusalFor(ec).status, 413);
 }
 
+// Found by fuzz_http_head: trailer fields went through the header's checks
+// (and could have replaced the admitted token).
+TEST(HttpRequestParserTest, TrailerFieldsChangeNothingAndAreBounded) {
+  HeaderLimits limits;
+  limits.max_lines = 3;
+  HttpRequestParser parser(limits);
+  parser.eager(false);
+  const std::string header =
+      "POST /x HTTP/1.1\r\nauth: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+  boost::beast::error_code ec;
+  ASSERT_EQ(parser.Put(boost::asio::buffer(header), ec), header.size());
+  ASSERT_TRUE(parser.is_header_done());
+  parser.SetBodyLimit(100);
+  std::string body = "1\r\nx\r\n0\r\nauth: b\r\nContent-Encoding: gzip\r\n\r\n";
+  std::string_view rest = body;
+  while (!ec && !rest.empty() && !parser.is_done()) {
+    const size_t used =
+        parser.Put(boost::asio::buffer(rest.data(), rest.size()), ec);
+    rest.remove_prefix(used);
+    if (used == 0) break;
+  }
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(parser.is_done());
+  EXPECT_EQ(parser.head().auth, "a");
+  EXPECT_FALSE(parser.head().content_encoding.has_value());
+  EXPECT_EQ(parser.body(), "x");
+
+  HttpRequestParser many(limits);
+  many.eager(false);
+  ec = {};
+  ASSERT_EQ(many.Put(boost::asio::buffer(header), ec), header.size());
+  many.SetBodyLimit(100);
+  body = "0\r\na: 1\r\nb: 2\r\nc: 3\r\nd: 4\r\n\r\n";
+  many.Put(boost::asio::buffer(body), ec);
+  ASSERT_TRUE(ec);
+  EXPECT_EQ(many.RefusalFor(ec).status, 400);
+}
+
 TEST(HttpRequestParserTest, UnknownMethodAndBadTargetAre400) {
   for (const char* line : {"BREW / HTTP/1.1", "GET http://x/ HTTP/1.1",
                            "GET / HTTP/2.0", "GET /"}) {

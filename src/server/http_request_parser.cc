@@ -156,6 +156,17 @@ void HttpRequestParser::on_field_impl(http::field name,
                                       boost::beast::string_view name_str,
                                       boost::beast::string_view value_str,
                                       boost::beast::error_code& ec) {
+  if (is_header_done()) {
+    // A field of a chunked body's trailer: the request was admitted on its
+    // header, so the trailer changes nothing; it is only bounded.
+    if (++trailer_lines_ > limits_.max_lines) {
+      return Refuse(
+          400,
+          absl::StrCat("body: more than ", limits_.max_lines, " trailer lines"),
+          ec);
+    }
+    return;
+  }
   if (++head_.lines > limits_.max_lines) {
     return Refuse(
         431,

@@ -113,6 +113,7 @@ class HttpRequestParser final
   ParsedHead head_;
   std::optional<HttpRefusal> refusal_;  // set by the hooks, wins over ec
   bool saw_content_length_ = false;
+  size_t trailer_lines_ = 0;
   size_t header_bytes_ = 0;  // consumed by Put while the header was parsed
   size_t body_limit_ = 0;
   std::string body_;
