@@ -83,7 +83,8 @@ absl::Status ParseListen(const std::string& listen, ServerOptions* options) {
 // AddLimitFlags declares one flag per transport limit (docs/HTTP.md).
 void AddLimitFlags(CLI::App* app, ServeFlags* flags) {
   app->add_option("--io-threads", flags->io_threads,
-                  "event-loop threads doing all socket I/O (default 1)");
+                  "event-loop threads doing all socket I/O; 0: one per core "
+                  "(default 0)");
   app->add_option("--max-connections", flags->max_connections,
                   "open connections; beyond, 503 and close (default 1024)");
   app->add_option("--max-header-bytes", flags->max_header_bytes,

@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -189,9 +190,14 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Bind(
     return absl::InvalidArgumentError(absl::StrCat(
         "threads: must be 1-", kMaxThreads, ", got ", options.threads));
   }
-  if (options.io_threads < 1 || options.io_threads > kMaxIoThreads) {
+  if (options.io_threads < 0 || options.io_threads > kMaxIoThreads) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "io_threads: must be 1-", kMaxIoThreads, ", got ", options.io_threads));
+        "io_threads: must be 0-", kMaxIoThreads, ", got ", options.io_threads));
+  }
+  if (options.io_threads == 0) {
+    options.io_threads =
+        static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u,
+                                    static_cast<unsigned>(kMaxIoThreads)));
   }
   if (options.port < 0 || options.port > 65535) {
     return absl::InvalidArgumentError(
