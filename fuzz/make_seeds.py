@@ -215,6 +215,26 @@ def tokens():
     return out
 
 
+def http_heads():
+    """Byte 0 picks the limits (see fuzz_http_head.cc), then the request."""
+    head = ("POST /api/public/bot/st-a/getSessions?containmentType=agent HTTP/1.1\r\n"
+            "Host: x\r\nauth: t\r\n")
+    reqs = [
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        "HEAD /healthz HTTP/1.0\r\n\r\n",
+        head + "Content-Length: 2\r\n\r\n{}",
+        head + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        head + "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}",
+        head + "Transfer-Encoding: gzip\r\n\r\n",
+        head + "Content-Encoding: gzip\r\nContent-Length: 1\r\n\r\nx",
+        head + "Expect: 100-continue\r\nContent-Length: 99999\r\n\r\n",
+        head + "".join("a%d: b\r\n" % i for i in range(120)) + "\r\n",
+        "BREW / HTTP/1.1\r\n\r\n",
+        "GET /a%2Fb?x=%zz&y+z=1 HTTP/1.1\r\n\r\n",
+    ]
+    return [bytes([pick]) + r.encode() for r in reqs for pick in (0xff, 0x4a)]
+
+
 def main():
     write("api_time", TIMES)
     write("jwt", tokens())
@@ -222,6 +242,7 @@ def main():
     write("get_sessions", requests())
     write("session_json", session_lines())
     write("record", records())
+    write("http_head", http_heads())
     for t in sorted(os.listdir(CORPUS)):
         print(t, len(os.listdir(os.path.join(CORPUS, t))))
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
@@ -29,7 +30,34 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   int threads = ServerOptions().threads;
   int64_t max_token_age_seconds = 0;  // 0: no maximum
+  // Transport limits (SPEC §5); defaults are ServerOptions' own.
+  int io_threads = ServerOptions().io_threads;
+  size_t max_connections = ServerOptions().max_connections;
+  size_t max_header_bytes = ServerOptions().header_limits.max_bytes;
+  size_t max_header_lines = ServerOptions().header_limits.max_lines;
+  double header_timeout_s =
+      absl::ToDoubleSeconds(ServerOptions().header_timeout);
+  double keep_alive_timeout_s =
+      absl::ToDoubleSeconds(ServerOptions().keep_alive_timeout);
+  size_t keep_alive_max_requests = ServerOptions().keep_alive_max_requests;
+  double io_timeout_s = absl::ToDoubleSeconds(ServerOptions().io_timeout);
+  size_t max_query_body = ServerOptions().body_limits.query_bytes;
+  size_t max_ingest_body = ServerOptions().body_limits.ingest_bytes;
 };
+
+// ApplyLimits copies the transport-limit flags into the options.
+void ApplyLimits(const ServeFlags& flags, ServerOptions* options) {
+  options->io_threads = flags.io_threads;
+  options->max_connections = flags.max_connections;
+  options->header_limits.max_bytes = flags.max_header_bytes;
+  options->header_limits.max_lines = flags.max_header_lines;
+  options->header_timeout = absl::Seconds(flags.header_timeout_s);
+  options->keep_alive_timeout = absl::Seconds(flags.keep_alive_timeout_s);
+  options->keep_alive_max_requests = flags.keep_alive_max_requests;
+  options->io_timeout = absl::Seconds(flags.io_timeout_s);
+  options->body_limits.query_bytes = flags.max_query_body;
+  options->body_limits.ingest_bytes = flags.max_ingest_body;
+}
 
 // WarnIfShared writes AppsFileAccessWarning's warning, if any, to stderr.
 void WarnIfShared(const std::string& path) {
@@ -78,9 +106,38 @@ absl::Status ParseListen(const std::string& listen, ServerOptions* options) {
   return absl::OkStatus();
 }
 
+// AddLimitFlags declares one flag per transport limit (docs/HTTP.md).
+void AddLimitFlags(CLI::App* app, ServeFlags* flags) {
+  app->add_option("--io-threads", flags->io_threads,
+                  "event-loop threads doing all socket I/O; 0: one per core "
+                  "(default 0)");
+  app->add_option("--max-connections", flags->max_connections,
+                  "open connections; beyond, 503 and close (default 1024)");
+  app->add_option("--max-header-bytes", flags->max_header_bytes,
+                  "request line and header bytes; beyond, 431 (default "
+                  "65536)");
+  app->add_option("--max-header-lines", flags->max_header_lines,
+                  "header field lines; beyond, 431 (default 100)");
+  app->add_option("--header-timeout", flags->header_timeout_s,
+                  "seconds for a whole request header to arrive; then 408 "
+                  "and close (default 10)");
+  app->add_option("--keep-alive-timeout", flags->keep_alive_timeout_s,
+                  "seconds an idle connection is kept (default 5)");
+  app->add_option("--keep-alive-requests", flags->keep_alive_max_requests,
+                  "requests per connection (default 100)");
+  app->add_option("--io-timeout", flags->io_timeout_s,
+                  "seconds a body or an answer may stall; then 408 or close "
+                  "(default 5)");
+  app->add_option("--max-query-body", flags->max_query_body,
+                  "getSessions body bytes; beyond, 413 (default 1048576)");
+  app->add_option("--max-ingest-body", flags->max_ingest_body,
+                  "ingest body bytes; beyond, 413 (default 67108864)");
+}
+
 int RunServe(const ServeFlags& flags) {
   ServerOptions options;
   options.threads = flags.threads;
+  ApplyLimits(flags, &options);
   absl::Status listen = ParseListen(flags.listen, &options);
   if (!listen.ok()) return Fail(listen);
   if (flags.max_token_age_seconds < 0) {
@@ -156,12 +213,14 @@ SESSIONDB_REGISTER_COMMAND(
                               "HOST:PORT (default 127.0.0.1:8080; port 0 "
                               "picks a free one)");
               app->add_option("--threads", flags->threads,
-                              "worker threads; each open connection holds "
-                              "one (default 32)");
+                              "worker threads for store work: at most this "
+                              "many requests are handled at once (default "
+                              "32)");
               app->add_option("--max-token-age", flags->max_token_age_seconds,
                               "refuse tokens issued (iat) more than SECONDS "
                               "ago, and tokens without iat or exp (default: "
                               "no maximum)");
+              AddLimitFlags(app, flags.get());
               return std::function<int()>([flags] { return RunServe(*flags); });
             }});
 

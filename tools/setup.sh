@@ -15,7 +15,7 @@ PACKAGES=(
   libsqlite3-dev
   libmicrohttpd-dev  # bench/mhd_peer: the HTTP-stack comparison's peer (docs/HTTP.md)
   clang libclang-rt-14-dev
-  libcpp-httplib-dev libssl-dev wrk curl
+  libboost1.81-dev libcpp-httplib-dev libssl-dev wrk curl
 )
 
 missing=()

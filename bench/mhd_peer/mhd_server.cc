@@ -49,6 +49,7 @@
 #include "absl/strings/str_format.h"
 #include "codec/error_json.h"
 #include "server/apps_config.h"
+#include "server/apps_registry.h"
 #include "server/route_handler.h"
 #include "server/routes.h"
 #include "sessiondb/store.h"
@@ -121,7 +122,8 @@ class WorkerPool {
 
 // Request is one request's state, from its head to its completion.
 struct Request {
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point start =
+      std::chrono::steady_clock::now();
   std::string method;
   std::string path;
   std::optional<AdmittedRequest> admitted;
@@ -167,8 +169,7 @@ std::optional<std::string_view> Header(MHD_Connection* c, const char* name) {
 
 MHD_Result CollectArg(void* cls, MHD_ValueKind, const char* key,
                       const char* value) {
-  static_cast<sessiondb::QueryParams*>(cls)->emplace(key,
-                                                     value ? value : "");
+  static_cast<sessiondb::QueryParams*>(cls)->emplace(key, value ? value : "");
   return MHD_YES;
 }
 
@@ -182,8 +183,8 @@ MHD_Result Queue(MHD_Connection* c, Request* r, ApiResponse answer) {
   MHD_add_response_header(res, MHD_HTTP_HEADER_CONTENT_TYPE,
                           "application/json");
   if (r->allow != nullptr) MHD_add_response_header(res, "Allow", r->allow);
-  const MHD_Result ok = MHD_queue_response(
-      c, static_cast<unsigned>(r->answer->status), res);
+  const MHD_Result ok =
+      MHD_queue_response(c, static_cast<unsigned>(r->answer->status), res);
   MHD_destroy_response(res);
   return ok;
 }
@@ -191,8 +192,8 @@ MHD_Result Queue(MHD_Connection* c, Request* r, ApiResponse answer) {
 // EarlyAnswer is the hand-written part of SPEC §5's limits, decided from the
 // head before any body byte is read; nullopt lets the request proceed.
 std::optional<ApiResponse> EarlyAnswer(MHD_Connection* c) {
-  const int lines = MHD_get_connection_values(c, MHD_HEADER_KIND, nullptr,
-                                              nullptr);
+  const int lines =
+      MHD_get_connection_values(c, MHD_HEADER_KIND, nullptr, nullptr);
   if (lines > static_cast<int>(kMaxHeaderLines)) {
     return HttpErrorResponse(
         431, absl::StrCat("headers: more than ", kMaxHeaderLines, " lines"));
@@ -205,8 +206,8 @@ std::optional<ApiResponse> EarlyAnswer(MHD_Connection* c) {
   auto te = Header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING);
   if (te.has_value()) {
     if (Header(c, MHD_HTTP_HEADER_CONTENT_LENGTH).has_value()) {
-      return HttpErrorResponse(
-          400, "Content-Length and Transfer-Encoding together");
+      return HttpErrorResponse(400,
+                               "Content-Length and Transfer-Encoding together");
     }
     if (!IsToken(*te, "chunked")) {
       return HttpErrorResponse(400, "Transfer-Encoding: only chunked");
@@ -234,9 +235,9 @@ MHD_Result OnRequest(void* cls, MHD_Connection* c, const char* url,
     absl::StatusOr<AdmittedRequest> admitted = server->handler->Admit(head);
     if (!admitted.ok()) {
       if (admitted.status().code() == absl::StatusCode::kUnimplemented) {
-        r->allow = sessiondb::AllowedMethods(
-                       sessiondb::MatchRoute(r->path)->kind)
-                       .data();
+        r->allow =
+            sessiondb::AllowedMethods(sessiondb::MatchRoute(r->path)->kind)
+                .data();
       }
       // Queued before the body: MHD reads none of it and closes after.
       return Queue(c, r, sessiondb::ErrorResponse(admitted.status()));
@@ -244,8 +245,8 @@ MHD_Result OnRequest(void* cls, MHD_Connection* c, const char* url,
     r->admitted = *std::move(admitted);
     auto cl = Header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl.has_value() && !server->flags.native_only) {
-      const unsigned long long n = std::strtoull(std::string(*cl).c_str(),
-                                                 nullptr, 10);
+      const unsigned long long n =
+          std::strtoull(std::string(*cl).c_str(), nullptr, 10);
       if (n > r->admitted->body_limit) {
         return Queue(c, r,
                      HttpErrorResponse(
@@ -254,8 +255,7 @@ MHD_Result OnRequest(void* cls, MHD_Connection* c, const char* url,
                                            r->admitted->body_limit, " bytes")));
       }
     }
-    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, CollectArg,
-                              &r->params);
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, CollectArg, &r->params);
     return MHD_YES;
   }
   if (*upload_data_size != 0) {  // a piece of the body
@@ -369,12 +369,12 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<sessiondb::Store>> store =
       sessiondb::Store::Open(sessiondb::Options{}, flags.db);
   if (!store.ok()) {
-    std::fprintf(stderr, "mhd_server: %s\n",
-                 store.status().ToString().c_str());
+    std::fprintf(stderr, "mhd_server: %s\n", store.status().ToString().c_str());
     return 1;
   }
-  sessiondb::RouteHandler handler(**store, *apps, sessiondb::BodyLimits{},
-                                  nullptr);
+  const sessiondb::AppsRegistry registry(*std::move(apps));
+  sessiondb::RouteHandler handler(**store, registry, sessiondb::BodyLimits{},
+                                  sessiondb::TokenRules{}, nullptr);
   std::unique_ptr<WorkerPool> pool;
   if (flags.workers > 0) pool = std::make_unique<WorkerPool>(flags.workers);
   Server server{flags, &handler, pool.get()};
@@ -385,21 +385,18 @@ int main(int argc, char** argv) {
   if (inet_pton(AF_INET, flags.host.c_str(), &addr.sin_addr) != 1) {
     return Usage("--host: an IPv4 address");
   }
-  unsigned mhd_flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-                       MHD_USE_TURBO;
+  unsigned mhd_flags =
+      MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
   if (pool != nullptr) mhd_flags |= MHD_ALLOW_SUSPEND_RESUME;
   MHD_Daemon* daemon = MHD_start_daemon(
       mhd_flags, static_cast<uint16_t>(flags.port), nullptr, nullptr,
-      &OnRequest, &server,
-      MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&addr),
-      MHD_OPTION_THREAD_POOL_SIZE, flags.event_threads,
-      MHD_OPTION_CONNECTION_LIMIT, flags.max_connections,
+      &OnRequest, &server, MHD_OPTION_SOCK_ADDR,
+      reinterpret_cast<sockaddr*>(&addr), MHD_OPTION_THREAD_POOL_SIZE,
+      flags.event_threads, MHD_OPTION_CONNECTION_LIMIT, flags.max_connections,
       MHD_OPTION_CONNECTION_TIMEOUT, flags.idle_timeout_s,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, flags.memory_limit,
-      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-      MHD_OPTION_STRICT_FOR_CLIENT, 1,
-      MHD_OPTION_NOTIFY_COMPLETED, &OnCompleted, &server,
-      MHD_OPTION_END);
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_STRICT_FOR_CLIENT, 1,
+      MHD_OPTION_NOTIFY_COMPLETED, &OnCompleted, &server, MHD_OPTION_END);
   if (daemon == nullptr) {
     std::fprintf(stderr, "mhd_server: cannot listen on %s:%d\n",
                  flags.host.c_str(), flags.port);
@@ -407,10 +404,11 @@ int main(int argc, char** argv) {
   }
   const MHD_DaemonInfo* info =
       MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-  std::printf("mhd_server: listening on http://%s:%u (%u event threads, %u "
-              "workers, store %s)\n",
-              flags.host.c_str(), info != nullptr ? info->port : 0u,
-              flags.event_threads, flags.workers, flags.db.c_str());
+  std::printf(
+      "mhd_server: listening on http://%s:%u (%u event threads, %u "
+      "workers, store %s)\n",
+      flags.host.c_str(), info != nullptr ? info->port : 0u,
+      flags.event_threads, flags.workers, flags.db.c_str());
   std::fflush(stdout);
 
   int signal = 0;

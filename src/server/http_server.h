@@ -1,6 +1,15 @@
 // HttpServer: `sessiondb serve` — the getSessions REST API of API.md §5 over
-// HTTP/1.1 (cpp-httplib), with JWT auth, a worker pool, keep-alive, a request
-// log line per request and a graceful stop.
+// HTTP/1.1, with JWT auth, keep-alive, a request log line per request, a
+// graceful stop and the transport limits of SPEC §5.
+//
+// Model: Boost.Beast on Asio. `io_threads` threads do all socket I/O
+// asynchronously (one strand per connection); a request's store work
+// (RouteHandler::Handle) runs on a pool of `threads` workers and its answer is
+// posted back to the connection. An idle or slow connection holds a socket,
+// a timer and its buffers (at most max_header_bytes plus 16 KiB while a
+// header arrives, the body once admitted) — never a worker — so hundreds of
+// slow clients do not delay anyone else. The rendered ApiResponse body is
+// moved into the response, never copied.
 //
 // Example:
 //   absl::StatusOr<std::unique_ptr<HttpServer>> server =
@@ -21,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/apps_registry.h"
+#include "server/header_limits.h"
 #include "server/jwt.h"
 #include "server/route_handler.h"
 #include "sessiondb/store.h"
@@ -47,26 +57,48 @@ struct ServerOptions {
   std::function<absl::Time()> token_clock;
 
   // Receives one line per request: time, method, path, status, latency,
-  // response bytes, app. Called from worker threads, concurrently. Default
-  // (empty): the line is written to stderr.
+  // response bytes, app. Called from the I/O threads, concurrently when
+  // io_threads > 1. Default (empty): the line is written to stderr.
   std::function<void(std::string_view line)> request_log;
+
+  // ---- Limits on what clients send (SPEC §5) ----
+
+  // Request line and header fields: at most 64 KiB and 100 field lines;
+  // beyond either the answer is 431 and the connection is closed.
+  HeaderLimits header_limits;
+
+  // The whole header must arrive within this long of the connection's
+  // accept (or of the end of the previous answer on it): else 408 and the
+  // connection is closed. Default: 10 s.
+  absl::Duration header_timeout = absl::Seconds(10);
+
+  // A connection waiting for its next request is closed after this long
+  // without a byte, or after this many requests (the last answer says
+  // Connection: close). Default: 5 s, 100 requests.
+  absl::Duration keep_alive_timeout = absl::Seconds(5);
+  size_t keep_alive_max_requests = 100;
+
+  // A body, or the sending of an answer, that makes no progress for this
+  // long fails: 408 for a body, the connection is closed. Default: 5 s.
+  absl::Duration io_timeout = absl::Seconds(5);
+
+  // Open connections, idle ones included. A connection beyond the cap is
+  // answered 503 (with Retry-After) at once, its request unread, and closed.
+  // Default: 1024.
+  size_t max_connections = 1024;
 
   // ---- Performance ----
 
-  // Worker threads, 1-4096. Each open connection holds one worker as long as it
-  // is kept alive (cpp-httplib's model); connections beyond this wait in the
-  // queue until a worker frees. More threads serve more concurrent clients
-  // at the price of one stack each. Default: 32.
+  // Worker threads that run store work (getSessions, ingest), 1-4096: at
+  // most this many requests are handled at once; answers wait for a worker
+  // in a queue (one entry per connection at most). Default: 32.
   int threads = 32;
 
-  // A connection is closed after this many requests (so queued connections
-  // get a worker), or after this long idle. Default: 100 requests, 5 s.
-  size_t keep_alive_max_requests = 100;
-  absl::Duration keep_alive_timeout = absl::Seconds(5);
-
-  // A read or write on a connection that stalls longer fails it.
-  // Default: 5 s each.
-  absl::Duration io_timeout = absl::Seconds(5);
+  // Threads that run the event loop (accept, read, parse, write), 0-64;
+  // 0 is one per core. With one, hundreds of busy connections queue behind
+  // it: docs/HTTP.md measured p99 at 512 connections 2.99 s with one and
+  // 0.35 s with two on two cores. Default: 0 (one per core).
+  int io_threads = 0;
 };
 
 // HttpServer serves one Store. Bind, then Run on one thread; Stop from any
@@ -89,13 +121,15 @@ class HttpServer {
   const std::string& host() const;
   int port() const;
 
-  // Run accepts and serves connections until Stop. When it returns, every
-  // request that was being handled has been answered and every worker has
-  // exited. Returns Internal if the listening socket fails.
+  // Run accepts and serves connections until Stop, on the calling thread
+  // (and io_threads - 1 more). When it returns, every request that was being
+  // handled has been answered, every connection is closed and every worker
+  // has exited. Returns Internal if the listening socket fails.
   absl::Status Run();
 
-  // Stop makes Run stop accepting, finish in-flight requests and return.
-  // Idle keep-alive connections are closed within the keep-alive timeout.
+  // Stop makes Run stop accepting, close idle connections, finish in-flight
+  // requests (their answers say Connection: close) and return. A connection
+  // in the middle of sending a header may finish it within header_timeout.
   // Safe to call from any thread, more than once, before or during Run (not
   // from a signal handler: use a thread that waits for the signal).
   void Stop();
