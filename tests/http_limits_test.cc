@@ -28,6 +28,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/apps_config.h"
+#include "server/apps_registry.h"
 #include "server/http_server.h"
 #include "server/jwt.h"
 #include "testing/status_matchers.h"
@@ -190,7 +191,8 @@ class HttpLimitsTest : public sessiondb::testing::TempStoreTest {
     TempStoreTest::SetUp();
     absl::StatusOr<AppsConfig> apps = AppsConfig::Parse(kAppsJson);
     ASSERT_OK(apps);
-    apps_ = std::make_unique<AppsConfig>(*std::move(apps));
+    apps_ = std::make_unique<AppsConfig>(*apps);
+    registry_ = std::make_unique<AppsRegistry>(*std::move(apps));
     absl::StatusOr<std::string> token =
         MintToken(*apps_->Find("cs-admin"), absl::Now(), absl::Hours(1));
     ASSERT_OK(token);
@@ -207,7 +209,7 @@ class HttpLimitsTest : public sessiondb::testing::TempStoreTest {
 
   void StartServer() {
     absl::StatusOr<std::unique_ptr<HttpServer>> server =
-        HttpServer::Bind(*store_, *apps_, options_);
+        HttpServer::Bind(*store_, *registry_, options_);
     ASSERT_OK(server);
     server_ = *std::move(server);
     port_ = server_->port();
@@ -248,7 +250,8 @@ class HttpLimitsTest : public sessiondb::testing::TempStoreTest {
   }
 
   ServerOptions options_;
-  std::unique_ptr<AppsConfig> apps_;
+  std::unique_ptr<AppsConfig> apps_;        // mints tokens
+  std::unique_ptr<AppsRegistry> registry_;  // what the server reads
   std::string token_;
   std::unique_ptr<HttpServer> server_;
   std::thread run_;
