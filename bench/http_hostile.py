@@ -193,6 +193,24 @@ def ended_summary(conns, hold):
     return s
 
 
+async def hold_then_close(label, case, what, t0, hold, conns, watchers,
+                          stop=None):
+    """Keeps `conns` open until `hold` seconds after t0, reports how many the
+    server ended meanwhile, then closes the rest."""
+    await asyncio.sleep(max(0.0, hold - (time.monotonic() - t0)))
+    if stop is not None:
+        stop.cancel()
+    held = time.monotonic() - t0
+    report(label, case, f"{what}, held {held:.0f}s", "", held,
+           ended_summary(conns, held))
+    for c in conns:
+        if c is not None:
+            c.writer.close()
+    for w in watchers:
+        w.cancel()
+    await asyncio.sleep(0.5)
+
+
 async def case_slowloris(t, args, label):
     """N clients send part of a request head, then one byte every 2 s."""
     n, hold = args.slowloris, args.hold
@@ -220,16 +238,8 @@ async def case_slowloris(t, args, label):
     report(label, "slowloris", f"{n} partial heads, 1 byte/2s; "
            f"{args.probes} queries meanwhile", "queries:", 0,
            probe_summary(results))
-    await asyncio.sleep(max(0.0, hold - (time.monotonic() - t0)))
-    dripper.cancel()
-    held = time.monotonic() - t0
-    report(label, "slowloris", f"the {n} slow clients, held {held:.0f}s", "",
-           held, ended_summary(conns, held))
-    for c in live:
-        c.writer.close()
-    for w in watchers:
-        w.cancel()
-    await asyncio.sleep(0.5)
+    await hold_then_close(label, "slowloris", f"the {n} slow clients", t0,
+                          hold, conns, watchers, stop=dripper)
 
 
 async def case_idle(t, args, label):
@@ -266,15 +276,8 @@ async def case_idle(t, args, label):
     results = await probes(t, args.probes)
     report(label, "idle", f"the {n} now idle (keep-alive); {args.probes} "
            "queries meanwhile", "queries:", 0, probe_summary(results))
-    await asyncio.sleep(max(0.0, hold - (time.monotonic() - t1)))
-    held = time.monotonic() - t1
-    report(label, "idle", f"the {n} idle connections, held {held:.0f}s", "",
-           held, ended_summary(conns, held))
-    for c in live:
-        c.writer.close()
-    for w in watchers:
-        w.cancel()
-    await asyncio.sleep(0.5)
+    await hold_then_close(label, "idle", f"the {n} idle connections", t1,
+                          hold, conns, watchers)
 
 
 async def case_header_lines(t, args, label):
