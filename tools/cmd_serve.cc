@@ -3,6 +3,7 @@
 // SIGHUP re-reads the apps file (a broken one keeps the apps in force).
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <charconv>
@@ -57,6 +58,28 @@ void ApplyLimits(const ServeFlags& flags, ServerOptions* options) {
   options->io_timeout = absl::Seconds(flags.io_timeout_s);
   options->body_limits.query_bytes = flags.max_query_body;
   options->body_limits.ingest_bytes = flags.max_ingest_body;
+}
+
+// RaiseOpenFileLimit lifts the soft limit on open files to the hard one:
+// every connection holds a descriptor, and with a common soft limit of 1,024
+// the connection cap (--max-connections) could never be reached — accept
+// would fail first and clients would wait instead of getting the 503. Warns
+// when even the hard limit is below the cap plus a margin for the store.
+void RaiseOpenFileLimit(size_t max_connections) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  constexpr size_t kStoreAndSpareFiles = 256;
+  if (limit.rlim_cur != RLIM_INFINITY &&
+      limit.rlim_cur < max_connections + kStoreAndSpareFiles) {
+    std::cerr << "sessiondb: warning: the open-file limit (" << limit.rlim_cur
+              << ") is below --max-connections (" << max_connections << ") + "
+              << kStoreAndSpareFiles
+              << ": beyond it clients wait for accept instead of a 503\n";
+  }
 }
 
 // WarnIfShared writes AppsFileAccessWarning's warning, if any, to stderr.
@@ -153,6 +176,7 @@ int RunServe(const ServeFlags& flags) {
   if (!apps.ok()) return Fail(apps.status());
   WarnIfShared(flags.apps_file);
   AppsRegistry registry(*std::move(apps));
+  RaiseOpenFileLimit(options.max_connections);
 
   // SIGTERM, SIGINT and SIGHUP are taken by one thread with sigwait, so they
   // must be blocked before any other thread starts (RocksDB's included).

@@ -124,14 +124,20 @@ void HttpConnection::Reject(ApiResponse answer) {
 void HttpConnection::StopWhenIdle() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->stopping_ = true;
-    if (self->state_ == State::kIdle) self->Close();
+    if (self->state_ == State::kIdle) return self->Close();
+    // A busy connection gets io_timeout more however it trickles: no
+    // deadline armed from now on is later than this one, so Run returns.
+    self->stop_deadline_ =
+        Clock::now() + ToChrono(self->context_.options.io_timeout);
   });
 }
 
 // BeginRequest waits for the next request: the idle deadline until its
 // first byte, then the header deadline, both counted from request_start_.
 void HttpConnection::BeginRequest() {
-  if (stopping_) return Close();
+  // After an answer that said keep-alive, a pipelined request may sit unread:
+  // linger so that closing does not reset the answer away.
+  if (stopping_) return requests_ > 0 ? Linger() : Close();
   parser_.emplace(context_.options.header_limits);
   parser_->eager(false);  // stop after the header: it is admitted first
   header_done_.reset();
@@ -158,9 +164,10 @@ void HttpConnection::ReadMore() {
     room = kReadChunk;
   }
   if (room == 0) {
-    // Unreachable: the parser refuses a header at max_bytes, and a body
-    // is consumed as it is parsed.
-    return Refuse({431, "request header: too large"});
+    // The parser refuses a header at max_bytes and consumes a body as it is
+    // parsed, but Beast does not bound a chunk's extensions or the trailer
+    // (a body's framing, not its header).
+    return Refuse({400, "body: a chunk header or trailer is too large"});
   }
   reading_ = true;
   socket_.async_read_some(
@@ -368,6 +375,8 @@ void HttpConnection::Close() {
 }
 
 void HttpConnection::ArmTimer(Clock::time_point deadline) {
+  if (stop_deadline_.has_value())
+    deadline = std::min(deadline, *stop_deadline_);
   const uint64_t generation = ++timer_generation_;
   timer_.expires_at(deadline);
   timer_.async_wait(

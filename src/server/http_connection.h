@@ -117,6 +117,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   State state_ = State::kIdle;
   bool reading_ = false;   // an async_read_some is pending
   bool stopping_ = false;  // the server is stopping
+  // Set when the server stops while this connection is busy: the latest any
+  // deadline may be (ArmTimer), so a trickling client cannot hold Run.
+  std::optional<Clock::time_point> stop_deadline_;
   bool closed_ = false;
   size_t requests_ = 0;
 

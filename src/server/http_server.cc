@@ -57,8 +57,8 @@ class HttpServer::Impl {
       : options_(std::move(options)),
         handler_(store, apps, options_.body_limits, options_.token_rules,
                  options_.token_clock),
-        acceptor_(io_),
-        accept_retry_(io_),
+        acceptor_(asio::make_strand(io_)),
+        accept_retry_(acceptor_.get_executor()),
         workers_(static_cast<size_t>(options_.threads)),
         context_{options_, handler_, io_, workers_, registry_} {}
 
@@ -66,11 +66,15 @@ class HttpServer::Impl {
   void Accept();
   void OnAccept(const boost::system::error_code& ec, tcp::socket socket);
   void RunLoop();     // one I/O thread
-  void StopOnLoop();  // runs on the event loop
+  void StopOnLoop();  // runs on the acceptor's strand
 
   ServerOptions options_;
   RouteHandler handler_;
   asio::io_context io_;
+  // The acceptor, its retry timer and StopOnLoop share one strand: with
+  // several I/O threads an accept never runs beside the Stop that closes the
+  // acceptor, and a connection accepted before Stop is registered before
+  // Stop looks at the registry.
   tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_;
   asio::thread_pool workers_;
@@ -260,7 +264,8 @@ absl::Status HttpServer::Run() {
 
 void HttpServer::Stop() {
   if (impl_->stop_requested_.exchange(true)) return;
-  asio::post(impl_->io_, [impl = impl_.get()] { impl->StopOnLoop(); });
+  asio::post(impl_->acceptor_.get_executor(),
+             [impl = impl_.get()] { impl->StopOnLoop(); });
 }
 
 }  // namespace sessiondb
