@@ -31,6 +31,7 @@
 #include "server/apps_registry.h"
 #include "server/http_server.h"
 #include "server/jwt.h"
+#include "testing/server_thread.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_store.h"
 
@@ -208,21 +209,11 @@ class HttpLimitsTest : public sessiondb::testing::TempStoreTest {
   }
 
   void StartServer() {
-    absl::StatusOr<std::unique_ptr<HttpServer>> server =
-        HttpServer::Bind(*store_, *registry_, options_);
-    ASSERT_OK(server);
-    server_ = *std::move(server);
-    port_ = server_->port();
-    run_ = std::thread([this] { run_status_ = server_->Run(); });
+    server_.Start(*store_, *registry_, options_);
+    port_ = server_.port();
   }
 
-  void StopServer() {
-    if (!server_) return;
-    server_->Stop();
-    run_.join();
-    EXPECT_OK(run_status_);
-    server_.reset();
-  }
+  void StopServer() { server_.Stop(); }
 
   // Query is a well-formed getSessions request.
   std::string Query(const std::string& body = "{}") const {
@@ -253,9 +244,7 @@ class HttpLimitsTest : public sessiondb::testing::TempStoreTest {
   std::unique_ptr<AppsConfig> apps_;        // mints tokens
   std::unique_ptr<AppsRegistry> registry_;  // what the server reads
   std::string token_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread run_;
-  absl::Status run_status_;
+  sessiondb::testing::ServerThread server_;
   int port_ = 0;
 };
 
@@ -436,7 +425,7 @@ TEST_F(HttpLimitsTest, StopEndsABodyThatTricklesInForever) {
     }
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  server_->Stop();
+  server_.server()->Stop();
   // The server gives a busy connection io_timeout more after Stop, however
   // it trickles, so Run can return. (30 s only bounds a server that would
   // wait for the body forever: the test fails instead of hanging.)

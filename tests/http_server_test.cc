@@ -34,6 +34,7 @@
 #include "server/jwt.h"
 #include "server/route_handler.h"
 #include "sessiondb/query.h"
+#include "testing/server_thread.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 #include "testing/temp_store.h"
@@ -255,21 +256,11 @@ class HttpServerTest : public sessiondb::testing::TempStoreTest {
       std::lock_guard<std::mutex> lock(log_mu_);
       log_lines_.emplace_back(line);
     };
-    absl::StatusOr<std::unique_ptr<HttpServer>> server =
-        HttpServer::Bind(*store_, *registry_, options);
-    ASSERT_OK(server);
-    server_ = *std::move(server);
-    port_ = server_->port();
-    run_ = std::thread([this] { run_status_ = server_->Run(); });
+    server_.Start(*store_, *registry_, options);
+    port_ = server_.port();
   }
 
-  void StopServer() {
-    if (!server_) return;
-    server_->Stop();
-    run_.join();
-    EXPECT_OK(run_status_);
-    server_.reset();
-  }
+  void StopServer() { server_.Stop(); }
 
   std::string Token(const std::string& app_id) {
     absl::StatusOr<std::string> token =
@@ -321,9 +312,7 @@ class HttpServerTest : public sessiondb::testing::TempStoreTest {
   std::unique_ptr<AppsConfig> apps_;
   std::unique_ptr<AppsRegistry> registry_;
   TokenRules token_rules_;
-  std::unique_ptr<HttpServer> server_;
-  std::thread run_;
-  absl::Status run_status_;
+  sessiondb::testing::ServerThread server_;
   int port_ = 0;
   std::mutex log_mu_;
   std::vector<std::string> log_lines_;
