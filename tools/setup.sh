@@ -16,6 +16,8 @@ PACKAGES=(
   libmicrohttpd-dev  # bench/mhd_peer: the HTTP-stack comparison's peer (docs/HTTP.md)
   clang libclang-rt-14-dev
   libboost1.81-dev libcpp-httplib-dev libssl-dev wrk curl
+  tzdata  # SPEC §7 timeZone: IANA zones read by Abseil from /usr/share/zoneinfo
+  chromium chromium-driver python3-selenium  # the explorer's browser test (SPEC §8)
 )
 
 missing=()
