@@ -8,6 +8,7 @@ namespace sessiondb {
 absl::Status Authorize(const App& app, const Route& route) {
   switch (route.kind) {
     case RouteKind::kHealthz:
+    case RouteKind::kExplorerFile:
       return absl::OkStatus();
     case RouteKind::kBotGetSessions:
       if (app.admin_bot_sessions) return absl::OkStatus();

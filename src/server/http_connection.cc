@@ -117,7 +117,8 @@ void HttpConnection::Reject(ApiResponse answer) {
   asio::dispatch(socket_.get_executor(),
                  [self = shared_from_this(), answer = std::move(answer)]() {
                    self->request_start_ = Clock::now();
-                   self->Respond(std::move(answer), /*close=*/true);
+                   self->Respond(JsonAnswer(std::move(answer)),
+                                 /*close=*/true);
                  });
 }
 
@@ -231,7 +232,8 @@ void HttpConnection::OnHeader() {
         allow = std::string(AllowedMethods(route->kind));
       }
     }
-    return Respond(ErrorResponse(admitted.status()), head.HasBody(), allow);
+    return Respond(JsonAnswer(ErrorResponse(admitted.status())), head.HasBody(),
+                   allow);
   }
   admitted_ = *std::move(admitted);
   if (std::optional<HttpRefusal> refusal =
@@ -264,7 +266,7 @@ void HttpConnection::OnBody() {
   asio::post(context_.workers,
              [self = shared_from_this(),
               work = asio::make_work_guard(context_.io)]() mutable {
-               ApiResponse answer = self->RunHandler();
+               HttpAnswer answer = self->RunHandler();
                asio::post(self->socket_.get_executor(),
                           [self, answer = std::move(answer)]() mutable {
                             self->Respond(std::move(answer), /*close=*/false);
@@ -275,24 +277,27 @@ void HttpConnection::OnBody() {
 
 // RunHandler runs on a worker; the connection touches none of what it reads
 // until the answer is posted back.
-ApiResponse HttpConnection::RunHandler() {
+HttpAnswer HttpConnection::RunHandler() {
   try {
     return context_.handler.Handle(admitted_, parser_->head().params,
                                    parser_->body());
   } catch (const std::exception& e) {
-    return HttpErrorResponse(500, absl::StrCat("internal error: ", e.what()));
+    return JsonAnswer(
+        HttpErrorResponse(500, absl::StrCat("internal error: ", e.what())));
   } catch (...) {
-    return HttpErrorResponse(500, "internal error: unknown exception");
+    return JsonAnswer(
+        HttpErrorResponse(500, "internal error: unknown exception"));
   }
 }
 
 void HttpConnection::Refuse(const HttpRefusal& refusal) {
-  Respond(HttpErrorResponse(refusal.status, refusal.message), /*close=*/true);
+  Respond(JsonAnswer(HttpErrorResponse(refusal.status, refusal.message)),
+          /*close=*/true);
 }
 
 // Respond moves the rendered body into the response: a page is never copied
 // between the store's rendering and the socket.
-void HttpConnection::Respond(ApiResponse answer, bool close,
+void HttpConnection::Respond(HttpAnswer answer, bool close,
                              std::string_view allow) {
   if (closed_) return;
   DisarmTimer();
@@ -310,7 +315,8 @@ void HttpConnection::Respond(ApiResponse answer, bool close,
   response_ = {};
   response_.version(11);
   response_.result(static_cast<unsigned>(answer.status));
-  response_.set(http::field::content_type, "application/json");
+  response_.set(http::field::content_type, answer.content_type);
+  for (const auto& [name, value] : answer.headers) response_.set(name, value);
   if (!allow.empty()) response_.set(http::field::allow, allow);
   if (answer.status == 503) response_.set(http::field::retry_after, "1");
   if (keep_alive) {

@@ -93,8 +93,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void Parse();
   void OnHeader();
   void OnBody();
-  ApiResponse RunHandler();
-  void Respond(ApiResponse answer, bool close, std::string_view allow = {});
+  HttpAnswer RunHandler();
+  void Respond(HttpAnswer answer, bool close, std::string_view allow = {});
   void Refuse(const HttpRefusal& refusal);
   void WriteSome();
   void OnWritten();

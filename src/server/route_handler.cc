@@ -14,6 +14,7 @@
 #include "base/absl_compat.h"
 #include "codec/error_json.h"
 #include "server/authorization.h"
+#include "server/explorer_page.h"
 #include "server/ingest_body.h"
 #include "server/jwt.h"
 
@@ -117,7 +118,11 @@ absl::StatusOr<AdmittedRequest> RouteHandler::Admit(
         AsAbsl(head.path), "; use ", AsAbsl(AllowedMethods(route->kind))));
   }
   AdmittedRequest admitted{*std::move(route), nullptr, 0, nullptr};
-  if (admitted.route.kind == RouteKind::kHealthz) return admitted;
+  // The page holds no data: it asks the API, with the user's token.
+  if (admitted.route.kind == RouteKind::kHealthz ||
+      admitted.route.kind == RouteKind::kExplorerFile) {
+    return admitted;
+  }
 
   absl::StatusOr<std::string_view> token = BearerToken(head);
   if (!token.ok()) return token.status();
@@ -134,27 +139,31 @@ absl::StatusOr<AdmittedRequest> RouteHandler::Admit(
   return admitted;
 }
 
-ApiResponse RouteHandler::Handle(const AdmittedRequest& request,
-                                 const QueryParams& params,
-                                 std::string_view body) const {
+HttpAnswer RouteHandler::Handle(const AdmittedRequest& request,
+                                const QueryParams& params,
+                                std::string_view body) const {
   switch (request.route.kind) {
     case RouteKind::kHealthz:
-      return ApiResponse{200, R"({"status":"ok"})"};
+      return JsonAnswer(ApiResponse{200, R"({"status":"ok"})"});
+    case RouteKind::kExplorerFile:
+      return ExplorerAnswer(*request.route.file, params);
     case RouteKind::kIngestSessions:
-      return HandleIngest(body);
+      return JsonAnswer(HandleIngest(body));
     case RouteKind::kBotGetSessions:
     case RouteKind::kAccountGetSessions: {
       absl::StatusOr<std::optional<std::string_view>> containment =
           ContainmentParam(params);
-      if (!containment.ok()) return ErrorResponse(containment.status());
+      if (!containment.ok()) {
+        return JsonAnswer(ErrorResponse(containment.status()));
+      }
       std::optional<std::string_view> bot;
       if (request.route.kind == RouteKind::kBotGetSessions) {
         bot = request.route.bot_id;
       }
-      return store_.HandleGetSessions(bot, *containment, body);
+      return JsonAnswer(store_.HandleGetSessions(bot, *containment, body));
     }
   }
-  return ErrorResponse(absl::InternalError("unknown route"));
+  return JsonAnswer(ErrorResponse(absl::InternalError("unknown route")));
 }
 
 ApiResponse RouteHandler::HandleIngest(std::string_view body) const {

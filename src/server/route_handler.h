@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "server/apps_config.h"
 #include "server/apps_registry.h"
+#include "server/http_answer.h"
 #include "server/jwt.h"
 #include "server/routes.h"
 #include "sessiondb/query.h"
@@ -40,7 +41,8 @@ struct RequestHead {
 };
 
 // AdmittedRequest is a request that may proceed: its route, its caller
-// (nullptr for /healthz) and the most body bytes it may send. It holds the
+// (nullptr for /healthz and the explorer's files) and the most body bytes it
+// may send. It holds the
 // apps config that admitted it, so `app` stays valid (and the same) until
 // the request is answered, whatever a reload does meanwhile.
 struct AdmittedRequest {
@@ -80,9 +82,9 @@ class RouteHandler {
 
   // Handle answers an admitted request whose body fits its limit: the
   // getSessions page, {"written": N} for ingest, or the error in the API's
-  // shape. Never fails.
-  ApiResponse Handle(const AdmittedRequest& request, const QueryParams& params,
-                     std::string_view body) const;
+  // shape (all JSON); or one of the explorer's files. Never fails.
+  HttpAnswer Handle(const AdmittedRequest& request, const QueryParams& params,
+                    std::string_view body) const;
 
  private:
   ApiResponse HandleIngest(std::string_view body) const;

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "server/explorer_page.h"
+
 namespace sessiondb {
 
 std::optional<Route> MatchRoute(std::string_view path) {
@@ -14,6 +16,9 @@ std::optional<Route> MatchRoute(std::string_view path) {
     return Route{RouteKind::kIngestSessions, {}};
   }
   if (path == "/healthz") return Route{RouteKind::kHealthz, {}};
+  if (const ExplorerFile* file = FindExplorerFile(path)) {
+    return Route{RouteKind::kExplorerFile, {}, file};
+  }
   constexpr std::string_view kBotPrefix = "/api/public/bot/";
   constexpr std::string_view kBotSuffix = "/getSessions";
   if (path.size() > kBotPrefix.size() + kBotSuffix.size() &&
@@ -28,12 +33,20 @@ std::optional<Route> MatchRoute(std::string_view path) {
   return std::nullopt;
 }
 
+namespace {
+
+bool IsReadOnly(RouteKind kind) {
+  return kind == RouteKind::kHealthz || kind == RouteKind::kExplorerFile;
+}
+
+}  // namespace
+
 std::string_view AllowedMethods(RouteKind kind) {
-  return kind == RouteKind::kHealthz ? "GET, HEAD" : "POST";
+  return IsReadOnly(kind) ? "GET, HEAD" : "POST";
 }
 
 bool IsMethodAllowed(RouteKind kind, std::string_view method) {
-  if (kind == RouteKind::kHealthz) return method == "GET" || method == "HEAD";
+  if (IsReadOnly(kind)) return method == "GET" || method == "HEAD";
   return method == "POST";
 }
 

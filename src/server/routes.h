@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "server/explorer_files.h"
+
 namespace sessiondb {
 
 enum class RouteKind {
@@ -14,11 +16,13 @@ enum class RouteKind {
   kAccountGetSessions,  // POST /api/public/getSessions
   kIngestSessions,      // POST /api/sessiondb/sessions
   kHealthz,             // GET /healthz
+  kExplorerFile,        // GET /, /explorer.css, /explorer.js (SPEC §8)
 };
 
 struct Route {
   RouteKind kind;
   std::string bot_id;  // kBotGetSessions only: the {BotID} path segment
+  const ExplorerFile* file = nullptr;  // kExplorerFile only
 };
 
 // MatchRoute returns the route of a (percent-decoded) path, or nullopt.
@@ -27,7 +31,8 @@ std::optional<Route> MatchRoute(std::string_view path);
 // AllowedMethods is the value of the Allow header for the route.
 std::string_view AllowedMethods(RouteKind kind);
 
-// IsMethodAllowed: POST for the API routes, GET or HEAD for /healthz.
+// IsMethodAllowed: POST for the API routes, GET or HEAD for /healthz and the
+// explorer's files.
 bool IsMethodAllowed(RouteKind kind, std::string_view method);
 
 }  // namespace sessiondb
