@@ -1174,18 +1174,30 @@ TEST_F(HttpServerTest, EveryRequestIsLoggedWithMethodPathStatusLatencyAndApp) {
   Post("/api/public/getSessions?containmentType=agent", Token("cs-admin"));
   Post("/api/public/getSessions", "");
   Send("GET", "/healthz", "", {});
+  // A refused token's reason goes to the log, C-escaped: the client chose
+  // the app id it quotes.
+  App stranger = *apps_->Find("cs-admin");
+  stranger.app_id = "cs-\"stranger\"\n";
+  Post("/api/public/bot/st-bot-a/getSessions",
+       *MintToken(stranger, absl::Now(), absl::Hours(1)));
   StopServer();  // every log line is written before Run returns
   const std::vector<std::string> lines = LogLines();
+  // The stranger's line, its quotes and newline escaped: refused="token:
+  // app \"cs-\"stranger\"\n\" is not a known app"
+  const std::string refused_line =
+      " POST /api/public/bot/st-bot-a/getSessions 401 [0-9.]+ms [0-9]+B app=- "
+      R"(refused="token: app \\"cs-\\"stranger\\"\\n\\" is not a known app"$)";
   // A line is written after its response, so the order of lines of
   // consecutive requests served by different workers is not fixed.
-  EXPECT_THAT(lines, UnorderedElementsAre(
-                         ContainsRegex("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z "
-                                       "POST /api/public/getSessions 200 "
-                                       "[0-9]+\\.[0-9]{3}ms [0-9]+B "
-                                       "app=cs-admin$"),
-                         ContainsRegex(" POST /api/public/getSessions 401 "
-                                       "[0-9.]+ms [0-9]+B app=-$"),
-                         ContainsRegex(" GET /healthz 200 [0-9.]+ms")));
+  EXPECT_THAT(lines,
+              UnorderedElementsAre(
+                  ContainsRegex("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z "
+                                "POST /api/public/getSessions 200 "
+                                "[0-9]+\\.[0-9]{3}ms [0-9]+B app=cs-admin$"),
+                  ContainsRegex(" POST /api/public/getSessions 401 "
+                                "[0-9.]+ms [0-9]+B app=-$"),
+                  ContainsRegex(" GET /healthz 200 [0-9.]+ms"),
+                  ContainsRegex(refused_line)));
 }
 
 TEST_F(HttpServerTest, StopEndsRunAndLeavesTheStoreUsable) {

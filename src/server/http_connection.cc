@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -143,6 +144,7 @@ void HttpConnection::BeginRequest() {
   parser_->eager(false);  // stop after the header: it is admitted first
   header_done_.reset();
   admitted_ = AdmittedRequest{};
+  logged_refusal_.clear();
   if (buffer_.size() == 0) {
     state_ = State::kIdle;
     buffer_.shrink_to_fit();  // an idle connection keeps no buffer
@@ -226,6 +228,7 @@ void HttpConnection::OnHeader() {
   absl::StatusOr<AdmittedRequest> admitted =
       context_.handler.Admit(head.View());
   if (!admitted.ok()) {
+    logged_refusal_ = TokenRefusalReason(admitted.status());
     std::string allow;
     if (admitted.status().code() == absl::StatusCode::kUnimplemented) {
       if (std::optional<Route> route = MatchRoute(head.path)) {
@@ -437,6 +440,11 @@ void HttpConnection::Log() {
       " ", method, " ", path, " ", logged_status_, " ",
       absl::StrFormat("%.3fms", ms), " ", logged_bytes_,
       "B app=", admitted_.app != nullptr ? admitted_.app->app_id : "-");
+  if (!logged_refusal_.empty()) {
+    // C-escaped: the reason quotes the token's claims, which the client chose.
+    absl::StrAppend(&line, " refused=\"", absl::CHexEscape(logged_refusal_),
+                    "\"");
+  }
   if (context_.options.request_log) {
     context_.options.request_log(line);
   } else {

@@ -134,6 +134,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool close_after_write_ = false;
   int logged_status_ = 0;
   size_t logged_bytes_ = 0;
+  std::string logged_refusal_;  // TokenRefusalReason of a refused token
 };
 
 }  // namespace sessiondb
