@@ -31,6 +31,7 @@
 #include "gtest/gtest.h"
 #include "server/apps_config.h"
 #include "server/apps_registry.h"
+#include "server/explorer_page.h"
 #include "server/jwt.h"
 #include "server/route_handler.h"
 #include "sessiondb/query.h"
@@ -55,6 +56,7 @@ using ::testing::AllOf;
 using ::testing::ContainsRegex;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
@@ -1013,7 +1015,7 @@ TEST_F(HttpServerTest, PostWithoutContentLengthHasAnEmptyBody) {
 TEST_F(HttpServerTest, UnknownRouteIsNotFound) {
   const std::string token = Token("cs-admin");
   for (const char* target :
-       {"/", "/api/public/getSession", "/api/public/getSessions/",
+       {"/index.html", "/api/public/getSession", "/api/public/getSessions/",
         "/api/public/bot//getSessions", "/api/public/bot/a/b/getSessions",
         "/api/public/bot/st-bot-a/getsessions", "/API/public/getSessions"}) {
     SCOPED_TRACE(target);
@@ -1056,6 +1058,57 @@ TEST_F(HttpServerTest, HealthzAnswersWithoutToken) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.raw, R"({"status":"ok"})");
   EXPECT_EQ(Send("HEAD", "/healthz", "", {}).status, 200);
+}
+
+// ---- The sessions explorer (SPEC §8) ----
+
+TEST_F(HttpServerTest, ExplorerPageIsServedWithoutTokenUnderAStrictPolicy) {
+  HttpResult r = Send("GET", "/", "", {});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_THAT(r.raw, HasSubstr("<title>Sessions explorer"));
+  EXPECT_EQ(r.Header("Content-Security-Policy"),
+            std::string(kExplorerContentSecurityPolicy));
+  EXPECT_THAT(r.Header("Content-Security-Policy"),
+              Not(HasSubstr("unsafe-inline")));
+  EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(r.Header("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(r.Header("Cache-Control"), "no-cache");
+  EXPECT_EQ(r.Header("X-Frame-Options"), "DENY");
+
+  HttpResult head = Send("HEAD", "/", "", {});
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.raw, "");
+  EXPECT_EQ(head.Header("Content-Security-Policy"),
+            r.Header("Content-Security-Policy"));
+}
+
+TEST_F(HttpServerTest, ExplorerAssetsAreCachedOnlyAtTheirCurrentVersion) {
+  const ExplorerFile* js = FindExplorerFile("/explorer.js");
+  ASSERT_NE(js, nullptr);
+  // The page names the asset with its version, which is its content's hash.
+  EXPECT_THAT(Send("GET", "/", "", {}).raw,
+              HasSubstr("/explorer.js?v=" + std::string(js->version)));
+  HttpResult current =
+      Send("GET", "/explorer.js?v=" + std::string(js->version), "", {});
+  EXPECT_EQ(current.status, 200);
+  EXPECT_EQ(current.Header("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(current.raw, js->body);
+  EXPECT_THAT(current.Header("Cache-Control"), HasSubstr("immutable"));
+  EXPECT_EQ(Send("GET", "/explorer.js?v=0", "", {}).Header("Cache-Control"),
+            "no-cache");
+  HttpResult css = Send("GET", "/explorer.css", "", {});
+  EXPECT_EQ(css.Header("Content-Type"), "text/css; charset=utf-8");
+  EXPECT_EQ(css.Header("Cache-Control"), "no-cache");
+  EXPECT_EQ(css.Header("X-Content-Type-Options"), "nosniff");
+}
+
+TEST_F(HttpServerTest, ExplorerRoutesAreGetAndHeadOnlyAndExact) {
+  HttpResult post = Send("POST", "/", "{}", {});
+  EXPECT_THAT(post, IsHttpError(405, HasSubstr("use GET, HEAD")));
+  EXPECT_EQ(post.Header("Allow"), "GET, HEAD");
+  EXPECT_THAT(Send("GET", "/index.html", "", {}), IsHttpError(404, _));
+  EXPECT_THAT(Send("GET", "/explorer.js/", "", {}), IsHttpError(404, _));
 }
 
 TEST_F(HttpServerTest, MalformedHttpIsABadRequestInTheErrorShape) {
