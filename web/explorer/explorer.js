@@ -44,6 +44,7 @@
     sequence: 0,        // answers to older requests are dropped
     answered: 0,        // answers shown (data-answered on #results, for tests)
     selectedRow: null,
+    days: undefined,    // facets.day of the first page, drawn by renderChart
   };
 
   // ---- the token ----
@@ -276,6 +277,7 @@
   // renderChart draws one stacked bar per day of facets.day (oldest first),
   // self-service at the bottom, then agent, then drop-off.
   function renderChart(days) {
+    state.days = days;
     const chart = $('chart');
     chart.replaceChildren();
     if (!Array.isArray(days)) {
@@ -288,9 +290,10 @@
     }
     const totals = days.map((d) => CONTAINMENTS.reduce((sum, c) => sum + (d[c] || 0), 0));
     const top = niceCeiling(Math.max(1, ...totals));
-    const width = 720;
-    const height = 240;
-    const margin = {top: 18, right: 8, bottom: 30, left: 44};
+    // The drawing is as wide as its box, so its text keeps its size on a phone.
+    const width = Math.max(300, Math.round(chart.clientWidth || 760));
+    const height = width < 560 ? 190 : 210;
+    const margin = {top: 18, right: 8, bottom: 34, left: 40};
     const plotW = width - margin.left - margin.right;
     const plotH = height - margin.top - margin.bottom;
     const slot = plotW / days.length;
@@ -341,9 +344,13 @@
         value.textContent = number.format(totals[i]);
         group.append(value);
       }
-      const label = svg('text', {x: (x + barW / 2).toFixed(2), y: height - margin.bottom + 16,
+      const label = svg('text', {x: (x + barW / 2).toFixed(2), y: height - margin.bottom + 14,
                                  'text-anchor': 'middle'});
-      label.textContent = shortDate(day.date);
+      const [weekday, date] = shortDate(day.date);
+      const second = svg('tspan', {x: (x + barW / 2).toFixed(2), dy: '1.2em'});
+      label.textContent = weekday;
+      second.textContent = date;
+      label.append(second);
       group.append(label);
       root.append(group);
     });
@@ -358,10 +365,12 @@
     return 10 * power;
   }
 
+  // shortDate: ["Thu", "Jan 8"] for "2026-01-08" (a local day of the query's zone).
   function shortDate(date) {
     const parsed = new Date(date + 'T00:00:00Z');
-    if (Number.isNaN(parsed.getTime())) return date;
-    return parsed.toLocaleDateString('en-US', {timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short'});
+    if (Number.isNaN(parsed.getTime())) return [date, ''];
+    return [parsed.toLocaleDateString('en-US', {timeZone: 'UTC', weekday: 'short'}),
+            parsed.toLocaleDateString('en-US', {timeZone: 'UTC', day: 'numeric', month: 'short'})];
   }
 
   // The table shows times in the query's time zone (the raw UTC value in the
@@ -568,6 +577,11 @@
     $('detail-close').addEventListener('click', closeDetail);
     $('detail').addEventListener('close', () => {
       if (state.selectedRow && document.contains(state.selectedRow)) state.selectedRow.focus();
+    });
+    let resizing = 0;
+    window.addEventListener('resize', () => {
+      window.clearTimeout(resizing);
+      resizing = window.setTimeout(() => { if (state.answer) renderChart(state.days); }, 150);
     });
     window.addEventListener('hashchange', () => {
       if (readFragment()) search();
