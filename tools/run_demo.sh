@@ -2,8 +2,9 @@
 # Sets everything up, builds a demo store of 100,000 generated sessions (8
 # bots, 28 days from 2026-01-05, with user aliases), writes a demo apps file,
 # starts `sessiondb serve` on localhost in the background (it keeps running
-# after this script ends) and prints a ready-to-paste curl request, with a
-# freshly minted token, that returns real sessions.
+# after this script ends), prints a ready-to-paste curl request, with a
+# freshly minted token, that returns real sessions, and ends with the URL of
+# the sessions explorer (SPEC §8) showing the busiest bot's last week of data.
 #
 # Rerunning reuses the store, stops the server of the previous run and starts
 # a new one. Files: demo/store, demo/apps.json, demo/server.pid,
@@ -94,3 +95,13 @@ echo
 echo "   token valid 24 h, for bot $BOT only; an admin token for every bot and the"
 echo "   account-wide route: $CLI token --apps $DEMO/apps.json --app cs-demo-admin"
 echo "   stop the server: kill \$(cat $DEMO/server.pid)    routes, scopes, ingest: docs/HTTP.md"
+echo
+# The explorer: an admin token (so "every bot" works too) in the URL's
+# fragment, which the browser keeps to itself; the page moves it to the
+# tab's sessionStorage and out of the address bar. The dates are the data's
+# last week (the demo data ends 2026-02-01; the default window is the last 7
+# days before now).
+ADMIN_TOKEN=$("$CLI" token --apps "$DEMO/apps.json" --app cs-demo-admin --ttl 86400)
+echo "== the sessions explorer (token valid 24 h; docs/HTTP.md, 'The sessions explorer'):"
+echo
+echo "   http://127.0.0.1:$PORT/#token=$ADMIN_TOKEN&bot=$BOT&dateFrom=2026-01-26&dateTo=2026-02-01"
