@@ -173,6 +173,13 @@ MHD_Result CollectArg(void* cls, MHD_ValueKind, const char* key,
   return MHD_YES;
 }
 
+// ApiAnswer keeps the status and body of RouteHandler's answer: this peer
+// serves the API, whose answers are all JSON (the explorer's files, with
+// their own Content-Type, are sessiondb serve's only).
+ApiResponse ApiAnswer(sessiondb::HttpAnswer answer) {
+  return ApiResponse{answer.status, std::move(answer.body)};
+}
+
 MHD_Result Queue(MHD_Connection* c, Request* r, ApiResponse answer) {
   r->answer = std::move(answer);
   r->status = r->answer->status;
@@ -272,14 +279,16 @@ MHD_Result OnRequest(void* cls, MHD_Connection* c, const char* url,
   // The whole request has arrived (or a worker resumed it).
   if (r->answer.has_value()) return Queue(c, r, *std::move(r->answer));
   if (server->pool == nullptr) {  // inline on the event thread
-    return Queue(c, r,
-                 server->handler->Handle(*r->admitted, r->params, r->body));
+    return Queue(
+        c, r,
+        ApiAnswer(server->handler->Handle(*r->admitted, r->params, r->body)));
   }
   if (r->in_worker) return MHD_YES;  // spurious call while suspended
   r->in_worker = true;
   MHD_suspend_connection(c);
   server->pool->Submit([server, c, r] {
-    r->answer = server->handler->Handle(*r->admitted, r->params, r->body);
+    r->answer =
+        ApiAnswer(server->handler->Handle(*r->admitted, r->params, r->body));
     MHD_resume_connection(c);
   });
   return MHD_YES;

@@ -66,6 +66,7 @@
       (params.get('bot') ? $('scope-bot') : $('scope-account')).checked = true;
     }
     if (params.get('scope') === 'account') $('scope-account').checked = true;
+    $('bot').disabled = $('scope-account').checked;
     // The token leaves the address bar (and so the history and bookmarks).
     params.delete('token');
     const rest = params.toString();
@@ -423,7 +424,6 @@
       tr.tabIndex = 0;
       tr.dataset.index = String(index);
       tr.dataset.sessionId = s.sessionId;
-      tr.setAttribute('aria-label', `Session ${s.sessionId}: show the whole record`);
       const user = el('td', 'user-id', s.userId);
       user.title = s.userId;
       tr.append(el('td', 'session-id', s.sessionId), el('td', 'col-bot', s.botId),
