@@ -37,8 +37,10 @@ absl::StatusOr<int64_t> SumCounters(const StorageEngine& engine,
     RangeCount& c = (*counts)[key_piece[k]];
     for (int cell = 0; cell < kCells; ++cell) {
       c.all += cells[cell];
-      if (filter.MatchesCell(static_cast<uint8_t>(cell)))
+      if (filter.MatchesCell(static_cast<uint8_t>(cell))) {
         c.matching += cells[cell];
+        c.cells[cell] += cells[cell];
+      }
     }
   }
   return static_cast<int64_t>(keys.size());
