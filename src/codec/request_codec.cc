@@ -439,6 +439,8 @@ absl::Status ParseBody(object body, std::optional<std::string_view> containment,
   if (has_time_zone) {
     absl::StatusOr<std::string_view> s = GetString(time_zone, "timeZone");
     if (!s.ok()) return s.status();
+    // "" is UTC for a typed SessionQuery; in a body it is an unknown name.
+    if (s->empty()) return Invalid("timeZone", "must not be empty");
     absl::StatusOr<absl::TimeZone> tz = LoadRequestTimeZone(*s);
     if (!tz.ok()) return tz.status();
     q->time_zone = std::string(*s);
