@@ -6,7 +6,8 @@
 //       --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //       --benchmark_enable_random_interleaving=true
 //
-// STORE is any store (opened as a reader; nothing is written to it), e.g.
+// STORE is any store (opened for writing, as a runtime would, so use a
+// copy; nothing is written to it but RocksDB's own files), e.g.
 // one `sessiondb load` built from /work/data/s1m.ndjson. BOTID defaults to
 // the store's busiest bot. Every case is a bot's week 2026-01-19..25 with
 // limit 100, once plain and once with all three facets, in UTC and in zones
@@ -75,8 +76,7 @@ int Main(int argc, char** argv) {
     std::cerr << "facets_bench: --db=STORE is required\n";
     return 2;
   }
-  absl::StatusOr<std::unique_ptr<Store>> store =
-      Store::OpenReader(Options(), db);
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(Options(), db);
   if (!store.ok()) {
     std::cerr << "facets_bench: " << store.status() << "\n";
     return 1;

@@ -1,5 +1,5 @@
 // Reading the bucket counters (storage/counters.h) of a query: the counts
-// of one or more scopes summed per window piece, with one MultiGet at the
+// of one or more scopes summed per window piece, with one sorted walk at the
 // request's snapshot. Shared by the executor (total, skip position) and the
 // planner (sizing tag candidates).
 #ifndef SESSIONDB_QUERY_COUNTER_READS_H_
