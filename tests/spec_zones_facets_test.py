@@ -390,6 +390,8 @@ class ZonesFacetsTest(unittest.TestCase):
         base = {"dateFrom": "2026-03-09", "dateTo": "2026-03-15", "facets": ["day"]}
         out = explain(None, dict(base, timeZone="America/New_York"))
         self.assertIn("facets:        counted from the counters", out)
+        self.assertIn("local days as differences of UTC days", out)
+        out = explain(None, dict(base, timeZone="America/New_York", skip=10))
         self.assertIn("cut at local midnights", out)
         out = explain(None, dict(base, timeZone="Asia/Kolkata", userId=self.user))
         self.assertIn("facets:        counted from the", out)

@@ -8,6 +8,7 @@
 #include "base/absl_compat.h"
 #include "base/status_macros.h"
 #include "query/counter_reads.h"
+#include "query/local_day_pieces.h"
 #include "query/session_streams.h"
 #include "storage/counters.h"
 #include "storage/index_entries.h"
@@ -332,22 +333,45 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
     }
     if (facets_ != nullptr) facets_->Clear();
   }
-  std::vector<WindowPiece> pieces = CountedPieces();
+  // With day facets and no skip, each local day is counted by differences
+  // of few buckets (local_day_pieces.h) and the total is their sum; a skip
+  // needs pieces that tile the window (FindSkipStart), cut at local
+  // midnights.
+  const bool by_differences =
+      facets_ != nullptr && facets_->request().day && skip == 0;
+  LocalDayPieces day_pieces;
+  std::vector<WindowPiece> pieces;
+  if (by_differences) {
+    day_pieces = DecomposeLocalDays(facets_->days(), min_level_);
+    pieces = day_pieces.pieces;
+  } else {
+    pieces = CountedPieces();
+  }
   const int64_t counters_before = stats_->counters_read;
   SESSIONDB_ASSIGN_OR_RETURN(std::vector<RangeCount> counts,
                              CountPieces(pieces));
   RangeCount total;
   int64_t partial = 0;
   for (size_t i = 0; i < counts.size(); ++i) {
+    if (pieces[i].level < 0) ++partial;
+    if (by_differences) continue;
     total.matching += counts[i].matching;
     total.all += counts[i].all;
-    if (pieces[i].level < 0) ++partial;
     if (facets_ != nullptr) facets_->AddCells(pieces[i].lo_ms, counts[i].cells);
+  }
+  if (by_differences) {
+    for (const LocalDayPieces::Contribution& c : day_pieces.contributions) {
+      facets_->AddDayCells(c.day, counts[c.piece].cells, c.sign);
+    }
+    total.matching = facets_->Sum();
   }
   if (facets_ != nullptr) {
     stats_->facets_path = absl::StrCat(
         "the counters that count the total (", pieces.size() - partial,
-        " buckets", facets_->request().day ? " cut at local midnights" : "",
+        " buckets",
+        by_differences           ? ", local days as differences of UTC days"
+        : facets_->request().day ? " cut at local midnights"
+                                 : "",
         ", ", stats_->counters_read - counters_before, " counters read",
         partial > 0 ? absl::StrCat(", ", partial, " partial pieces scanned")
                     : std::string(),

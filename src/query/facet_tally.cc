@@ -54,6 +54,19 @@ void FacetTally::AddCells(int64_t lo_ms, const CellCounts& cells) {
   for (int c = 0; c < kCells; ++c) day[c] += cells[c];
 }
 
+void FacetTally::AddDayCells(size_t day, const CellCounts& cells, int sign) {
+  CellCounts& counts = cells_[day];
+  for (int c = 0; c < kCells; ++c) counts[c] += sign * cells[c];
+}
+
+int64_t FacetTally::Sum() const {
+  int64_t sum = 0;
+  for (const CellCounts& day : cells_) {
+    for (int64_t n : day) sum += n;
+  }
+  return sum;
+}
+
 void FacetTally::Clear() {
   for (CellCounts& day : cells_) day = CellCounts{};
 }

@@ -44,6 +44,10 @@ class FacetTally {
   // AddCells adds `cells` (matches per cell) of a piece starting at
   // `lo_ms`. REQUIRES: the piece lies inside one local day.
   void AddCells(int64_t lo_ms, const CellCounts& cells);
+  // AddDayCells adds sign x `cells` to day `day` (an index into days()).
+  void AddDayCells(size_t day, const CellCounts& cells, int sign);
+  // Sum is every count so far: the matches of the window.
+  int64_t Sum() const;
   // Clear forgets every count.
   void Clear();
 
