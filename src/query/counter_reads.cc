@@ -9,6 +9,20 @@
 #include "storage/storage_engine.h"
 
 namespace sessiondb {
+namespace {
+
+// IsNextBucket: `key` is the counter after `previous` in the same scope and
+// level (key_codec: scope, level, then the bucket big-endian, 8 bytes).
+bool IsNextBucket(std::string_view previous, std::string_view key) {
+  constexpr size_t kBucketBytes = 8;
+  if (previous.size() != key.size() || key.size() < kBucketBytes) return false;
+  const size_t prefix = key.size() - kBucketBytes;
+  return previous.substr(0, prefix) == key.substr(0, prefix) &&
+         DecodeBigEndian64(previous.data() + prefix) + 1 ==
+             DecodeBigEndian64(key.data() + prefix);
+}
+
+}  // namespace
 
 absl::StatusOr<int64_t> SumCounters(const StorageEngine& engine,
                                     const rocksdb::ReadOptions& read_options,
@@ -38,16 +52,20 @@ absl::StatusOr<int64_t> SumCounters(const StorageEngine& engine,
             [&](size_t a, size_t b) { return keys[a] < keys[b]; });
   std::unique_ptr<rocksdb::Iterator> it =
       engine.NewIterator(read_options, Cf::kCounts);
-  constexpr int kMaxNextsBeforeSeek = 4;
+  std::string_view previous;
   for (size_t k : order) {
     const rocksdb::Slice key(keys[k]);
-    int nexts = 0;
-    while (it->Valid() && it->key().compare(key) < 0 &&
-           nexts++ < kMaxNextsBeforeSeek) {
-      it->Next();
+    // The iterator is at the smallest key >= the previous one: a key below
+    // it is absent; the next bucket of the same counter is one Next away.
+    if (previous.empty()) {
+      it->Seek(key);
+    } else if (it->Valid() && it->key().compare(key) < 0) {
+      if (IsNextBucket(previous, keys[k])) it->Next();
+      if (it->Valid() && it->key().compare(key) < 0) it->Seek(key);
     }
-    if (!it->Valid() || it->key().compare(key) < 0) it->Seek(key);
-    if (!it->Valid() || it->key().compare(key) != 0) continue;  // absent: 0
+    previous = keys[k];
+    if (!it->Valid()) break;  // past the last counter (or an error: below)
+    if (it->key().compare(key) != 0) continue;  // absent: 0
     const CellCounts cells = DecodeCellCounts(
         std::string_view(it->value().data(), it->value().size()));
     RangeCount& c = (*counts)[key_piece[k]];
