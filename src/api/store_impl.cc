@@ -9,13 +9,16 @@
 #include "base/absl_compat.h"
 #include "base/status_macros.h"
 #include "codec/error_json.h"
+#include "codec/facets_json.h"
 #include "codec/iso_time.h"
 #include "codec/json_escape.h"
 #include "codec/record_json.h"
 #include "codec/request_codec.h"
 #include "query/date_window.h"
+#include "query/facet_tally.h"
 #include "query/filter_validation.h"
 #include "query/planner.h"
+#include "query/time_zone.h"
 #include "storage/consistency_check.h"
 #include "storage/counters.h"
 #include "storage/key_codec.h"
@@ -125,8 +128,10 @@ absl::Status StoreImpl::Run(const SessionQuery& query, RecordSink sink,
     summary->plan = "lookup by sessionId";
     return absl::OkStatus();
   }
-  SESSIONDB_ASSIGN_OR_RETURN(
-      summary->window, ResolveDateWindow(query.from_ms, query.to_ms, NowMs()));
+  SESSIONDB_ASSIGN_OR_RETURN(absl::TimeZone tz,
+                             LoadRequestTimeZone(query.time_zone));
+  SESSIONDB_ASSIGN_OR_RETURN(summary->window,
+                             ResolveDateWindow(query, tz, NowMs()));
   const int64_t limit = std::min(query.limit, kMaxPageSize);
   SESSIONDB_ASSIGN_OR_RETURN(Plan plan, PlanQuery(*engine_, snapshot.snapshot(),
                                                   query, summary->window));
@@ -137,10 +142,16 @@ absl::Status StoreImpl::Run(const SessionQuery& query, RecordSink sink,
     ++returned;
     sink(record);
   };
+  std::optional<FacetTally> facets;
+  if (query.facets.any()) {
+    facets.emplace(query.facets, LocalDaysOf(summary->window, tz));
+  }
   SESSIONDB_ASSIGN_OR_RETURN(
-      summary->total, ExecutePlan(*engine_, snapshot.snapshot(), plan,
-                                  query.skip, limit, counting_sink, stats));
+      summary->total,
+      ExecutePlan(*engine_, snapshot.snapshot(), plan, query.skip, limit,
+                  counting_sink, stats, facets ? &*facets : nullptr));
   summary->returned = returned;
+  if (facets) summary->facets = facets->Counts();
   return absl::OkStatus();
 }
 
@@ -155,6 +166,7 @@ absl::StatusOr<SessionPage> StoreImpl::GetSessions(const SessionQuery& query) {
   page.total = summary.total;
   page.more_available = summary.MoreAvailable();
   page.invalid_sessions = std::move(summary.invalid_sessions);
+  page.facets = std::move(summary.facets);
   return page;
 }
 
@@ -199,6 +211,10 @@ ApiResponse StoreImpl::HandleGetSessions(
     }
     out += ']';
   }
+  if (summary.facets.has_value()) {
+    out += ",\"facets\":";
+    AppendFacetsJson(*summary.facets, &out);
+  }
   out += '}';
   return response;
 }
@@ -225,6 +241,10 @@ absl::StatusOr<std::string> StoreImpl::ExplainGetSessions(
                   "keys visited:  ", stats.keys_visited, "\n",
                   "records read:  ", stats.records_read, "\n",
                   "counters read: ", stats.counters_read, "\n");
+  if (summary.facets.has_value()) {
+    absl::StrAppend(&out, "facets:        counted from ", stats.facets_path,
+                    "\n");
+  }
   return out;
 }
 

@@ -52,6 +52,7 @@ class StoreImpl final : public Store {
     std::vector<std::string> invalid_sessions;
     std::string plan;
     DateWindow window;
+    std::optional<FacetCounts> facets;  // when asked (not in lookups)
 
     // skip + returned < total, without overflowing for any skip.
     bool MoreAvailable() const {

@@ -10,6 +10,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "query/facet_tally.h"
 #include "query/planner.h"
 #include "rocksdb/db.h"
 #include "session_generated.h"
@@ -24,6 +25,7 @@ struct ExecutionStats {
   int64_t records_read = 0;   // records fetched by key or decoded in a scan
   int64_t counters_read = 0;  // bucket counters read
   std::string page_path;      // how the page itself was read
+  std::string facets_path;    // how the facets were counted (if asked)
 };
 
 // RecordSink receives the page's records in order. The record is valid only
@@ -31,13 +33,18 @@ struct ExecutionStats {
 using RecordSink = absl::FunctionRef<void(const fb::Session&)>;
 
 // ExecutePlan returns the total and calls `sink` for the matches at
-// positions [skip, skip + limit). Every read uses `snapshot`. DataLoss when
-// a record fails verification or an index entry points to no record.
+// positions [skip, skip + limit). With `facets` (may be null) it also counts
+// every match into it, from the same reads as the total where it can: the
+// counters of pieces cut at local day boundaries, or the scan that counts
+// the total. Every read uses `snapshot`. DataLoss when a record fails
+// verification or an index entry points to no record.
+// REQUIRES: facets, if given, is empty and tiles plan.window.
 absl::StatusOr<int64_t> ExecutePlan(const StorageEngine& engine,
                                     const rocksdb::Snapshot* snapshot,
                                     const Plan& plan, int64_t skip,
                                     int64_t limit, RecordSink sink,
-                                    ExecutionStats* stats);
+                                    ExecutionStats* stats,
+                                    FacetTally* facets = nullptr);
 
 struct LookupResult {
   int64_t found = 0;
