@@ -15,6 +15,7 @@
 #include "codec/request_codec.h"
 #include "query/date_window.h"
 #include "query/filter_validation.h"
+#include "query/page_cursor.h"
 #include "query/planner.h"
 #include "storage/consistency_check.h"
 #include "storage/counters.h"
@@ -41,6 +42,10 @@ absl::Status ValidateQuery(const SessionQuery& q) {
   if (q.limit < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("limit: must be an integer >= 1, got ", q.limit));
+  }
+  if (q.cursor.has_value() && q.skip != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("skip: must be absent or 0 with a cursor, got ", q.skip));
   }
   return ValidateSessionFilter(q);
 }
@@ -127,20 +132,45 @@ absl::Status StoreImpl::Run(const SessionQuery& query, RecordSink sink,
   }
   SESSIONDB_ASSIGN_OR_RETURN(
       summary->window, ResolveDateWindow(query.from_ms, query.to_ms, NowMs()));
-  const int64_t limit = std::min(query.limit, kMaxPageSize);
+  PageSpec page;
+  page.skip = query.skip;
+  page.limit = std::min(query.limit, kMaxPageSize);
+  // One read of the key serves the cursor's check and the next one's
+  // signature.
+  const std::string cursor_key =
+      query.cursor.has_value() ? engine_->cursor_key() : std::string();
+  if (query.cursor.has_value()) {
+    SESSIONDB_ASSIGN_OR_RETURN(
+        CursorStart start,
+        StartFromCursor(query, summary->window,
+                        query.from_ms.has_value() || query.to_ms.has_value(),
+                        cursor_key));
+    summary->window = start.window;
+    page.after_order = std::move(start.after_order);
+  }
   SESSIONDB_ASSIGN_OR_RETURN(Plan plan, PlanQuery(*engine_, snapshot.snapshot(),
                                                   query, summary->window));
   summary->plan = plan.description;
-  summary->skip = query.skip;
-  int64_t returned = 0;
-  auto counting_sink = [&](const fb::Session& record) {
-    ++returned;
+  // The position of the page's last session, for the next cursor.
+  PageCursor next;
+  auto tracking_sink = [&](const fb::Session& record) {
+    if (query.cursor.has_value()) {
+      next.start_ms = record.start_time_ms();
+      next.session_id.assign(record.session_id()->string_view());
+    }
     sink(record);
   };
   SESSIONDB_ASSIGN_OR_RETURN(
-      summary->total, ExecutePlan(*engine_, snapshot.snapshot(), plan,
-                                  query.skip, limit, counting_sink, stats));
-  summary->returned = returned;
+      PageResult result, ExecutePlan(*engine_, snapshot.snapshot(), plan, page,
+                                     tracking_sink, stats));
+  summary->total = result.total;
+  summary->returned = result.returned;
+  summary->more_available = result.more;
+  if (query.cursor.has_value() && result.more) {
+    next.window = summary->window;
+    next.filter_digest = CursorFilterDigest(query);
+    summary->next_cursor = EncodePageCursor(next, cursor_key);
+  }
   return absl::OkStatus();
 }
 
@@ -153,8 +183,9 @@ absl::StatusOr<SessionPage> StoreImpl::GetSessions(const SessionQuery& query) {
       [&](const fb::Session& r) { page.sessions.push_back(DecodeRecord(r)); },
       &summary, &stats));
   page.total = summary.total;
-  page.more_available = summary.MoreAvailable();
+  page.more_available = summary.more_available;
   page.invalid_sessions = std::move(summary.invalid_sessions);
+  page.next_cursor = std::move(summary.next_cursor);
   return page;
 }
 
@@ -185,7 +216,7 @@ ApiResponse StoreImpl::HandleGetSessions(
   ApiResponse response;
   std::string& out = response.body;
   out.reserve(sessions.size() + 64);
-  const bool more = summary.MoreAvailable();
+  const bool more = summary.more_available;
   absl::StrAppend(&out, "{\"total\":", summary.total,
                   ",\"moreAvailable\":", more ? "true" : "false",
                   ",\"sessions\":[");
@@ -198,6 +229,12 @@ ApiResponse StoreImpl::HandleGetSessions(
       AppendJsonString(summary.invalid_sessions[i], &out);
     }
     out += ']';
+  }
+  // SPEC §7: the opt-in keys follow, in this order: "facets", then
+  // "nextCursor".
+  if (summary.next_cursor.has_value()) {
+    out += ",\"nextCursor\":";
+    AppendJsonString(*summary.next_cursor, &out);
   }
   out += '}';
   return response;
@@ -218,6 +255,9 @@ absl::StatusOr<std::string> StoreImpl::ExplainGetSessions(
     absl::StrAppend(&out, "window:        [",
                     FormatIsoMillis(summary.window.from_ms), ", ",
                     FormatIsoMillis(summary.window.to_ms), ")\n");
+  }
+  if (query.cursor.has_value() && !query.cursor->empty()) {
+    absl::StrAppend(&out, "cursor:        continues after a position\n");
   }
   absl::StrAppend(&out, "page read:     ", stats.page_path, "\n",
                   "total:         ", summary.total, "\n",

@@ -23,10 +23,12 @@ namespace {
 class Execution {
  public:
   Execution(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
-            const Plan& plan, ExecutionStats* stats)
+            const Plan& plan, std::string_view after_order,
+            ExecutionStats* stats)
       : engine_(engine),
         plan_(plan),
         stats_(stats),
+        after_(after_order),
         on_index_(plan.kind == Plan::Kind::kIndexCounted),
         min_level_(on_index_ ? kIndexScopeMinLevel : kBotScopeMinLevel) {
     read_options_.snapshot = snapshot;
@@ -44,8 +46,11 @@ class Execution {
                                      RecordSink sink);
   absl::StatusOr<int64_t> RunScanned(int64_t skip, int64_t limit,
                                      RecordSink sink);
+  // more_after_page: cursor paging only, whether a match follows the page.
+  bool more_after_page() const { return more_after_page_; }
 
  private:
+  bool cursor() const { return !after_.empty(); }
   // CountPieces returns, per piece, the counts summed over the scopes.
   absl::StatusOr<std::vector<RangeCount>> CountPieces(
       const std::vector<WindowPiece>& pieces);
@@ -88,6 +93,10 @@ class Execution {
   const StorageEngine& engine_;
   const Plan& plan_;
   ExecutionStats* stats_;
+  // Cursor paging: the page starts after this order suffix; empty: skip
+  // paging.
+  const std::string_view after_;
+  bool more_after_page_ = false;
   const bool on_index_;
   const int min_level_;
   std::vector<std::string> counter_scopes_;
@@ -285,10 +294,13 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
   bool exhausted = false;
   if (on_index_ && skip == 0) {
     // Page first: when it reaches the window's end (a rare user, a rare
-    // tag), the page is the total and no counter is read.
+    // tag), the page is the total and no counter is read. A cursor page
+    // starts at the cursor (a Seek): its total needs the counters.
     SESSIONDB_RETURN_IF_ERROR(
         ReadIndexPage(w.to_ms, 0, limit, sink, &emitted, &exhausted));
-    if (exhausted) return emitted;
+    if (exhausted && !cursor()) return emitted;
+  } else if (cursor()) {
+    SESSIONDB_RETURN_IF_ERROR(ReadRecordPage(w.to_ms, 0, limit, sink));
   }
   std::vector<WindowPiece> pieces =
       DecomposeWindow(w.from_ms, w.to_ms, min_level_);
@@ -299,7 +311,8 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
     total.matching += c.matching;
     total.all += c.all;
   }
-  if (on_index_ && skip == 0) return total.matching;  // page already read
+  // The page is read already.
+  if (cursor() || (on_index_ && skip == 0)) return total.matching;
   if (skip >= total.matching || limit <= 0) {
     stats_->page_path = "none (skip past total)";
     return total.matching;
@@ -322,11 +335,16 @@ absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
                                       int64_t limit, RecordSink sink,
                                       int64_t* emitted, bool* exhausted) {
   const DateWindow& w = plan_.window;
-  stats_->page_path = absl::StrCat(
-      "index entries, then the page's records by one MultiGet, starting ",
-      w.to_ms - start_hi, " ms below the window's end, skipping ", remaining);
+  stats_->page_path =
+      cursor() ? "index entries from the cursor's position (one Seek), then "
+                 "the page's records by one MultiGet"
+               : absl::StrCat(
+                     "index entries, then the page's records by one "
+                     "MultiGet, starting ",
+                     w.to_ms - start_hi,
+                     " ms below the window's end, skipping ", remaining);
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver, w.from_ms,
-                      start_hi);
+                      start_hi, after_);
   std::vector<std::string> page;
   for (; stream.Valid() && static_cast<int64_t>(page.size()) < limit;
        stream.Next()) {
@@ -338,6 +356,14 @@ absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
       continue;
     }
     page.push_back(cur.PrimaryKey());
+  }
+  if (cursor() && static_cast<int64_t>(page.size()) == limit) {
+    // moreAvailable of a cursor page: is there a match past it?
+    for (; stream.Valid(); stream.Next()) {
+      SESSIONDB_ASSIGN_OR_RETURN(more_after_page_,
+                                 EntryMatches(stream.current()));
+      if (more_after_page_) break;
+    }
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
@@ -367,11 +393,13 @@ absl::Status Execution::ReadRecordPage(int64_t start_hi, int64_t remaining,
   }
   stats_->page_path = absl::StrCat(
       via_cell_index ? "by_cell scan (records in the index)" : "sessions scan",
-      ", starting ", w.to_ms - start_hi,
-      " ms below the window's end, skipping ", remaining);
+      cursor()
+          ? ", from the cursor's position (one Seek)"
+          : absl::StrCat(", starting ", w.to_ms - start_hi,
+                         " ms below the window's end, skipping ", remaining));
 
   MergedStream stream(engine_, read_options_.snapshot, specs, w.from_ms,
-                      start_hi);
+                      start_hi, after_);
   int64_t emitted = 0;
   for (; stream.Valid() && emitted < limit; stream.Next()) {
     if (remaining > 0) {
@@ -385,6 +413,8 @@ absl::Status Execution::ReadRecordPage(int64_t start_hi, int64_t remaining,
     sink(*record);
     ++emitted;
   }
+  // Every entry matches: the next one, if any, follows the page.
+  more_after_page_ = cursor() && emitted == limit && stream.Valid();
   stats_->keys_visited += stream.keys_visited();
   return stream.status();
 }
@@ -395,10 +425,16 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver,
                       plan_.window.from_ms, plan_.window.to_ms);
   int64_t total = 0;
+  // Cursor paging: the matches after the cursor's position so far. The
+  // whole window is read for the total anyway, so the stream starts at the
+  // window's end and the page starts where the order passes the cursor.
+  int64_t after_cursor = 0;
   std::vector<std::string> page;  // index driver: the page's primary keys
   for (; stream.Valid(); stream.Next()) {
     const KeyRangeStream& cur = stream.current();
-    const bool in_page = total >= skip && total - skip < limit;
+    const bool past_cursor = cursor() && cur.order() > after_;
+    const bool in_page = cursor() ? past_cursor && after_cursor < limit
+                                  : total >= skip && total - skip < limit;
     if (plan_.driver_is_primary) {
       SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* verified,
                                  VerifyStoredRecord(cur.value(), cur.key()));
@@ -412,7 +448,9 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
       if (in_page) page.push_back(cur.PrimaryKey());
     }
     ++total;
+    if (past_cursor) ++after_cursor;
   }
+  more_after_page_ = after_cursor > limit;
   stats_->keys_visited += stream.keys_visited();
   stats_->page_path =
       plan_.driver_is_primary
@@ -425,22 +463,36 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
 
 }  // namespace
 
-absl::StatusOr<int64_t> ExecutePlan(const StorageEngine& engine,
-                                    const rocksdb::Snapshot* snapshot,
-                                    const Plan& plan, int64_t skip,
-                                    int64_t limit, RecordSink sink,
-                                    ExecutionStats* stats) {
-  Execution execution(engine, snapshot, plan, stats);
+absl::StatusOr<PageResult> ExecutePlan(const StorageEngine& engine,
+                                       const rocksdb::Snapshot* snapshot,
+                                       const Plan& plan, const PageSpec& page,
+                                       RecordSink sink, ExecutionStats* stats) {
+  PageResult result;
+  auto counting_sink = [&](const fb::Session& record) {
+    ++result.returned;
+    sink(record);
+  };
+  Execution execution(engine, snapshot, plan, page.after_order, stats);
+  absl::StatusOr<int64_t> total = int64_t{0};
   switch (plan.kind) {
     case Plan::Kind::kEmpty:
-      return 0;
+      break;
     case Plan::Kind::kCounted:
     case Plan::Kind::kIndexCounted:
-      return execution.RunCounted(skip, limit, sink);
+      total = execution.RunCounted(page.skip, page.limit, counting_sink);
+      break;
     case Plan::Kind::kScanned:
-      return execution.RunScanned(skip, limit, sink);
+      total = execution.RunScanned(page.skip, page.limit, counting_sink);
+      break;
   }
-  return absl::InternalError("unknown plan kind");
+  SESSIONDB_RETURN_IF_ERROR(total.status());
+  result.total = *total;
+  result.more = page.after_order.empty()
+                    // skip + returned < total, without overflowing any skip
+                    ? page.skip < result.total &&
+                          result.returned < result.total - page.skip
+                    : execution.more_after_page();
+  return result;
 }
 
 absl::StatusOr<LookupResult> LookupSessions(
