@@ -95,6 +95,14 @@ struct SessionQuery : SessionFilter {
   FacetRequest facets;
   int64_t skip = 0;                  // >= 0
   int64_t limit = kDefaultPageSize;  // >= 1; above kMaxPageSize serves that
+  // Cursor paging (SPEC §7): "" starts a walk, a SessionPage::next_cursor
+  // continues it with the next `limit` matches strictly after the previous
+  // page's last session. The cursor is bound to the filter, the time zone
+  // and the resolved window of the walk's first request: absent bounds take
+  // the cursor's window; another filter, zone or window is InvalidArgument
+  // naming `cursor`, as is a malformed cursor or one this store did not
+  // sign. REQUIRES: skip == 0.
+  std::optional<std::string> cursor;
   // Non-empty: lookup by id. Every other field but bot_id is ignored.
   std::vector<std::string> session_ids;
 };
@@ -119,16 +127,21 @@ struct FacetCounts {
 };
 
 // SessionPage is the answer: the matches at positions [skip, skip + limit)
-// of the order start_time descending, sessionId descending.
+// of the order start_time descending, sessionId descending (with a cursor:
+// the next `limit` matches after the cursor's position).
 struct SessionPage {
-  int64_t total = 0;            // all matches, ignoring skip and limit
-  bool more_available = false;  // skip + sessions.size() < total
+  int64_t total = 0;  // all matches, ignoring skip and limit
+  // A match follows the page's last session: skip + sessions.size() < total.
+  bool more_available = false;
   std::vector<Session> sessions;
   // Lookup by id only: the requested ids not found, once each, in request
   // order.
   std::vector<std::string> invalid_sessions;
   // Present when the query asked for facets (never in lookup by id).
   std::optional<FacetCounts> facets;
+  // Cursor paging only, and exactly when more_available: the cursor of the
+  // next page (an opaque base64url string).
+  std::optional<std::string> next_cursor;
 };
 
 // ApiResponse is what the JSON front door answers: an HTTP status code and

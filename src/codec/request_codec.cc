@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -335,11 +336,11 @@ absl::Status ParseBody(object body, std::optional<std::string_view> containment,
                        SessionQuery* q) {
   // Present fields, by their last occurrence.
   element user_id, skip, offset, limit, date_from, date_to, tags, session_type,
-      session_id, time_zone, facets;
+      session_id, time_zone, facets, cursor;
   bool has_user_id = false, has_skip = false, has_offset = false,
        has_limit = false, has_date_from = false, has_date_to = false,
        has_tags = false, has_session_type = false, has_session_id = false,
-       has_time_zone = false, has_facets = false;
+       has_time_zone = false, has_facets = false, has_cursor = false;
   for (auto [key, v] : body) {
     const bool present = !v.is_null();
     if (key == "sessionId") {
@@ -375,6 +376,9 @@ absl::Status ParseBody(object body, std::optional<std::string_view> containment,
     } else if (key == "facets") {
       facets = v;
       has_facets = present;
+    } else if (key == "cursor") {
+      cursor = v;
+      has_cursor = present;
     }
     // Unknown body fields are ignored (API.md §3).
   }
@@ -409,6 +413,20 @@ absl::Status ParseBody(object body, std::optional<std::string_view> containment,
                                 skip_value, " and ", offset_value));
   }
   q->skip = has_skip ? skip_value : offset_value;
+  if (has_cursor) {
+    absl::StatusOr<std::string_view> c = GetString(cursor, "cursor");
+    if (!c.ok()) return c.status();
+    q->cursor = std::string(*c);
+    // SPEC §7: a cursor says where the page starts; skip may not too.
+    for (const auto& [name, value] :
+         {std::pair{"skip", skip_value}, std::pair{"offset", offset_value}}) {
+      if (value != 0) {
+        return Invalid(name, absl::StrCat("must be absent or 0 with a cursor, "
+                                          "got ",
+                                          value));
+      }
+    }
+  }
   if (has_limit && !(st = ParseInteger(limit, "limit", 1, &q->limit)).ok()) {
     return st;
   }

@@ -25,11 +25,13 @@ namespace {
 class Execution {
  public:
   Execution(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
-            const Plan& plan, ExecutionStats* stats, FacetTally* facets)
+            const Plan& plan, std::string_view after_order,
+            ExecutionStats* stats, FacetTally* facets)
       : engine_(engine),
         plan_(plan),
         stats_(stats),
         facets_(facets),
+        after_(after_order),
         on_index_(plan.kind == Plan::Kind::kIndexCounted),
         min_level_(on_index_ ? kIndexScopeMinLevel : kBotScopeMinLevel) {
     read_options_.snapshot = snapshot;
@@ -47,8 +49,11 @@ class Execution {
                                      RecordSink sink);
   absl::StatusOr<int64_t> RunScanned(int64_t skip, int64_t limit,
                                      RecordSink sink);
+  // more_after_page: cursor paging only, whether a match follows the page.
+  bool more_after_page() const { return more_after_page_; }
 
  private:
+  bool cursor() const { return !after_.empty(); }
   // CountPieces returns, per piece, the counts summed over the scopes.
   absl::StatusOr<std::vector<RangeCount>> CountPieces(
       const std::vector<WindowPiece>& pieces);
@@ -97,6 +102,10 @@ class Execution {
   const Plan& plan_;
   ExecutionStats* stats_;
   FacetTally* const facets_;  // null: no facets asked
+  // Cursor paging: the page starts after this order suffix; empty: skip
+  // paging.
+  const std::string_view after_;
+  bool more_after_page_ = false;
   const bool on_index_;
   const int min_level_;
   std::vector<std::string> counter_scopes_;
@@ -324,14 +333,19 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
   if (on_index_ && skip == 0) {
     // Page first: when it reaches the window's end (a rare user, a rare
     // tag), the page is the total and no counter is read; the page's
-    // entries are then every match, and the facets are theirs.
-    SESSIONDB_RETURN_IF_ERROR(
-        ReadIndexPage(w.to_ms, 0, limit, sink, &emitted, &exhausted, facets_));
-    if (exhausted) {
+    // entries are then every match, and the facets are theirs. A cursor
+    // page starts at the cursor (a Seek): its total and facets need the
+    // counters.
+    SESSIONDB_RETURN_IF_ERROR(ReadIndexPage(w.to_ms, 0, limit, sink, &emitted,
+                                            &exhausted,
+                                            cursor() ? nullptr : facets_));
+    if (exhausted && !cursor()) {
       if (facets_ != nullptr) stats_->facets_path = "the page's index entries";
       return emitted;
     }
     if (facets_ != nullptr) facets_->Clear();
+  } else if (cursor()) {
+    SESSIONDB_RETURN_IF_ERROR(ReadRecordPage(w.to_ms, 0, limit, sink));
   }
   // With day facets and no skip, each local day is counted by differences
   // of few buckets (local_day_pieces.h) and the total is their sum; a skip
@@ -377,7 +391,8 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
                     : std::string(),
         ")");
   }
-  if (on_index_ && skip == 0) return total.matching;  // page already read
+  // The page is read already.
+  if (cursor() || (on_index_ && skip == 0)) return total.matching;
   if (skip >= total.matching || limit <= 0) {
     stats_->page_path = "none (skip past total)";
     return total.matching;
@@ -401,11 +416,16 @@ absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
                                       int64_t* emitted, bool* exhausted,
                                       FacetTally* tally) {
   const DateWindow& w = plan_.window;
-  stats_->page_path = absl::StrCat(
-      "index entries, then the page's records by one MultiGet, starting ",
-      w.to_ms - start_hi, " ms below the window's end, skipping ", remaining);
+  stats_->page_path =
+      cursor() ? "index entries from the cursor's position (one Seek), then "
+                 "the page's records by one MultiGet"
+               : absl::StrCat(
+                     "index entries, then the page's records by one "
+                     "MultiGet, starting ",
+                     w.to_ms - start_hi,
+                     " ms below the window's end, skipping ", remaining);
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver, w.from_ms,
-                      start_hi);
+                      start_hi, after_);
   std::vector<std::string> page;
   for (; stream.Valid() && static_cast<int64_t>(page.size()) < limit;
        stream.Next()) {
@@ -418,6 +438,14 @@ absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
       continue;
     }
     page.push_back(cur.PrimaryKey());
+  }
+  if (cursor() && static_cast<int64_t>(page.size()) == limit) {
+    // moreAvailable of a cursor page: is there a match past it?
+    for (; stream.Valid(); stream.Next()) {
+      SESSIONDB_ASSIGN_OR_RETURN(more_after_page_,
+                                 EntryMatches(stream.current()));
+      if (more_after_page_) break;
+    }
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
@@ -447,11 +475,13 @@ absl::Status Execution::ReadRecordPage(int64_t start_hi, int64_t remaining,
   }
   stats_->page_path = absl::StrCat(
       via_cell_index ? "by_cell scan (records in the index)" : "sessions scan",
-      ", starting ", w.to_ms - start_hi,
-      " ms below the window's end, skipping ", remaining);
+      cursor()
+          ? ", from the cursor's position (one Seek)"
+          : absl::StrCat(", starting ", w.to_ms - start_hi,
+                         " ms below the window's end, skipping ", remaining));
 
   MergedStream stream(engine_, read_options_.snapshot, specs, w.from_ms,
-                      start_hi);
+                      start_hi, after_);
   int64_t emitted = 0;
   for (; stream.Valid() && emitted < limit; stream.Next()) {
     if (remaining > 0) {
@@ -465,6 +495,8 @@ absl::Status Execution::ReadRecordPage(int64_t start_hi, int64_t remaining,
     sink(*record);
     ++emitted;
   }
+  // Every entry matches: the next one, if any, follows the page.
+  more_after_page_ = cursor() && emitted == limit && stream.Valid();
   stats_->keys_visited += stream.keys_visited();
   return stream.status();
 }
@@ -475,10 +507,16 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver,
                       plan_.window.from_ms, plan_.window.to_ms);
   int64_t total = 0;
+  // Cursor paging: the matches after the cursor's position so far. The
+  // whole window is read for the total anyway, so the stream starts at the
+  // window's end and the page starts where the order passes the cursor.
+  int64_t after_cursor = 0;
   std::vector<std::string> page;  // index driver: the page's primary keys
   for (; stream.Valid(); stream.Next()) {
     const KeyRangeStream& cur = stream.current();
-    const bool in_page = total >= skip && total - skip < limit;
+    const bool past_cursor = cursor() && cur.order() > after_;
+    const bool in_page = cursor() ? past_cursor && after_cursor < limit
+                                  : total >= skip && total - skip < limit;
     if (plan_.driver_is_primary) {
       SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* verified,
                                  VerifyStoredRecord(cur.value(), cur.key()));
@@ -496,7 +534,9 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
       if (facets_ != nullptr) TallyEntry(cur, facets_);
     }
     ++total;
+    if (past_cursor) ++after_cursor;
   }
+  more_after_page_ = after_cursor > limit;
   stats_->keys_visited += stream.keys_visited();
   stats_->page_path =
       plan_.driver_is_primary
@@ -515,23 +555,38 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
 
 }  // namespace
 
-absl::StatusOr<int64_t> ExecutePlan(const StorageEngine& engine,
-                                    const rocksdb::Snapshot* snapshot,
-                                    const Plan& plan, int64_t skip,
-                                    int64_t limit, RecordSink sink,
-                                    ExecutionStats* stats, FacetTally* facets) {
-  Execution execution(engine, snapshot, plan, stats, facets);
+absl::StatusOr<PageResult> ExecutePlan(const StorageEngine& engine,
+                                       const rocksdb::Snapshot* snapshot,
+                                       const Plan& plan, const PageSpec& page,
+                                       RecordSink sink, ExecutionStats* stats,
+                                       FacetTally* facets) {
+  PageResult result;
+  auto counting_sink = [&](const fb::Session& record) {
+    ++result.returned;
+    sink(record);
+  };
+  Execution execution(engine, snapshot, plan, page.after_order, stats, facets);
+  absl::StatusOr<int64_t> total = int64_t{0};
   switch (plan.kind) {
     case Plan::Kind::kEmpty:
       if (facets != nullptr) stats->facets_path = "none (nothing can match)";
-      return 0;
+      break;
     case Plan::Kind::kCounted:
     case Plan::Kind::kIndexCounted:
-      return execution.RunCounted(skip, limit, sink);
+      total = execution.RunCounted(page.skip, page.limit, counting_sink);
+      break;
     case Plan::Kind::kScanned:
-      return execution.RunScanned(skip, limit, sink);
+      total = execution.RunScanned(page.skip, page.limit, counting_sink);
+      break;
   }
-  return absl::InternalError("unknown plan kind");
+  SESSIONDB_RETURN_IF_ERROR(total.status());
+  result.total = *total;
+  result.more = page.after_order.empty()
+                    // skip + returned < total, without overflowing any skip
+                    ? page.skip < result.total &&
+                          result.returned < result.total - page.skip
+                    : execution.more_after_page();
+  return result;
 }
 
 absl::StatusOr<LookupResult> LookupSessions(
