@@ -35,10 +35,12 @@ using RecordSink = absl::FunctionRef<void(const fb::Session&)>;
 // ExecutePlan returns the total and calls `sink` for the matches at
 // positions [skip, skip + limit). With `facets` (may be null) it also counts
 // every match into it, from the same reads as the total where it can: the
-// counters of pieces cut at local day boundaries, or the scan that counts
-// the total. Every read uses `snapshot`. DataLoss when a record fails
-// verification or an index entry points to no record.
-// REQUIRES: facets, if given, is empty and tiles plan.window.
+// counters (local days as differences of UTC days with skip 0, else pieces
+// cut at local midnights), or the scan that counts the total. Every read uses
+// `snapshot`. DataLoss when a record fails verification or an index entry
+// points to no record.
+//
+// REQUIRES: facets, if given, is empty and its days tile plan.window.
 absl::StatusOr<int64_t> ExecutePlan(const StorageEngine& engine,
                                     const rocksdb::Snapshot* snapshot,
                                     const Plan& plan, int64_t skip,
