@@ -290,6 +290,24 @@ absl::CivilDay UtcDayOf(int64_t ms) {
   return absl::ToCivilDay(absl::FromUnixMillis(ms), absl::UTCTimeZone());
 }
 
+// ParseDateBound reads dateFrom / dateTo: a date alone is a day in timeZone
+// (*day), placed by the query layer (ResolveDateWindow); a time with its own
+// offset is an instant (*ms).
+absl::Status ParseDateBound(element value, std::string_view field,
+                            std::optional<int64_t>* ms,
+                            std::optional<absl::CivilDay>* day) {
+  absl::StatusOr<std::string_view> s = GetString(value, field);
+  if (!s.ok()) return s.status();
+  absl::StatusOr<ParsedTime> t = ParseApiTime(*s, field);
+  if (!t.ok()) return t.status();
+  if (t->date_only) {
+    *day = UtcDayOf(t->ms);
+  } else {
+    *ms = t->ms;
+  }
+  return absl::OkStatus();
+}
+
 // ParseFacets reads SPEC §7's facets: an array of facet names, exact case;
 // a name given twice counts once.
 absl::Status ParseFacets(element value, FacetRequest* facets) {
@@ -430,29 +448,14 @@ absl::Status ParseBody(object body, std::optional<std::string_view> containment,
   if (has_limit && !(st = ParseInteger(limit, "limit", 1, &q->limit)).ok()) {
     return st;
   }
-  // A date alone is a day in timeZone, placed by the query layer
-  // (ResolveDateWindow); a time with its own offset is an instant.
-  if (has_date_from) {
-    absl::StatusOr<std::string_view> s = GetString(date_from, "dateFrom");
-    if (!s.ok()) return s.status();
-    absl::StatusOr<ParsedTime> t = ParseApiTime(*s, "dateFrom");
-    if (!t.ok()) return t.status();
-    if (t->date_only) {
-      q->from_day = UtcDayOf(t->ms);
-    } else {
-      q->from_ms = t->ms;
-    }
+  if (has_date_from &&
+      !(st = ParseDateBound(date_from, "dateFrom", &q->from_ms, &q->from_day))
+           .ok()) {
+    return st;
   }
-  if (has_date_to) {
-    absl::StatusOr<std::string_view> s = GetString(date_to, "dateTo");
-    if (!s.ok()) return s.status();
-    absl::StatusOr<ParsedTime> t = ParseApiTime(*s, "dateTo");
-    if (!t.ok()) return t.status();
-    if (t->date_only) {
-      q->to_day = UtcDayOf(t->ms);
-    } else {
-      q->to_ms = t->ms;
-    }
+  if (has_date_to &&
+      !(st = ParseDateBound(date_to, "dateTo", &q->to_ms, &q->to_day)).ok()) {
+    return st;
   }
   if (has_time_zone) {
     absl::StatusOr<std::string_view> s = GetString(time_zone, "timeZone");

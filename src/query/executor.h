@@ -53,11 +53,13 @@ struct PageResult {
 
 // ExecutePlan returns the total and calls `sink` for the page's matches
 // (PageSpec). With `facets` (may be null) it also counts every match into
-// it, from the same reads as the total where it can: the counters of pieces
-// cut at local day boundaries, or the scan that counts the total. Every read
-// uses `snapshot`. DataLoss when a record fails verification or an index
-// entry points to no record.
-// REQUIRES: facets, if given, is empty and tiles plan.window.
+// it, from the same reads as the total where it can: the counters (local
+// days as differences of UTC days with skip 0, else pieces cut at local
+// midnights), or the scan that counts the total. Every read uses
+// `snapshot`. DataLoss when a record fails verification or an index entry
+// points to no record.
+//
+// REQUIRES: facets, if given, is empty and its days tile plan.window.
 absl::StatusOr<PageResult> ExecutePlan(const StorageEngine& engine,
                                        const rocksdb::Snapshot* snapshot,
                                        const Plan& plan, const PageSpec& page,

@@ -1,7 +1,8 @@
 // Facet counting (SPEC §7 `facets`): the local days a window touches, and a
-// tally of matches per (local day, cell) that the executor fills — from the
-// bucket counters of pieces that lie inside one local day, or one session at
-// a time during a scan — and that answers every facet from the same numbers.
+// tally of matches per (local day, cell) that the executor fills — from
+// bucket counters (signed differences of UTC days, local_day_pieces.h, or
+// pieces inside one local day), or one session at a time during a scan —
+// and that answers every facet from the same numbers.
 #ifndef SESSIONDB_QUERY_FACET_TALLY_H_
 #define SESSIONDB_QUERY_FACET_TALLY_H_
 
