@@ -49,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cursor.filter_digest.resize(sessiondb::kCursorFilterDigestBytes, '\0');
   cursor.session_id =
       std::string(text.substr(std::min<size_t>(40, size))).substr(0, 128);
-  if (cursor.session_id.empty()) cursor.session_id = "s";
+  if (cursor.session_id.empty()) cursor.session_id.push_back('s');
   const std::string token = sessiondb::EncodePageCursor(cursor, Key());
   absl::StatusOr<sessiondb::PageCursor> back =
       sessiondb::DecodePageCursor(token, Key());

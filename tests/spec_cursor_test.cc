@@ -19,8 +19,13 @@
 #include "base/base64url.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "storage/column_families.h"
+#include "storage/storage_engine.h"
+#include "testing/storage_engine_test_peer.h"
 #include "testing/temp_store.h"
 #include "testing/test_seed.h"
+#include "utilities/engine_access.h"
 
 namespace sessiondb {
 namespace {
@@ -335,6 +340,51 @@ TEST_F(GetSessionsCursor, AReaderContinuesAWritersCursor) {
   ApiResponse r = (*reader)->HandleGetSessions(
       kBotA, std::nullopt, json({{"cursor", cursor}, {"limit", 2}}).dump());
   EXPECT_EQ(r.status, 200) << r.body;
+}
+
+// A store no writer of this version has opened has no cursor key; a reader
+// cannot write one: it signs with its own until a Refresh finds the store's
+// (docs/SPEC-DECISIONS.md).
+TEST_F(GetSessionsCursor, AReaderOfAStoreWithoutAKeyAdoptsTheWritersLater) {
+  PutSessions(30);
+  {
+    absl::StatusOr<StorageEngine*> engine = StoreInternals::EngineOf(*store_);
+    ASSERT_TRUE(engine.ok());
+    rocksdb::DB* db = StorageEngineTestPeer::db(**engine);
+    ASSERT_TRUE(
+        db->Delete(rocksdb::WriteOptions(),
+                   StorageEngineTestPeer::handle(**engine, Cf::kDefault),
+                   std::string(kCursorKeyKey))
+            .ok());
+  }
+  store_.reset();  // closes: the store has no key now
+  absl::StatusOr<std::unique_ptr<Store>> reader =
+      Store::OpenReader(Options(), dir_);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  auto call = [&](Store& store, const std::string& cursor) {
+    return store.HandleGetSessions(kBotA, std::nullopt,
+                                   json({{"cursor", cursor},
+                                         {"limit", 2},
+                                         {"dateFrom", "2024-03-10"},
+                                         {"dateTo", "2024-03-15"}})
+                                       .dump());
+  };
+  ApiResponse first = call(**reader, "");
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string readers_own =
+      json::parse(first.body)["nextCursor"].get<std::string>();
+  EXPECT_EQ(call(**reader, readers_own).status, 200);
+
+  Reopen();  // a writer: creates the store's key
+  ASSERT_TRUE((*reader)->Refresh().ok());
+  ApiResponse refused = call(**reader, readers_own);
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  EXPECT_THAT(refused.body, HasSubstr("cursor"));
+  ApiResponse again = call(**reader, "");
+  ASSERT_EQ(again.status, 200);
+  const std::string stores =
+      json::parse(again.body)["nextCursor"].get<std::string>();
+  EXPECT_EQ(call(*store_, stores).status, 200);  // the writer's key
 }
 
 TEST_F(GetSessionsCursor, TypedApiReturnsNextCursorExactlyWhenMoreAvailable) {
