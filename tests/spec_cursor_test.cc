@@ -244,6 +244,34 @@ TEST_F(GetSessionsCursor, WalkEqualsTheSkipWalkOverEveryPlanKind) {
   }
 }
 
+// SPEC §7's fields together: a walk in a zone asking for facets pages
+// exactly as the skip walk does, and every page carries the facets of the
+// whole window (not of the page), written before nextCursor.
+TEST_F(GetSessionsCursor, AWalkInAZoneCarriesTheWholeWindowsFacets) {
+  PutSessions(181);
+  for (FilterCase c : PlanCases()) {
+    SCOPED_TRACE(c.name);
+    c.body["timeZone"] = "America/New_York";
+    c.body["facets"] = {"day", "containmentType", "sessionType"};
+    ApiResult first = CallCase(c, {{"limit", 1}});
+    ASSERT_THAT(first, IsPage());
+    const std::string facets = first.json["facets"].dump();
+    ASSERT_EQ(first.json["facets"]["day"].size(), 8u)
+        << "a default week touches 8 local days";
+    EXPECT_THAT(CursorWalk(c, 7,
+                           [&](const ApiResult& r) {
+                             EXPECT_EQ(r.json["facets"].dump(), facets);
+                             const size_t at_facets = r.raw.find("\"facets\"");
+                             const size_t at_next =
+                                 r.raw.find("\"nextCursor\"");
+                             if (at_next != std::string::npos) {
+                               EXPECT_LT(at_facets, at_next) << r.raw;
+                             }
+                           }),
+                ElementsAreArray(ExpectedIds(all_, c.keep)));
+  }
+}
+
 TEST_F(GetSessionsCursor, TotalAndMoreAvailableAreThoseOfTheSkipPage) {
   PutSessions(40);
   const FilterCase c = PlanCases()[0];
