@@ -10,6 +10,8 @@
 #include <string_view>
 
 #include "absl/time/time.h"
+#include "base/base64url.h"
+#include "base/crypto.h"
 #include "fuzz_input.h"
 #include "server/apps_config.h"
 #include "server/jwt.h"

@@ -13,6 +13,7 @@
 #include "codec/request_codec.h"
 #include "fuzz_input.h"
 #include "query/date_window.h"
+#include "query/time_zone.h"
 #include "sessiondb/query.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -35,13 +36,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(q->skip >= 0);
   FUZZ_CHECK(q->limit >= 1);
   constexpr int64_t kNow = 1'728'000'000'000;  // 2024-10-04
+  absl::StatusOr<absl::TimeZone> tz =
+      sessiondb::LoadRequestTimeZone(q->time_zone);
+  FUZZ_CHECK(tz.ok());  // the parser accepted only known zones
   absl::StatusOr<sessiondb::DateWindow> w =
-      sessiondb::ResolveDateWindow(q->from_ms, q->to_ms, kNow);
+      sessiondb::ResolveDateWindow(*q, *tz, kNow);
   if (!w.ok()) {
     FUZZ_CHECK(w.status().code() == absl::StatusCode::kInvalidArgument);
     return 0;
   }
   FUZZ_CHECK(w->from_ms <= w->to_ms);
-  FUZZ_CHECK(w->to_ms - w->from_ms <= sessiondb::kMaxWindowMs);
+  // 7 x 24 h, plus 1 h across a DST change (SPEC §7).
+  FUZZ_CHECK(w->to_ms - w->from_ms <= sessiondb::kMaxWindowMs + 3'600'000);
   return 0;
 }

@@ -27,6 +27,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "base/base64url.h"
+#include "base/crypto.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/apps_config.h"

@@ -8,6 +8,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "base/base64url.h"
+#include "base/crypto.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/apps_config.h"

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "query/date_window.h"
 #include "sessiondb/query.h"
 #include "testing/json_mutation.h"
 #include "testing/status_matchers.h"
@@ -26,6 +27,7 @@ namespace {
 using ::sessiondb::testing::MutateJson;
 using ::sessiondb::testing::StatusIs;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
 
@@ -196,31 +198,44 @@ TEST(ParseGetSessionsRequest, IntegersAbove2To63AreErrorsNotClamped) {
 
 // ---- dateFrom / dateTo ----
 
+// A date alone is a civil day (placed in timeZone by ResolveDateWindow);
+// in UTC the windows are those of SPEC §3.
+DateWindow UtcWindow(const SessionQuery& q) {
+  absl::StatusOr<DateWindow> w =
+      ResolveDateWindow(q, absl::UTCTimeZone(), UtcMs(2030, 1, 1));
+  EXPECT_TRUE(w.ok()) << w.status();
+  return w.value_or(DateWindow{});
+}
+
 TEST(ParseGetSessionsRequest, DateFromAloneIsMidnightOfThatDay) {
   SessionQuery q = ParseOk(R"({"dateFrom":"2020-02-11"})");
-  EXPECT_EQ(q.from_ms, UtcMs(2020, 2, 11));
+  EXPECT_EQ(q.from_day, absl::CivilDay(2020, 2, 11));
+  EXPECT_EQ(q.from_ms, std::nullopt);
   EXPECT_EQ(q.to_ms, std::nullopt);  // the 7-day default is applied later
+  EXPECT_EQ(q.to_day, std::nullopt);
+  EXPECT_EQ(UtcWindow(q).from_ms, UtcMs(2020, 2, 11));
 }
 
 TEST(ParseGetSessionsRequest, DateToAloneCoversThatWholeDay) {
   SessionQuery q = ParseOk(R"({"dateTo":"2020-02-12"})");
   EXPECT_EQ(q.from_ms, std::nullopt);
-  EXPECT_EQ(q.to_ms, UtcMs(2020, 2, 13));
+  EXPECT_EQ(q.to_day, absl::CivilDay(2020, 2, 12));
+  EXPECT_EQ(UtcWindow(q).to_ms, UtcMs(2020, 2, 13));
 }
 
 TEST(ParseGetSessionsRequest, DocumentExampleWindowIsTwoDays) {
   SessionQuery q = ParseOk(
       R"({"skip":0,"limit":100,"dateFrom":"2020-02-11","dateTo":"2020-02-12"})");
-  EXPECT_EQ(q.from_ms, UtcMs(2020, 2, 11));
-  EXPECT_EQ(q.to_ms, UtcMs(2020, 2, 13));
+  EXPECT_EQ(UtcWindow(q).from_ms, UtcMs(2020, 2, 11));
+  EXPECT_EQ(UtcWindow(q).to_ms, UtcMs(2020, 2, 13));
   EXPECT_EQ(q.limit, 100);
 }
 
 TEST(ParseGetSessionsRequest, SameDateFromAndDateToIsThatDay) {
   SessionQuery q =
       ParseOk(R"({"dateFrom":"2020-02-29","dateTo":"2020-02-29"})");
-  EXPECT_EQ(q.from_ms, UtcMs(2020, 2, 29));
-  EXPECT_EQ(q.to_ms, UtcMs(2020, 3, 1));
+  EXPECT_EQ(UtcWindow(q).from_ms, UtcMs(2020, 2, 29));
+  EXPECT_EQ(UtcWindow(q).to_ms, UtcMs(2020, 3, 1));
 }
 
 TEST(ParseGetSessionsRequest, DateToWithATimeIsExact) {
@@ -241,8 +256,65 @@ TEST(ParseGetSessionsRequest, WindowRulesAreNotAppliedHere) {
   // from after to, and a month: ResolveDateWindow's errors, not the codec's.
   SessionQuery q =
       ParseOk(R"({"dateFrom":"2020-03-01","dateTo":"2020-02-01"})");
-  EXPECT_EQ(q.from_ms, UtcMs(2020, 3, 1));
-  EXPECT_EQ(q.to_ms, UtcMs(2020, 2, 2));
+  EXPECT_EQ(q.from_day, absl::CivilDay(2020, 3, 1));
+  EXPECT_EQ(q.to_day, absl::CivilDay(2020, 2, 1));
+}
+
+// ---- SPEC §7: timeZone, facets ----
+
+TEST(ParseGetSessionsRequest, TimeZoneIsKeptByName) {
+  SessionQuery q =
+      ParseOk(R"({"timeZone":"America/New_York","dateFrom":"2026-03-08",)"
+              R"("dateTo":"2026-03-08T12:00:00-04:00"})");
+  EXPECT_EQ(q.time_zone, "America/New_York");
+  EXPECT_EQ(q.from_day, absl::CivilDay(2026, 3, 8));
+  EXPECT_EQ(q.to_ms, UtcMs(2026, 3, 8, 16));  // an offset is its own
+  EXPECT_EQ(ParseOk("{}").time_zone, "");
+  EXPECT_EQ(ParseOk(R"({"timeZone":null})").time_zone, "");
+}
+
+TEST(ParseGetSessionsRequest, UnknownTimeZoneIsAnErrorNamingTimeZone) {
+  for (const char* zone :
+       {"Mars/Olympus_Mons", "America/New York", "../../etc/passwd",
+        "localtime", "Fixed/UTC+05:00", "/usr/share/zoneinfo/UTC"}) {
+    absl::StatusOr<SessionQuery> q = ParseGetSessionsRequest(
+        "b", std::nullopt, absl::StrCat(R"({"timeZone":")", zone, R"("})"));
+    EXPECT_THAT(q.status(),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr(absl::StrCat("timeZone: unknown time zone "
+                                                "\"",
+                                                zone, "\""))));
+  }
+  ExpectError(R"({"timeZone":""})", "timeZone: must not be empty");
+  ExpectError(R"({"timeZone":5})", "timeZone: must be a string");
+}
+
+TEST(ParseGetSessionsRequest, FacetsAreASetOfNames) {
+  SessionQuery q = ParseOk(R"({"facets":["day","sessionType","day"]})");
+  EXPECT_TRUE(q.facets.day);
+  EXPECT_TRUE(q.facets.session_type);
+  EXPECT_FALSE(q.facets.containment_type);
+  EXPECT_FALSE(ParseOk(R"({"facets":[]})").facets.any());
+  EXPECT_FALSE(ParseOk(R"({"facets":null})").facets.any());
+  EXPECT_TRUE(
+      ParseOk(R"({"facets":["containmentType"]})").facets.containment_type);
+}
+
+TEST(ParseGetSessionsRequest, BadFacetsAreErrorsNamingFacets) {
+  ExpectError(R"({"facets":"day"})", "facets: must be an array");
+  ExpectError(R"({"facets":{"day":true}})", "facets: must be an array");
+  ExpectError(R"({"facets":["day","week"]})",
+              R"(facets[1]: must be "containmentType", "sessionType" or )"
+              R"("day", got "week")");
+  ExpectError(R"({"facets":["Day"]})", "facets[0]: must be");
+  ExpectError(R"({"facets":[1]})", "facets[0]: must be");
+}
+
+TEST(ParseGetSessionsRequest, LookupIgnoresTimeZoneAndFacets) {
+  SessionQuery q =
+      ParseOk(R"({"sessionId":"s1","timeZone":"Mars/X","facets":["nope"]})");
+  EXPECT_EQ(q.session_ids, std::vector<std::string>{"s1"});
+  EXPECT_FALSE(q.facets.any());
 }
 
 TEST(ParseGetSessionsRequest, MalformedDatesNameTheField) {
@@ -507,8 +579,8 @@ TEST(ParseGetSessionsRequest, ParsesAFullRequest) {
   EXPECT_EQ(q->user_id, "u-1");
   EXPECT_EQ(q->skip, 100);
   EXPECT_EQ(q->limit, 1000);
-  EXPECT_EQ(q->from_ms, UtcMs(2026, 1, 5));
-  EXPECT_EQ(q->to_ms, UtcMs(2026, 1, 12));
+  EXPECT_EQ(UtcWindow(*q).from_ms, UtcMs(2026, 1, 5));
+  EXPECT_EQ(UtcWindow(*q).to_ms, UtcMs(2026, 1, 12));
   EXPECT_EQ(q->session_type, SessionType::kInteractive);
   EXPECT_THAT(q->tags.all_of, ElementsAre(Condition("intent", Values{"refund"},
                                                     TagKind::kSession)));

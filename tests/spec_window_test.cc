@@ -338,5 +338,39 @@ TEST_F(GetSessionsWindow, WindowAppliesOnTheAccountWideRouteToo) {
   EXPECT_THAT(SessionIds(r), ElementsAre("in-a", "in-b"));
 }
 
+// ---- SPEC §7: timeZone ----
+
+TEST_F(GetSessionsWindow, DateAloneIsLocalMidnightInTheTimeZone) {
+  // 2026-03-08 springs forward in New York: a 23-hour day.
+  ExpectWindow({{"dateFrom", "2026-03-08"},
+                {"dateTo", "2026-03-08"},
+                {"timeZone", "America/New_York"}},
+               UtcMs(2026, 3, 8, 5), UtcMs(2026, 3, 9, 4));
+  // Kolkata is 5:30 ahead: its days start at 18:30 UTC.
+  ExpectWindow({{"dateFrom", "2026-03-08"},
+                {"dateTo", "2026-03-08"},
+                {"timeZone", "Asia/Kolkata"}},
+               UtcMs(2026, 3, 7, 18, 30), UtcMs(2026, 3, 8, 18, 30));
+}
+
+TEST_F(GetSessionsWindow, TimeWithAnOffsetIgnoresTheTimeZone) {
+  ExpectWindow({{"dateFrom", "2026-03-08T09:00:00Z"},
+                {"dateTo", "2026-03-09T09:00:00+01:00"},
+                {"timeZone", "Australia/Lord_Howe"}},
+               UtcMs(2026, 3, 8, 9), UtcMs(2026, 3, 9, 8));
+}
+
+TEST_F(GetSessionsWindow, OnlyDateFromInAZoneCoversSevenCalendarDays) {
+  // 2026-10-25 falls back in London (its midnight is still in summer
+  // time): 7 local days of 169 hours.
+  ExpectWindow({{"dateFrom", "2026-10-25"}, {"timeZone", "Europe/London"}},
+               UtcMs(2026, 10, 24, 23), UtcMs(2026, 11, 1));
+}
+
+TEST_F(GetSessionsWindow, UnknownTimeZoneIsABadRequestNamingIt) {
+  ApiResult r = CallBot({{"timeZone", "Mars/Olympus_Mons"}});
+  EXPECT_THAT(r, IsBadRequest(HasSubstr("timeZone: unknown time zone")));
+}
+
 }  // namespace
 }  // namespace sessiondb

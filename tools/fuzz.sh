@@ -4,13 +4,14 @@
 # build/fuzz-findings/<target>/ — copy each into fuzz/corpus/<target>/ as a
 # regression input once fixed (the test suite replays that directory).
 #   tools/fuzz.sh TARGET|all [SECONDS per target, default 120] [extra libFuzzer flags]
-# Targets: api_time request_parser session_json record get_sessions http_head.
+# Targets: api_time request_parser session_json record get_sessions http_head
+# page_cursor.
 # Builds with tools/build.sh fuzz (clang, ASan+UBSan); SESSIONDB_BUILD_DIR
 # overrides build/fuzz. The last lines of each run (executions, corpus size)
 # are what docs/RELIABILITY.md records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(api_time request_parser session_json record get_sessions http_head)
+targets=(api_time request_parser session_json record get_sessions http_head page_cursor)
 target="${1:?usage: $0 TARGET|all [SECONDS] [libFuzzer flags]}"
 seconds="${2:-120}"
 shift $(( $# >= 2 ? 2 : 1 ))

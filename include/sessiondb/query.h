@@ -4,12 +4,14 @@
 #ifndef SESSIONDB_QUERY_H_
 #define SESSIONDB_QUERY_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/civil_time.h"
 #include "sessiondb/export.h"
 #include "sessiondb/session.h"
 
@@ -60,28 +62,86 @@ struct SessionFilter {
   TagFilter tags;
 };
 
+// FacetRequest names the facets (SPEC §7) a query asks for; none: no facets.
+struct FacetRequest {
+  bool containment_type = false;
+  bool session_type = false;
+  bool day = false;  // per local day of the window, in the query's time_zone
+  bool any() const { return containment_type || session_type || day; }
+};
+
 // SessionQuery is a getSessions request: a filter, a window and a page.
 struct SessionQuery : SessionFilter {
-  // The window [from_ms, to_ms). Absent bounds take the defaults of API.md §3:
-  // only from: to = from + 7 days; only to: from = to - 7 days; neither:
-  // the 7 days before the store's clock.
+  // The window [from, to). A bound is an instant (from_ms / to_ms) or a day
+  // in time_zone (from_day / to_day); give at most one of each pair
+  // (InvalidArgument naming dateFrom / dateTo otherwise). from_day starts
+  // the window at that day's local midnight; to_day is the window's last
+  // day (it ends at the next local midnight). Absent bounds take the
+  // defaults of SPEC §3 and §7: only from: to = from + 7 calendar days in
+  // time_zone; only to: from = to - 7 calendar days; neither: to = the
+  // store's clock, from = 7 calendar days before it. Both days: at most 7
+  // days; otherwise at most 7 x 24 h, plus 1 h when time_zone's offset
+  // changes within the window.
   std::optional<int64_t> from_ms;
   std::optional<int64_t> to_ms;
+  std::optional<absl::CivilDay> from_day;
+  std::optional<absl::CivilDay> to_day;
+  // An IANA time zone name ("America/New_York"); empty or "UTC": UTC. It
+  // places from_day / to_day, the one-sided defaults and the facets' days.
+  // An unknown name is InvalidArgument naming timeZone.
+  std::string time_zone;
+  // Counts over every match of the filter and window (not the page), in
+  // SessionPage::facets. Ignored in lookup by id.
+  FacetRequest facets;
   int64_t skip = 0;                  // >= 0
   int64_t limit = kDefaultPageSize;  // >= 1; above kMaxPageSize serves that
+  // Cursor paging (SPEC §7): "" starts a walk, a SessionPage::next_cursor
+  // continues it with the next `limit` matches strictly after the previous
+  // page's last session. The cursor is bound to the filter, the time zone
+  // and the resolved window of the walk's first request: absent bounds take
+  // the cursor's window; another filter, zone or window is InvalidArgument
+  // naming `cursor`, as is a malformed cursor or one this store did not
+  // sign. REQUIRES: skip == 0.
+  std::optional<std::string> cursor;
   // Non-empty: lookup by id. Every other field but bot_id is ignored.
   std::vector<std::string> session_ids;
 };
 
+// DayFacet counts one local day's matches by containment.
+struct DayFacet {
+  absl::CivilDay date;
+  // Indexed by ContainmentType.
+  std::array<int64_t, 3> containment{};
+};
+
+// FacetCounts holds the facets a query asked for (the others are absent),
+// counted over every match of its filter and window, at the page's snapshot.
+struct FacetCounts {
+  // Indexed by ContainmentType.
+  std::optional<std::array<int64_t, 3>> containment_type;
+  // Indexed by SessionType.
+  std::optional<std::array<int64_t, 2>> session_type;
+  // Every local day the window touches, oldest first, zeros included (an
+  // empty window touches none).
+  std::optional<std::vector<DayFacet>> day;
+};
+
 // SessionPage is the answer: the matches at positions [skip, skip + limit)
-// of the order start_time descending, sessionId descending.
+// of the order start_time descending, sessionId descending (with a cursor:
+// the next `limit` matches after the cursor's position).
 struct SessionPage {
-  int64_t total = 0;            // all matches, ignoring skip and limit
-  bool more_available = false;  // skip + sessions.size() < total
+  int64_t total = 0;  // all matches, ignoring skip and limit
+  // A match follows the page's last session: skip + sessions.size() < total.
+  bool more_available = false;
   std::vector<Session> sessions;
   // Lookup by id only: the requested ids not found, once each, in request
   // order.
   std::vector<std::string> invalid_sessions;
+  // Present when the query asked for facets (never in lookup by id).
+  std::optional<FacetCounts> facets;
+  // Cursor paging only, and exactly when more_available: the cursor of the
+  // next page (an opaque base64url string).
+  std::optional<std::string> next_cursor;
 };
 
 // ApiResponse is what the JSON front door answers: an HTTP status code and

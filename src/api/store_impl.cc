@@ -9,13 +9,17 @@
 #include "base/absl_compat.h"
 #include "base/status_macros.h"
 #include "codec/error_json.h"
+#include "codec/facets_json.h"
 #include "codec/iso_time.h"
 #include "codec/json_escape.h"
 #include "codec/record_json.h"
 #include "codec/request_codec.h"
 #include "query/date_window.h"
+#include "query/facet_tally.h"
 #include "query/filter_validation.h"
+#include "query/page_cursor.h"
 #include "query/planner.h"
+#include "query/time_zone.h"
 #include "storage/consistency_check.h"
 #include "storage/counters.h"
 #include "storage/key_codec.h"
@@ -41,6 +45,10 @@ absl::Status ValidateQuery(const SessionQuery& q) {
   if (q.limit < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("limit: must be an integer >= 1, got ", q.limit));
+  }
+  if (q.cursor.has_value() && q.skip != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("skip: must be absent or 0 with a cursor, got ", q.skip));
   }
   return ValidateSessionFilter(q);
 }
@@ -125,22 +133,57 @@ absl::Status StoreImpl::Run(const SessionQuery& query, RecordSink sink,
     summary->plan = "lookup by sessionId";
     return absl::OkStatus();
   }
-  SESSIONDB_ASSIGN_OR_RETURN(
-      summary->window, ResolveDateWindow(query.from_ms, query.to_ms, NowMs()));
-  const int64_t limit = std::min(query.limit, kMaxPageSize);
+  SESSIONDB_ASSIGN_OR_RETURN(absl::TimeZone tz,
+                             LoadRequestTimeZone(query.time_zone));
+  SESSIONDB_ASSIGN_OR_RETURN(summary->window,
+                             ResolveDateWindow(query, tz, NowMs()));
+  PageSpec page;
+  page.skip = query.skip;
+  page.limit = std::min(query.limit, kMaxPageSize);
+  // One read of the key serves the cursor's check and the next one's
+  // signature.
+  const std::string cursor_key =
+      query.cursor.has_value() ? engine_->cursor_key() : std::string();
+  if (query.cursor.has_value()) {
+    const bool has_dates = query.from_ms.has_value() ||
+                           query.to_ms.has_value() ||
+                           query.from_day.has_value() ||
+                           query.to_day.has_value();
+    SESSIONDB_ASSIGN_OR_RETURN(
+        CursorStart start,
+        StartFromCursor(query, summary->window, has_dates, cursor_key));
+    summary->window = start.window;
+    page.after_order = std::move(start.after_order);
+  }
   SESSIONDB_ASSIGN_OR_RETURN(Plan plan, PlanQuery(*engine_, snapshot.snapshot(),
                                                   query, summary->window));
   summary->plan = plan.description;
-  summary->skip = query.skip;
-  int64_t returned = 0;
-  auto counting_sink = [&](const fb::Session& record) {
-    ++returned;
+  // The position of the page's last session, for the next cursor.
+  PageCursor next;
+  auto tracking_sink = [&](const fb::Session& record) {
+    if (query.cursor.has_value()) {
+      next.start_ms = record.start_time_ms();
+      next.session_id.assign(record.session_id()->string_view());
+    }
     sink(record);
   };
+  std::optional<FacetTally> facets;
+  if (query.facets.any()) {
+    facets.emplace(query.facets, LocalDaysOf(summary->window, tz));
+  }
   SESSIONDB_ASSIGN_OR_RETURN(
-      summary->total, ExecutePlan(*engine_, snapshot.snapshot(), plan,
-                                  query.skip, limit, counting_sink, stats));
-  summary->returned = returned;
+      PageResult result,
+      ExecutePlan(*engine_, snapshot.snapshot(), plan, page, tracking_sink,
+                  stats, facets ? &*facets : nullptr));
+  summary->total = result.total;
+  summary->returned = result.returned;
+  summary->more_available = result.more;
+  if (facets) summary->facets = facets->Counts();
+  if (query.cursor.has_value() && result.more) {
+    next.window = summary->window;
+    next.filter_digest = CursorFilterDigest(query);
+    summary->next_cursor = EncodePageCursor(next, cursor_key);
+  }
   return absl::OkStatus();
 }
 
@@ -153,8 +196,10 @@ absl::StatusOr<SessionPage> StoreImpl::GetSessions(const SessionQuery& query) {
       [&](const fb::Session& r) { page.sessions.push_back(DecodeRecord(r)); },
       &summary, &stats));
   page.total = summary.total;
-  page.more_available = summary.MoreAvailable();
+  page.more_available = summary.more_available;
   page.invalid_sessions = std::move(summary.invalid_sessions);
+  page.facets = std::move(summary.facets);
+  page.next_cursor = std::move(summary.next_cursor);
   return page;
 }
 
@@ -185,7 +230,7 @@ ApiResponse StoreImpl::HandleGetSessions(
   ApiResponse response;
   std::string& out = response.body;
   out.reserve(sessions.size() + 64);
-  const bool more = summary.MoreAvailable();
+  const bool more = summary.more_available;
   absl::StrAppend(&out, "{\"total\":", summary.total,
                   ",\"moreAvailable\":", more ? "true" : "false",
                   ",\"sessions\":[");
@@ -198,6 +243,16 @@ ApiResponse StoreImpl::HandleGetSessions(
       AppendJsonString(summary.invalid_sessions[i], &out);
     }
     out += ']';
+  }
+  // SPEC §7: the opt-in keys follow, in this order: "facets", then
+  // "nextCursor".
+  if (summary.facets.has_value()) {
+    out += ",\"facets\":";
+    AppendFacetsJson(*summary.facets, &out);
+  }
+  if (summary.next_cursor.has_value()) {
+    out += ",\"nextCursor\":";
+    AppendJsonString(*summary.next_cursor, &out);
   }
   out += '}';
   return response;
@@ -219,12 +274,19 @@ absl::StatusOr<std::string> StoreImpl::ExplainGetSessions(
                     FormatIsoMillis(summary.window.from_ms), ", ",
                     FormatIsoMillis(summary.window.to_ms), ")\n");
   }
+  if (query.cursor.has_value() && !query.cursor->empty()) {
+    absl::StrAppend(&out, "cursor:        continues after a position\n");
+  }
   absl::StrAppend(&out, "page read:     ", stats.page_path, "\n",
                   "total:         ", summary.total, "\n",
                   "returned:      ", summary.returned, "\n",
                   "keys visited:  ", stats.keys_visited, "\n",
                   "records read:  ", stats.records_read, "\n",
                   "counters read: ", stats.counters_read, "\n");
+  if (summary.facets.has_value()) {
+    absl::StrAppend(&out, "facets:        counted from ", stats.facets_path,
+                    "\n");
+  }
   return out;
 }
 

@@ -3,6 +3,7 @@
 #define SESSIONDB_API_STORE_IMPL_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "query/executor.h"
@@ -47,16 +48,14 @@ class StoreImpl final : public Store {
   struct PageSummary {
     int64_t total = 0;
     int64_t returned = 0;
-    int64_t skip = 0;
+    bool more_available = false;  // never in a lookup
     bool lookup = false;
     std::vector<std::string> invalid_sessions;
+    // Cursor paging, when more_available: the next page's cursor.
+    std::optional<std::string> next_cursor;
     std::string plan;
     DateWindow window;
-
-    // skip + returned < total, without overflowing for any skip.
-    bool MoreAvailable() const {
-      return !lookup && skip < total && returned < total - skip;
-    }
+    std::optional<FacetCounts> facets;  // when asked (not in lookups)
   };
   // Run validates `query`, plans and executes it at one snapshot.
   absl::Status Run(const SessionQuery& query, RecordSink sink,

@@ -7,14 +7,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "base/absl_compat.h"
 #include "base/timestamp_range.h"
 #include "codec/iso_time.h"
 #include "codec/wire_names.h"
+#include "query/time_zone.h"
 
 namespace sessiondb {
 namespace {
@@ -281,6 +285,59 @@ absl::Status ParseTags(element value, TagFilter* tags) {
   return absl::OkStatus();
 }
 
+// UtcDayOf is the date of a date-only ParsedTime (its UTC midnight).
+absl::CivilDay UtcDayOf(int64_t ms) {
+  return absl::ToCivilDay(absl::FromUnixMillis(ms), absl::UTCTimeZone());
+}
+
+// ParseDateBound reads dateFrom / dateTo: a date alone is a day in timeZone
+// (*day), placed by the query layer (ResolveDateWindow); a time with its own
+// offset is an instant (*ms).
+absl::Status ParseDateBound(element value, std::string_view field,
+                            std::optional<int64_t>* ms,
+                            std::optional<absl::CivilDay>* day) {
+  absl::StatusOr<std::string_view> s = GetString(value, field);
+  if (!s.ok()) return s.status();
+  absl::StatusOr<ParsedTime> t = ParseApiTime(*s, field);
+  if (!t.ok()) return t.status();
+  if (t->date_only) {
+    *day = UtcDayOf(t->ms);
+  } else {
+    *ms = t->ms;
+  }
+  return absl::OkStatus();
+}
+
+// ParseFacets reads SPEC §7's facets: an array of facet names, exact case;
+// a name given twice counts once.
+absl::Status ParseFacets(element value, FacetRequest* facets) {
+  array names;
+  if (value.get_array().get(names) != simdjson::SUCCESS) {
+    return Invalid("facets", absl::StrCat("must be an array of facet names, "
+                                          "got ",
+                                          Shown(value)));
+  }
+  size_t i = 0;
+  for (element name : names) {
+    std::string_view s;
+    const bool is_string = name.get_string().get(s) == simdjson::SUCCESS;
+    if (is_string && s == "containmentType") {
+      facets->containment_type = true;
+    } else if (is_string && s == "sessionType") {
+      facets->session_type = true;
+    } else if (is_string && s == "day") {
+      facets->day = true;
+    } else {
+      return Invalid(absl::StrCat("facets[", i, "]"),
+                     absl::StrCat("must be \"containmentType\", "
+                                  "\"sessionType\" or \"day\", got ",
+                                  Shown(name)));
+    }
+    ++i;
+  }
+  return absl::OkStatus();
+}
+
 // ParseContainmentParam applies the query parameter. A blank one (an
 // unfilled `containmentType=`) is no filter.
 absl::Status ParseContainmentParam(std::optional<std::string_view> param,
@@ -297,10 +354,11 @@ absl::Status ParseBody(object body, std::optional<std::string_view> containment,
                        SessionQuery* q) {
   // Present fields, by their last occurrence.
   element user_id, skip, offset, limit, date_from, date_to, tags, session_type,
-      session_id;
+      session_id, time_zone, facets, cursor;
   bool has_user_id = false, has_skip = false, has_offset = false,
        has_limit = false, has_date_from = false, has_date_to = false,
-       has_tags = false, has_session_type = false, has_session_id = false;
+       has_tags = false, has_session_type = false, has_session_id = false,
+       has_time_zone = false, has_facets = false, has_cursor = false;
   for (auto [key, v] : body) {
     const bool present = !v.is_null();
     if (key == "sessionId") {
@@ -330,6 +388,15 @@ absl::Status ParseBody(object body, std::optional<std::string_view> containment,
     } else if (key == "sessionType") {
       session_type = v;
       has_session_type = present;
+    } else if (key == "timeZone") {
+      time_zone = v;
+      has_time_zone = present;
+    } else if (key == "facets") {
+      facets = v;
+      has_facets = present;
+    } else if (key == "cursor") {
+      cursor = v;
+      has_cursor = present;
     }
     // Unknown body fields are ignored (API.md §3).
   }
@@ -364,24 +431,42 @@ absl::Status ParseBody(object body, std::optional<std::string_view> containment,
                                 skip_value, " and ", offset_value));
   }
   q->skip = has_skip ? skip_value : offset_value;
+  if (has_cursor) {
+    absl::StatusOr<std::string_view> c = GetString(cursor, "cursor");
+    if (!c.ok()) return c.status();
+    q->cursor = std::string(*c);
+    // SPEC §7: a cursor says where the page starts; skip may not too.
+    for (const auto& [name, value] :
+         {std::pair{"skip", skip_value}, std::pair{"offset", offset_value}}) {
+      if (value != 0) {
+        return Invalid(name, absl::StrCat("must be absent or 0 with a cursor, "
+                                          "got ",
+                                          value));
+      }
+    }
+  }
   if (has_limit && !(st = ParseInteger(limit, "limit", 1, &q->limit)).ok()) {
     return st;
   }
-  if (has_date_from) {
-    absl::StatusOr<std::string_view> s = GetString(date_from, "dateFrom");
-    if (!s.ok()) return s.status();
-    absl::StatusOr<ParsedTime> t = ParseApiTime(*s, "dateFrom");
-    if (!t.ok()) return t.status();
-    q->from_ms = t->ms;
+  if (has_date_from &&
+      !(st = ParseDateBound(date_from, "dateFrom", &q->from_ms, &q->from_day))
+           .ok()) {
+    return st;
   }
-  if (has_date_to) {
-    absl::StatusOr<std::string_view> s = GetString(date_to, "dateTo");
-    if (!s.ok()) return s.status();
-    absl::StatusOr<ParsedTime> t = ParseApiTime(*s, "dateTo");
-    if (!t.ok()) return t.status();
-    // A date alone covers that whole day: the window ends at the next one.
-    q->to_ms = t->date_only ? t->ms + kMsPerDay : t->ms;
+  if (has_date_to &&
+      !(st = ParseDateBound(date_to, "dateTo", &q->to_ms, &q->to_day)).ok()) {
+    return st;
   }
+  if (has_time_zone) {
+    absl::StatusOr<std::string_view> s = GetString(time_zone, "timeZone");
+    if (!s.ok()) return s.status();
+    // "" is UTC for a typed SessionQuery; in a body it is an unknown name.
+    if (s->empty()) return Invalid("timeZone", "must not be empty");
+    absl::StatusOr<absl::TimeZone> tz = LoadRequestTimeZone(*s);
+    if (!tz.ok()) return tz.status();
+    q->time_zone = std::string(*s);
+  }
+  if (has_facets && !(st = ParseFacets(facets, &q->facets)).ok()) return st;
   if (has_tags && !(st = ParseTags(tags, &q->tags)).ok()) return st;
   if (has_session_type) {
     absl::StatusOr<SessionType> t = ParseSessionType(session_type);

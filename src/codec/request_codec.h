@@ -13,9 +13,11 @@ namespace sessiondb {
 // ParseGetSessionsRequest applies API.md §3: `bot_id` absent is the
 // account-wide route; `containment_param` is the raw query parameter
 // (case-insensitive; absent: no filter); `body` the raw body ("" or "{}":
-// all defaults). A date-only dateTo becomes 00:00 of the next day in
-// to_ms; window defaults and the 7-day rule are NOT applied here (they need
-// the clock; see ResolveDateWindow). skip/offset are merged into skip; limit
+// all defaults). A date alone in dateFrom / dateTo becomes from_day /
+// to_day (a day in timeZone), a time with an offset from_ms / to_ms; window
+// defaults and the 7-day rule are NOT applied here (they need the clock and
+// the zone; see ResolveDateWindow). timeZone must name a known zone;
+// facets is SPEC §7's array of names. skip/offset are merged into skip; limit
 // is not yet capped. With `sessionId` in the body every other field and the
 // containment parameter are ignored and not validated.
 // Returns InvalidArgument naming the field for any malformed input.

@@ -8,9 +8,11 @@
 #include "base/absl_compat.h"
 #include "base/status_macros.h"
 #include "query/counter_reads.h"
+#include "query/local_day_pieces.h"
 #include "query/session_streams.h"
 #include "storage/counters.h"
 #include "storage/index_entries.h"
+#include "storage/index_payload.h"
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
 #include "storage/rocksdb_status.h"
@@ -23,10 +25,13 @@ namespace {
 class Execution {
  public:
   Execution(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
-            const Plan& plan, ExecutionStats* stats)
+            const Plan& plan, std::string_view after_order,
+            ExecutionStats* stats, FacetTally* facets)
       : engine_(engine),
         plan_(plan),
         stats_(stats),
+        facets_(facets),
+        after_(after_order),
         on_index_(plan.kind == Plan::Kind::kIndexCounted),
         min_level_(on_index_ ? kIndexScopeMinLevel : kBotScopeMinLevel) {
     read_options_.snapshot = snapshot;
@@ -44,8 +49,11 @@ class Execution {
                                      RecordSink sink);
   absl::StatusOr<int64_t> RunScanned(int64_t skip, int64_t limit,
                                      RecordSink sink);
+  // more_after_page: cursor paging only, whether a match follows the page.
+  bool more_after_page() const { return more_after_page_; }
 
  private:
+  bool cursor() const { return !after_.empty(); }
   // CountPieces returns, per piece, the counts summed over the scopes.
   absl::StatusOr<std::vector<RangeCount>> CountPieces(
       const std::vector<WindowPiece>& pieces);
@@ -61,15 +69,20 @@ class Execution {
   // (kCounted) or the driver's entries (kIndexCounted).
   absl::StatusOr<RangeCount> CountByScan(int64_t lo_ms, int64_t hi_ms);
   absl::StatusOr<RangeCount> CountIndexByScan(int64_t lo_ms, int64_t hi_ms);
+  // CountedPieces covers the window with pieces for the counters: the
+  // fewest aligned buckets, or with day facets the fewest within each local
+  // day (so every piece's counts belong to one day).
+  std::vector<WindowPiece> CountedPieces() const;
   // The page of a counted plan: `remaining` matches are skipped below
   // start_hi, then up to `limit` go to the sink.
   absl::Status ReadRecordPage(int64_t start_hi, int64_t remaining,
                               int64_t limit, RecordSink sink);
   // ReadIndexPage also tells whether it read the window to its end
   // (*exhausted): the page then holds every remaining match.
+  // With `tally`, every match it reads is counted there.
   absl::Status ReadIndexPage(int64_t start_hi, int64_t remaining, int64_t limit,
-                             RecordSink sink, int64_t* emitted,
-                             bool* exhausted);
+                             RecordSink sink, int64_t* emitted, bool* exhausted,
+                             FacetTally* tally = nullptr);
   // FindSkipStart locates the `skip`-th match (0-based, newest first): the
   // scan starts below *start_hi and skips *remaining more matches.
   absl::Status FindSkipStart(const std::vector<WindowPiece>& pieces,
@@ -88,6 +101,11 @@ class Execution {
   const StorageEngine& engine_;
   const Plan& plan_;
   ExecutionStats* stats_;
+  FacetTally* const facets_;  // null: no facets asked
+  // Cursor paging: the page starts after this order suffix; empty: skip
+  // paging.
+  const std::string_view after_;
+  bool more_after_page_ = false;
   const bool on_index_;
   const int min_level_;
   std::vector<std::string> counter_scopes_;
@@ -109,6 +127,13 @@ absl::Status MissingRecord(std::string_view entry_key,
   return absl::DataLossError(absl::StrCat("index entry ", DebugKey(entry_key),
                                           " has no record ",
                                           DebugKey(primary_key)));
+}
+
+// TallyEntry counts a matching index entry: its time from the key, its cell
+// from the payload (validated by EntryMatches).
+void TallyEntry(const KeyRangeStream& entry, FacetTally* tally) {
+  tally->Add(DecodeDescTime(entry.order().data()),
+             IndexPayloadView(entry.value()).cell());
 }
 
 absl::StatusOr<bool> Execution::EntryMatches(const KeyRangeStream& entry) {
@@ -174,7 +199,10 @@ absl::StatusOr<RangeCount> Execution::CountIndexByScan(int64_t lo_ms,
   for (; stream.Valid(); stream.Next()) {
     ++count.all;
     SESSIONDB_ASSIGN_OR_RETURN(bool matches, EntryMatches(stream.current()));
-    if (matches) ++count.matching;
+    if (!matches) continue;
+    ++count.matching;
+    // EntryMatches has validated the payload, whose cell byte is present.
+    ++count.cells[IndexPayloadView(stream.current().value()).cell()];
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
@@ -185,7 +213,9 @@ absl::StatusOr<RangeCount> Execution::CountByScan(int64_t lo_ms,
                                                   int64_t hi_ms) {
   if (on_index_) return CountIndexByScan(lo_ms, hi_ms);
   RangeCount count;
-  const bool all_cells = plan_.residual.cell_mask == kAllCells;
+  // Without a cell filter every key matches; only facets need the cells.
+  const bool all_cells =
+      plan_.residual.cell_mask == kAllCells && facets_ == nullptr;
   MergedStream stream(engine_, read_options_.snapshot, PrimaryStreams(), lo_ms,
                       hi_ms);
   for (; stream.Valid(); stream.Next()) {
@@ -198,11 +228,28 @@ absl::StatusOr<RangeCount> Execution::CountByScan(int64_t lo_ms,
     SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* record,
                                VerifyStoredRecord(cur.value(), cur.key()));
     ++stats_->records_read;
-    if (plan_.residual.MatchesCell(RecordCell(*record))) ++count.matching;
+    const uint8_t cell = RecordCell(*record);
+    if (!plan_.residual.MatchesCell(cell)) continue;
+    ++count.matching;
+    ++count.cells[cell];
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
   return count;
+}
+
+std::vector<WindowPiece> Execution::CountedPieces() const {
+  const DateWindow& w = plan_.window;
+  if (facets_ == nullptr || !facets_->request().day) {
+    return DecomposeWindow(w.from_ms, w.to_ms, min_level_);
+  }
+  std::vector<WindowPiece> pieces;
+  for (const LocalDay& day : facets_->days()) {
+    std::vector<WindowPiece> part =
+        DecomposeWindow(day.lo_ms, day.hi_ms, min_level_);
+    pieces.insert(pieces.end(), part.begin(), part.end());
+  }
+  return pieces;
 }
 
 absl::StatusOr<std::vector<RangeCount>> Execution::CountPieces(
@@ -285,21 +332,67 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
   bool exhausted = false;
   if (on_index_ && skip == 0) {
     // Page first: when it reaches the window's end (a rare user, a rare
-    // tag), the page is the total and no counter is read.
-    SESSIONDB_RETURN_IF_ERROR(
-        ReadIndexPage(w.to_ms, 0, limit, sink, &emitted, &exhausted));
-    if (exhausted) return emitted;
+    // tag), the page is the total and no counter is read; the page's
+    // entries are then every match, and the facets are theirs. A cursor
+    // page starts at the cursor (a Seek): its total and facets need the
+    // counters.
+    SESSIONDB_RETURN_IF_ERROR(ReadIndexPage(w.to_ms, 0, limit, sink, &emitted,
+                                            &exhausted,
+                                            cursor() ? nullptr : facets_));
+    if (exhausted && !cursor()) {
+      if (facets_ != nullptr) stats_->facets_path = "the page's index entries";
+      return emitted;
+    }
+    if (facets_ != nullptr) facets_->Clear();
+  } else if (cursor()) {
+    SESSIONDB_RETURN_IF_ERROR(ReadRecordPage(w.to_ms, 0, limit, sink));
   }
-  std::vector<WindowPiece> pieces =
-      DecomposeWindow(w.from_ms, w.to_ms, min_level_);
+  // With day facets and no skip, each local day is counted by differences
+  // of few buckets (local_day_pieces.h) and the total is their sum; a skip
+  // needs pieces that tile the window (FindSkipStart), cut at local
+  // midnights.
+  const bool by_differences =
+      facets_ != nullptr && facets_->request().day && skip == 0;
+  LocalDayPieces day_pieces;
+  std::vector<WindowPiece> pieces;
+  if (by_differences) {
+    day_pieces = DecomposeLocalDays(facets_->days(), min_level_);
+    pieces = day_pieces.pieces;
+  } else {
+    pieces = CountedPieces();
+  }
+  const int64_t counters_before = stats_->counters_read;
   SESSIONDB_ASSIGN_OR_RETURN(std::vector<RangeCount> counts,
                              CountPieces(pieces));
   RangeCount total;
-  for (const RangeCount& c : counts) {
-    total.matching += c.matching;
-    total.all += c.all;
+  int64_t partial = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (pieces[i].level < 0) ++partial;
+    if (by_differences) continue;
+    total.matching += counts[i].matching;
+    total.all += counts[i].all;
+    if (facets_ != nullptr) facets_->AddCells(pieces[i].lo_ms, counts[i].cells);
   }
-  if (on_index_ && skip == 0) return total.matching;  // page already read
+  if (by_differences) {
+    for (const LocalDayPieces::Contribution& c : day_pieces.contributions) {
+      facets_->AddDayCells(c.day, counts[c.piece].cells, c.sign);
+    }
+    total.matching = facets_->Sum();
+  }
+  if (facets_ != nullptr) {
+    stats_->facets_path = absl::StrCat(
+        "the counters that count the total (", pieces.size() - partial,
+        " buckets",
+        by_differences           ? ", local days as differences of UTC days"
+        : facets_->request().day ? " cut at local midnights"
+                                 : "",
+        ", ", stats_->counters_read - counters_before, " counters read",
+        partial > 0 ? absl::StrCat(", ", partial, " partial pieces scanned")
+                    : std::string(),
+        ")");
+  }
+  // The page is read already.
+  if (cursor() || (on_index_ && skip == 0)) return total.matching;
   if (skip >= total.matching || limit <= 0) {
     stats_->page_path = "none (skip past total)";
     return total.matching;
@@ -320,24 +413,39 @@ absl::StatusOr<int64_t> Execution::RunCounted(int64_t skip, int64_t limit,
 
 absl::Status Execution::ReadIndexPage(int64_t start_hi, int64_t remaining,
                                       int64_t limit, RecordSink sink,
-                                      int64_t* emitted, bool* exhausted) {
+                                      int64_t* emitted, bool* exhausted,
+                                      FacetTally* tally) {
   const DateWindow& w = plan_.window;
-  stats_->page_path = absl::StrCat(
-      "index entries, then the page's records by one MultiGet, starting ",
-      w.to_ms - start_hi, " ms below the window's end, skipping ", remaining);
+  stats_->page_path =
+      cursor() ? "index entries from the cursor's position (one Seek), then "
+                 "the page's records by one MultiGet"
+               : absl::StrCat(
+                     "index entries, then the page's records by one "
+                     "MultiGet, starting ",
+                     w.to_ms - start_hi,
+                     " ms below the window's end, skipping ", remaining);
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver, w.from_ms,
-                      start_hi);
+                      start_hi, after_);
   std::vector<std::string> page;
   for (; stream.Valid() && static_cast<int64_t>(page.size()) < limit;
        stream.Next()) {
     const KeyRangeStream& cur = stream.current();
     SESSIONDB_ASSIGN_OR_RETURN(bool matches, EntryMatches(cur));
     if (!matches) continue;
+    if (tally != nullptr) TallyEntry(cur, tally);
     if (remaining > 0) {
       --remaining;
       continue;
     }
     page.push_back(cur.PrimaryKey());
+  }
+  if (cursor() && static_cast<int64_t>(page.size()) == limit) {
+    // moreAvailable of a cursor page: is there a match past it?
+    for (; stream.Valid(); stream.Next()) {
+      SESSIONDB_ASSIGN_OR_RETURN(more_after_page_,
+                                 EntryMatches(stream.current()));
+      if (more_after_page_) break;
+    }
   }
   stats_->keys_visited += stream.keys_visited();
   SESSIONDB_RETURN_IF_ERROR(stream.status());
@@ -367,11 +475,13 @@ absl::Status Execution::ReadRecordPage(int64_t start_hi, int64_t remaining,
   }
   stats_->page_path = absl::StrCat(
       via_cell_index ? "by_cell scan (records in the index)" : "sessions scan",
-      ", starting ", w.to_ms - start_hi,
-      " ms below the window's end, skipping ", remaining);
+      cursor()
+          ? ", from the cursor's position (one Seek)"
+          : absl::StrCat(", starting ", w.to_ms - start_hi,
+                         " ms below the window's end, skipping ", remaining));
 
   MergedStream stream(engine_, read_options_.snapshot, specs, w.from_ms,
-                      start_hi);
+                      start_hi, after_);
   int64_t emitted = 0;
   for (; stream.Valid() && emitted < limit; stream.Next()) {
     if (remaining > 0) {
@@ -385,6 +495,8 @@ absl::Status Execution::ReadRecordPage(int64_t start_hi, int64_t remaining,
     sink(*record);
     ++emitted;
   }
+  // Every entry matches: the next one, if any, follows the page.
+  more_after_page_ = cursor() && emitted == limit && stream.Valid();
   stats_->keys_visited += stream.keys_visited();
   return stream.status();
 }
@@ -395,29 +507,47 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
   MergedStream stream(engine_, read_options_.snapshot, plan_.driver,
                       plan_.window.from_ms, plan_.window.to_ms);
   int64_t total = 0;
+  // Cursor paging: the matches after the cursor's position so far. The
+  // whole window is read for the total anyway, so the stream starts at the
+  // window's end and the page starts where the order passes the cursor.
+  int64_t after_cursor = 0;
   std::vector<std::string> page;  // index driver: the page's primary keys
   for (; stream.Valid(); stream.Next()) {
     const KeyRangeStream& cur = stream.current();
-    const bool in_page = total >= skip && total - skip < limit;
+    const bool past_cursor = cursor() && cur.order() > after_;
+    const bool in_page = cursor() ? past_cursor && after_cursor < limit
+                                  : total >= skip && total - skip < limit;
     if (plan_.driver_is_primary) {
       SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* verified,
                                  VerifyStoredRecord(cur.value(), cur.key()));
       ++stats_->records_read;
       if (!filter.Matches(*verified)) continue;
       if (in_page) sink(*verified);
+      if (facets_ != nullptr) {
+        facets_->Add(verified->start_time_ms(), RecordCell(*verified));
+      }
     } else {
       // The payload decides the match; only the page's records are read.
       SESSIONDB_ASSIGN_OR_RETURN(bool matches, EntryMatches(cur));
       if (!matches) continue;
       if (in_page) page.push_back(cur.PrimaryKey());
+      if (facets_ != nullptr) TallyEntry(cur, facets_);
     }
     ++total;
+    if (past_cursor) ++after_cursor;
   }
+  more_after_page_ = after_cursor > limit;
   stats_->keys_visited += stream.keys_visited();
   stats_->page_path =
       plan_.driver_is_primary
           ? "during the scan"
           : "during the index scan, then the page's records by one MultiGet";
+  if (facets_ != nullptr) {
+    stats_->facets_path = plan_.driver_is_primary
+                              ? "the scan that counts the total (records)"
+                              : "the scan that counts the total (index "
+                                "entries' cells)";
+  }
   SESSIONDB_RETURN_IF_ERROR(stream.status());
   SESSIONDB_RETURN_IF_ERROR(EmitPage(page, sink));
   return total;
@@ -425,22 +555,38 @@ absl::StatusOr<int64_t> Execution::RunScanned(int64_t skip, int64_t limit,
 
 }  // namespace
 
-absl::StatusOr<int64_t> ExecutePlan(const StorageEngine& engine,
-                                    const rocksdb::Snapshot* snapshot,
-                                    const Plan& plan, int64_t skip,
-                                    int64_t limit, RecordSink sink,
-                                    ExecutionStats* stats) {
-  Execution execution(engine, snapshot, plan, stats);
+absl::StatusOr<PageResult> ExecutePlan(const StorageEngine& engine,
+                                       const rocksdb::Snapshot* snapshot,
+                                       const Plan& plan, const PageSpec& page,
+                                       RecordSink sink, ExecutionStats* stats,
+                                       FacetTally* facets) {
+  PageResult result;
+  auto counting_sink = [&](const fb::Session& record) {
+    ++result.returned;
+    sink(record);
+  };
+  Execution execution(engine, snapshot, plan, page.after_order, stats, facets);
+  absl::StatusOr<int64_t> total = int64_t{0};
   switch (plan.kind) {
     case Plan::Kind::kEmpty:
-      return 0;
+      if (facets != nullptr) stats->facets_path = "none (nothing can match)";
+      break;
     case Plan::Kind::kCounted:
     case Plan::Kind::kIndexCounted:
-      return execution.RunCounted(skip, limit, sink);
+      total = execution.RunCounted(page.skip, page.limit, counting_sink);
+      break;
     case Plan::Kind::kScanned:
-      return execution.RunScanned(skip, limit, sink);
+      total = execution.RunScanned(page.skip, page.limit, counting_sink);
+      break;
   }
-  return absl::InternalError("unknown plan kind");
+  SESSIONDB_RETURN_IF_ERROR(total.status());
+  result.total = *total;
+  result.more = page.after_order.empty()
+                    // skip + returned < total, without overflowing any skip
+                    ? page.skip < result.total &&
+                          result.returned < result.total - page.skip
+                    : execution.more_after_page();
+  return result;
 }
 
 absl::StatusOr<LookupResult> LookupSessions(

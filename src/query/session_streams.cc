@@ -1,6 +1,7 @@
 #include "query/session_streams.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
@@ -11,7 +12,7 @@ namespace sessiondb {
 KeyRangeStream::KeyRangeStream(const StorageEngine& engine,
                                const rocksdb::Snapshot* snapshot,
                                const StreamSpec& spec, int64_t from_ms,
-                               int64_t to_ms)
+                               int64_t to_ms, std::string_view after_order)
     : bot_no_(spec.bot_no),
       prefix_size_(spec.prefix.size()),
       upper_bound_(OrderUpperBound(spec.prefix, from_ms)),
@@ -20,7 +21,17 @@ KeyRangeStream::KeyRangeStream(const StorageEngine& engine,
   ro.snapshot = snapshot;
   ro.iterate_upper_bound = &upper_slice_;
   iter_ = engine.NewIterator(ro, spec.cf);
-  iter_->Seek(OrderLowerBound(spec.prefix, to_ms));
+  std::string start = OrderLowerBound(spec.prefix, to_ms);
+  if (!after_order.empty()) {
+    // `order` is prefix-free (key_codec.h), so no key of this range starts
+    // with prefix+after_order but that one: appending 0x00 makes the
+    // smallest key strictly after it.
+    std::string after = spec.prefix;
+    after.append(after_order);
+    after.push_back('\0');
+    if (after > start) start = std::move(after);
+  }
+  iter_->Seek(start);
 }
 
 absl::Status KeyRangeStream::status() const {
@@ -30,11 +41,12 @@ absl::Status KeyRangeStream::status() const {
 MergedStream::MergedStream(const StorageEngine& engine,
                            const rocksdb::Snapshot* snapshot,
                            const std::vector<StreamSpec>& specs,
-                           int64_t from_ms, int64_t to_ms) {
+                           int64_t from_ms, int64_t to_ms,
+                           std::string_view after_order) {
   streams_.reserve(specs.size());
   for (const StreamSpec& spec : specs) {
-    streams_.push_back(std::make_unique<KeyRangeStream>(engine, snapshot, spec,
-                                                        from_ms, to_ms));
+    streams_.push_back(std::make_unique<KeyRangeStream>(
+        engine, snapshot, spec, from_ms, to_ms, after_order));
     if (streams_.back()->Valid()) {
       heap_.push_back(streams_.size() - 1);
       ++keys_visited_;

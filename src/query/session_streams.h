@@ -31,9 +31,12 @@ struct StreamSpec {
 // KeyRangeStream walks one StreamSpec over a time window. Single-threaded.
 class KeyRangeStream {
  public:
-  // Positions at the newest key with from_ms <= start_time < to_ms.
+  // Positions at the newest key with from_ms <= start_time < to_ms and,
+  // when `after_order` is not empty, an order suffix after it (a cursor's
+  // position): one Seek, whatever the number of keys before it.
   KeyRangeStream(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
-                 const StreamSpec& spec, int64_t from_ms, int64_t to_ms);
+                 const StreamSpec& spec, int64_t from_ms, int64_t to_ms,
+                 std::string_view after_order = {});
   KeyRangeStream(const KeyRangeStream&) = delete;
   KeyRangeStream& operator=(const KeyRangeStream&) = delete;
 
@@ -79,9 +82,10 @@ class KeyRangeStream {
 // Single-threaded.
 class MergedStream {
  public:
+  // after_order: as KeyRangeStream's, for every stream.
   MergedStream(const StorageEngine& engine, const rocksdb::Snapshot* snapshot,
                const std::vector<StreamSpec>& specs, int64_t from_ms,
-               int64_t to_ms);
+               int64_t to_ms, std::string_view after_order = {});
 
   bool Valid() const { return !heap_.empty(); }
   // The stream holding the current (smallest) key. REQUIRES: Valid().

@@ -1,9 +1,5 @@
 #include "server/jwt.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <simdjson.h>
 
 #include <cmath>
@@ -18,23 +14,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/absl_compat.h"
+#include "base/base64url.h"
+#include "base/crypto.h"
 #include "base/status_macros.h"
 #include "codec/json_escape.h"
 
 namespace sessiondb {
 namespace {
 
-constexpr size_t kSha256Bytes = 32;
 // Tokens travel in one header line; anything longer is not one of ours.
 constexpr size_t kMaxTokenBytes = 8192;
 
 absl::Status Unauthenticated(std::string_view what) {
   return absl::UnauthenticatedError(absl::StrCat("token: ", AsAbsl(what)));
-}
-
-bool IsBase64UrlChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
 // DecodeJsonSegment decodes one base64url segment holding a JSON object.
@@ -143,39 +135,14 @@ absl::Status CheckTimeClaims(simdjson::dom::object payload, absl::Time now,
 
 }  // namespace
 
-std::string Base64UrlEncode(std::string_view bytes) {
-  std::string out;
-  absl::WebSafeBase64Escape(AsAbsl(bytes), &out);
-  return out;
-}
-
-bool Base64UrlDecode(std::string_view text, std::string* bytes) {
-  // Abseil also accepts padding and the standard alphabet; JWS allows
-  // neither, so the alphabet is checked here first.
-  for (char c : text) {
-    if (!IsBase64UrlChar(c)) return false;
-  }
-  if (text.size() % 4 == 1) return false;
-  return absl::WebSafeBase64Unescape(AsAbsl(text), bytes);
-}
-
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
-       &mac_len);
-  return std::string(reinterpret_cast<const char*>(mac), mac_len);
-}
-
 absl::StatusOr<std::string> MintToken(const App& app, absl::Time now,
                                       absl::Duration ttl) {
   if (ttl <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("ttl: must be positive");
   }
-  unsigned char nonce[16];
-  if (RAND_bytes(nonce, sizeof(nonce)) != 1) {
-    return absl::InternalError("jti: OpenSSL RAND_bytes failed");
+  absl::StatusOr<std::string> nonce = RandomBytes(16);
+  if (!nonce.ok()) {
+    return absl::InternalError(absl::StrCat("jti: ", nonce.status().message()));
   }
   const int64_t iat = absl::ToUnixSeconds(now);
   const int64_t exp =
@@ -183,9 +150,7 @@ absl::StatusOr<std::string> MintToken(const App& app, absl::Time now,
   std::string payload = "{\"appId\":";
   AppendJsonString(app.app_id, &payload);
   absl::StrAppend(&payload, ",\"iat\":", iat, ",\"exp\":", exp, ",\"jti\":\"",
-                  absl::BytesToHexString(absl::string_view(
-                      reinterpret_cast<const char*>(nonce), sizeof(nonce))),
-                  "\"}");
+                  absl::BytesToHexString(*nonce), "\"}");
   std::string signing_input =
       absl::StrCat(Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})"), ".",
                    Base64UrlEncode(payload));
@@ -255,7 +220,7 @@ absl::StatusOr<const App*> VerifyToken(std::string_view token,
     return Unauthenticated(
         absl::StrCat("app \"", AsAbsl(app_id), "\" is not a known app"));
   }
-  if (CRYPTO_memcmp(expected.data(), signature.data(), kSha256Bytes) != 0) {
+  if (!ConstantTimeEqual(expected, signature)) {
     return Unauthenticated("signature does not verify");
   }
   SESSIONDB_RETURN_IF_ERROR(CheckTimeClaims(payload, now, rules));

@@ -48,16 +48,6 @@ absl::StatusOr<const App*> VerifyToken(std::string_view token,
                                        const AppsConfig& apps, absl::Time now,
                                        const TokenRules& rules = TokenRules());
 
-// HmacSha256 returns the raw 32-byte MAC of `data` under `key` (OpenSSL).
-std::string HmacSha256(std::string_view key, std::string_view data);
-
-// Base64UrlEncode writes RFC 4648 §5 base64url without padding, as JWS does.
-std::string Base64UrlEncode(std::string_view bytes);
-
-// Base64UrlDecode accepts exactly that alphabet, without padding; false on
-// any other byte or an impossible length.
-bool Base64UrlDecode(std::string_view text, std::string* bytes);
-
 }  // namespace sessiondb
 
 #endif  // SESSIONDB_SERVER_JWT_H_

@@ -26,6 +26,9 @@
 // Column families:
 //   default:     "format_version"                  -> decimal version
 //                "bot/" botId                      -> bot_no(4)
+//                "cursor_key"                      -> 32 random bytes, the
+//                                                     key cursors are signed
+//                                                     with (never changed)
 //   sessions:    bot order                         -> fb::Session record
 //   session_ids: sessionId                         -> bot order (the
 //                                                     record's primary key)

@@ -6,12 +6,14 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "base/absl_compat.h"
+#include "base/crypto.h"
 #include "base/status_macros.h"
 #include "storage/bulk_loader.h"
 #include "storage/counters.h"
@@ -103,6 +105,7 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(
   SESSIONDB_RETURN_IF_ERROR(engine->OpenDb(path, env));
   SESSIONDB_RETURN_IF_ERROR(engine->CheckFormat(path));
   SESSIONDB_RETURN_IF_ERROR(engine->LoadBots());
+  SESSIONDB_RETURN_IF_ERROR(engine->LoadCursorKey());
   // Holding the store's lock, the writer owns what a crashed load left.
   RemoveBulkLoadLeftovers(path);
   engine->opened_ = true;
@@ -123,6 +126,7 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::OpenReader(
       absl::StrCat("catching up with the writer of ", AsAbsl(path))));
   SESSIONDB_RETURN_IF_ERROR(engine->CheckFormat(path));
   SESSIONDB_RETURN_IF_ERROR(engine->LoadBots());
+  SESSIONDB_RETURN_IF_ERROR(engine->LoadCursorKey());
   engine->opened_ = true;
   return engine;
 }
@@ -220,6 +224,43 @@ absl::Status StorageEngine::LoadBots() {
   return FromRocksStatus(it->status(), "loading the bot dictionary");
 }
 
+absl::Status StorageEngine::LoadCursorKey() {
+  absl::MutexLock lock(&cursor_key_mu_);
+  if (cursor_key_stored_) return absl::OkStatus();  // never changes
+  std::string key;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(Cf::kDefault),
+                               std::string(kCursorKeyKey), &key);
+  if (s.ok()) {
+    if (key.size() != kCursorKeyBytes) {
+      return absl::DataLossError(
+          absl::StrCat("the cursor key ", AsAbsl(kCursorKeyKey), " is ",
+                       key.size(), " bytes, not ", kCursorKeyBytes));
+    }
+    cursor_key_ = std::move(key);
+    cursor_key_stored_ = true;
+    return absl::OkStatus();
+  }
+  if (!s.IsNotFound()) return FromRocksStatus(s, "reading the cursor key");
+  // A store written before cursors existed. A reader cannot write one: it
+  // signs with a key of its own meanwhile (cursor_key()).
+  if (!cursor_key_.empty()) return absl::OkStatus();
+  SESSIONDB_ASSIGN_OR_RETURN(cursor_key_, RandomBytes(kCursorKeyBytes));
+  if (is_reader()) return absl::OkStatus();
+  rocksdb::WriteOptions wo = write_options_;
+  wo.sync = true;  // cursors handed out must verify after a crash too
+  SESSIONDB_RETURN_IF_ERROR(
+      FromRocksStatus(db_->Put(wo, handle(Cf::kDefault),
+                               std::string(kCursorKeyKey), cursor_key_),
+                      "writing the cursor key"));
+  cursor_key_stored_ = true;
+  return absl::OkStatus();
+}
+
+std::string StorageEngine::cursor_key() const {
+  absl::MutexLock lock(&cursor_key_mu_);
+  return cursor_key_;
+}
+
 absl::Status StorageEngine::CatchUp() {
   if (!is_reader()) return absl::OkStatus();
   absl::MutexLock lock(&views_mu_);
@@ -227,7 +268,8 @@ absl::Status StorageEngine::CatchUp() {
       +[](int* views) { return *views == 0; }, &views_));
   SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(db_->TryCatchUpWithPrimary(),
                                             "catching up with the writer"));
-  return LoadBots();
+  SESSIONDB_RETURN_IF_ERROR(LoadBots());
+  return LoadCursorKey();
 }
 
 absl::Status StorageEngine::RefuseOnReader(std::string_view what) const {

@@ -29,6 +29,12 @@ namespace sessiondb {
 // The on-disk format this code reads and writes. Open refuses any other.
 inline constexpr int kFormatVersion = 3;
 inline constexpr std::string_view kFormatVersionKey = "format_version";
+// The key cursors are signed with (query/page_cursor.h): kCursorKeyBytes
+// random bytes, written by the first writer that opens the store without
+// one and never changed, so a cursor stays valid across reopens and is
+// refused by every other store.
+inline constexpr std::string_view kCursorKeyKey = "cursor_key";
+inline constexpr size_t kCursorKeyBytes = 32;
 // A default-CF key each close writes and single-deletes in one batch, never
 // present after a flush (see StorageEngine::FlushMemtables).
 inline constexpr std::string_view kCloseMarkerKey = "close_marker";
@@ -105,6 +111,10 @@ class StorageEngine {
   int64_t ApproximateBytes() const;
 
   const BotDictionary& bots() const { return bots_; }
+  // cursor_key is the store's key for signing cursors (kCursorKeyKey). A
+  // reader of a store no writer has given one yet uses a random key of its
+  // own until a CatchUp finds the store's (its cursors then stop verifying).
+  std::string cursor_key() const;
   const Options& options() const { return options_; }
   bool is_reader() const { return !secondary_dir_.empty(); }
   // RefuseOnReader is FailedPrecondition naming `what` on a reader, OK on a
@@ -189,6 +199,8 @@ class StorageEngine {
   // CheckFormat checks (a writer: on a new store, writes) the format version.
   absl::Status CheckFormat(std::string_view path);
   absl::Status LoadBots();
+  // LoadCursorKey reads the cursor key; a writer creates a missing one.
+  absl::Status LoadCursorKey();
   absl::Status Write(rocksdb::WriteBatch* batch, std::string_view what);
   // WriteUpserts is UpsertSessions under the lock the caller holds.
   absl::Status WriteUpserts(absl::Span<const Session> sessions)
@@ -206,6 +218,10 @@ class StorageEngine {
   // Held by every write, so each upsert reads the state the previous one
   // left, and by a repair from its first read to its last write.
   absl::Mutex write_mu_;
+
+  mutable absl::Mutex cursor_key_mu_;
+  std::string cursor_key_ ABSL_GUARDED_BY(cursor_key_mu_);
+  bool cursor_key_stored_ ABSL_GUARDED_BY(cursor_key_mu_) = false;
 
   // A reader's live ReadViews; CatchUp waits for none.
   absl::Mutex views_mu_;
