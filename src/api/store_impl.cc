@@ -145,13 +145,8 @@ absl::Status StoreImpl::Run(const SessionQuery& query, RecordSink sink,
   const std::string cursor_key =
       query.cursor.has_value() ? engine_->cursor_key() : std::string();
   if (query.cursor.has_value()) {
-    const bool has_dates = query.from_ms.has_value() ||
-                           query.to_ms.has_value() ||
-                           query.from_day.has_value() ||
-                           query.to_day.has_value();
     SESSIONDB_ASSIGN_OR_RETURN(
-        CursorStart start,
-        StartFromCursor(query, summary->window, has_dates, cursor_key));
+        CursorStart start, StartFromCursor(query, summary->window, cursor_key));
     summary->window = start.window;
     page.after_order = std::move(start.after_order);
   }

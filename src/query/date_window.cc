@@ -41,6 +41,11 @@ int64_t ShiftDays(int64_t ms, int days, const absl::TimeZone& tz) {
 
 }  // namespace
 
+bool HasDateBound(const SessionQuery& query) {
+  return query.from_ms.has_value() || query.to_ms.has_value() ||
+         query.from_day.has_value() || query.to_day.has_value();
+}
+
 absl::StatusOr<DateWindow> ResolveDateWindow(const SessionQuery& query,
                                              const absl::TimeZone& tz,
                                              int64_t now_ms) {

@@ -33,6 +33,10 @@ absl::StatusOr<DateWindow> ResolveDateWindow(const SessionQuery& query,
                                              const absl::TimeZone& tz,
                                              int64_t now_ms);
 
+// HasDateBound: the query gives dateFrom or dateTo, as an instant or a day
+// (its window is not the default one).
+bool HasDateBound(const SessionQuery& query);
+
 // ResolveDateWindow for instants in UTC (no days): the rule as SPEC §3
 // states it. `to_ms` is already exclusive.
 absl::StatusOr<DateWindow> ResolveDateWindow(std::optional<int64_t> from_ms,

@@ -147,7 +147,6 @@ absl::StatusOr<PageCursor> DecodePageCursor(std::string_view token,
 
 absl::StatusOr<CursorStart> StartFromCursor(const SessionQuery& query,
                                             const DateWindow& request_window,
-                                            bool request_has_dates,
                                             std::string_view key) {
   CursorStart start;
   if (query.cursor->empty()) {
@@ -161,8 +160,9 @@ absl::StatusOr<CursorStart> StartFromCursor(const SessionQuery& query,
         "issued for other filters: the bot, containmentType, userId, tags, "
         "sessionType and timeZone must be those of the walk's first request");
   }
-  if (request_has_dates && (request_window.from_ms != cursor->window.from_ms ||
-                            request_window.to_ms != cursor->window.to_ms)) {
+  if (HasDateBound(query) &&
+      (request_window.from_ms != cursor->window.from_ms ||
+       request_window.to_ms != cursor->window.to_ms)) {
     return BadCursor(absl::StrCat(
         "issued for the window [", FormatMs(cursor->window.from_ms), ", ",
         FormatMs(cursor->window.to_ms), "), but dateFrom/dateTo give [",

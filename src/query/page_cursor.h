@@ -72,13 +72,12 @@ struct CursorStart {
 // `request_window` (the request's own, resolved); a token continues one.
 // Then the token must verify under `key`, have been issued for the query's
 // filter (CursorFilterDigest) and, when the request gave dateFrom or dateTo
-// (`request_has_dates`), for the window they resolve to; without dates the
+// (HasDateBound), for the window they resolve to; without dates the
 // token's window is the walk's (a default window does not slide).
 // InvalidArgument naming `cursor` otherwise.
 // REQUIRES: query.cursor has a value.
 absl::StatusOr<CursorStart> StartFromCursor(const SessionQuery& query,
                                             const DateWindow& request_window,
-                                            bool request_has_dates,
                                             std::string_view key);
 
 }  // namespace sessiondb
