@@ -18,6 +18,7 @@ PACKAGES=(
   libboost1.81-dev libcpp-httplib-dev libssl-dev wrk curl
   tzdata  # SPEC §7 timeZone: IANA zones read by Abseil from /usr/share/zoneinfo
   chromium chromium-driver python3-selenium  # the explorer's browser test (SPEC §8)
+  clickhouse-server clickhouse-client  # SPEC §9 scale-out: tools/clickhouse_cluster.sh runs two shards
 )
 
 missing=()
