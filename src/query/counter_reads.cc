@@ -41,11 +41,12 @@ absl::StatusOr<int64_t> SumCounters(const StorageEngine& engine,
   }
   if (keys.empty()) return 0;
   // One sorted walk, not a MultiGet: MultiGet consults each table's
-  // whole-key filter once per batch of 32 keys, and the counts family's
-  // filter is large enough to be read from the file each time (facets of a
-  // week in New York read 168 hour counters: 6 batches, ~2.5 ms at 1M
-  // sessions; docs/PERFORMANCE.md, "Facets"). A walk uses no filter, and
+  // whole-key filter once per batch of 32 keys, and a walk uses no filter;
   // adjacent buckets of one scope and level are adjacent keys: mostly Next.
+  // (The walk was first measured against a MultiGet that read the 1M
+  // store's 4.5 MB counts filter from the file at every batch, the block
+  // cache's shards being smaller than it; that is fixed in
+  // column_families.cc. docs/PERFORMANCE.md, "Facets".)
   std::vector<size_t> order(keys.size());
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
   std::sort(order.begin(), order.end(),

@@ -178,12 +178,67 @@ class SortedFileSink {
     return FromRocksStatus(writer_.Finish(), "finishing a bulk-load file");
   }
   int64_t entries() const { return entries_; }
+  uint64_t FileSize() { return writer_.FileSize(); }
   const std::string& path() const { return path_; }
 
  private:
   rocksdb::SstFileWriter writer_;
   std::string path_;
   int64_t entries_ = 0;
+};
+
+// SplitFileSink writes the key-values of one column family, in key order,
+// into table files of at most kMaxFileEntries entries and about
+// kMaxFileBytes each. Why: a table file's filter block grows with its
+// entries and its index block with its data, and one file for a whole column
+// family made blocks that scale with the store (the 1M store's `counts`
+// filter: 4.5 MB, 3.6M entries; ~45 MB at 10M). A block is cached whole,
+// and the block cache keeps no entry larger than a shard of it
+// (column_families.cc): one too large is read from the file again at every
+// point lookup. Capped, every file's filter stays under ~2.6 MB and its
+// index under ~1.5 MB, as in the files compaction writes
+// (target_file_size_base, 64 MiB).
+class SplitFileSink {
+ public:
+  static constexpr int64_t kMaxFileEntries = int64_t{1} << 21;
+  static constexpr uint64_t kMaxFileBytes = uint64_t{64} << 20;
+
+  SplitFileSink(const rocksdb::Options& options,
+                rocksdb::ColumnFamilyHandle* handle, std::string prefix)
+      : options_(options), handle_(handle), prefix_(std::move(prefix)) {}
+
+  absl::Status Add(std::string_view key, std::string_view value) {
+    if (sink_ != nullptr && (sink_->entries() >= kMaxFileEntries ||
+                             sink_->FileSize() >= kMaxFileBytes)) {
+      SESSIONDB_RETURN_IF_ERROR(FinishFile());
+    }
+    if (sink_ == nullptr) {
+      sink_ = std::make_unique<SortedFileSink>(
+          options_, handle_, absl::StrCat(prefix_, "-", paths_.size(), ".sst"),
+          /*run=*/false);
+      SESSIONDB_RETURN_IF_ERROR(sink_->Open());
+    }
+    return sink_->Add(key, value);
+  }
+  absl::Status Finish() {
+    return sink_ == nullptr ? absl::OkStatus() : FinishFile();
+  }
+  // The files written, in key order.
+  const std::vector<std::string>& paths() const { return paths_; }
+
+ private:
+  absl::Status FinishFile() {
+    SESSIONDB_RETURN_IF_ERROR(sink_->Finish());
+    paths_.push_back(sink_->path());
+    sink_.reset();
+    return absl::OkStatus();
+  }
+
+  const rocksdb::Options options_;
+  rocksdb::ColumnFamilyHandle* const handle_;
+  const std::string prefix_;
+  std::unique_ptr<SortedFileSink> sink_;
+  std::vector<std::string> paths_;
 };
 
 // FileOptions are the options of the table files for column family `cf`:
@@ -267,11 +322,11 @@ class ColumnFamilyRuns {
   std::vector<std::string> runs_;
 };
 
-// MergeRuns merges sorted runs of column family `cf` into `sink`, summing
-// equal keys.
+// MergeRuns merges sorted runs of column family `cf` into `sink` (a
+// SortedFileSink or a SplitFileSink), summing equal keys.
+template <typename Sink>
 absl::Status MergeRuns(Cf cf, const rocksdb::Options& run_options,
-                       const std::vector<std::string>& runs,
-                       SortedFileSink* sink) {
+                       const std::vector<std::string>& runs, Sink* sink) {
   std::vector<std::unique_ptr<rocksdb::SstFileReader>> readers;
   std::vector<std::unique_ptr<rocksdb::Iterator>> iters;
   rocksdb::ReadOptions ro;
@@ -601,7 +656,7 @@ class BulkFileBuilder {
       return StopWorkers();
     SESSIONDB_RETURN_IF_ERROR(StopWorkers());
     if (sessions_ == 0) return absl::OkStatus();
-    std::vector<std::string> files(kNumCfs);
+    std::vector<std::vector<std::string>> files(kNumCfs);
     SESSIONDB_RETURN_IF_ERROR(RunParallel(kNumCfs, kWorkers, [&](int i) {
       return MergeColumnFamily(static_cast<Cf>(i), &files[i]);
     }));
@@ -610,7 +665,7 @@ class BulkFileBuilder {
       if (files[i].empty()) continue;
       rocksdb::IngestExternalFileArg arg;
       arg.column_family = engine_.handle(static_cast<Cf>(i));
-      arg.external_files = {files[i]};
+      arg.external_files = files[i];
       arg.options.move_files = true;
       arg.options.snapshot_consistency = true;
       args.push_back(std::move(arg));
@@ -649,9 +704,9 @@ class BulkFileBuilder {
   }
 
   // MergeColumnFamily merges every shard's runs of `cf`, and for the
-  // default column family the new bots' entries, into one file (*file
-  // stays empty when there is nothing).
-  absl::Status MergeColumnFamily(Cf cf, std::string* file) {
+  // default column family the new bots' entries, into table files in key
+  // order (SplitFileSink; *files stays empty when there is nothing).
+  absl::Status MergeColumnFamily(Cf cf, std::vector<std::string>* files) {
     std::vector<std::string> runs;
     for (const auto& shard : shards_) {
       runs.insert(runs.end(), shard->runs(cf).begin(), shard->runs(cf).end());
@@ -686,14 +741,12 @@ class BulkFileBuilder {
       runs.erase(runs.begin(), runs.begin() + kMaxMergeWidth);
       runs.push_back(sink.path());
     }
-    SortedFileSink sink(FileOptions(*engine_.db_, handle, /*run=*/false),
-                        handle, absl::StrCat(dir_, "/", CfName(cf), ".sst"),
-                        /*run=*/false);
-    SESSIONDB_RETURN_IF_ERROR(sink.Open());
+    SplitFileSink sink(FileOptions(*engine_.db_, handle, /*run=*/false), handle,
+                       absl::StrCat(dir_, "/", CfName(cf)));
     SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, run_options, runs, &sink));
     SESSIONDB_RETURN_IF_ERROR(sink.Finish());
-    RemoveFiles(runs);  // disk: the runs go as soon as their file is made
-    *file = sink.path();
+    RemoveFiles(runs);  // disk: the runs go as soon as their files are made
+    *files = sink.paths();
     return absl::OkStatus();
   }
 

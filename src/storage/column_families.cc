@@ -49,6 +49,26 @@ rocksdb::ColumnFamilyOptions BaseCfOptions(
   return cf;
 }
 
+// CacheShardBits: the cache is split into 2^bits shards of at least
+// kMinShardBytes. An LRU shard keeps no entry larger than itself: RocksDB
+// inserts it, and the last release of its handle erases it, since the
+// shard's usage is then over its capacity. RocksDB's default (64 shards of
+// 4 MiB at the 256 MiB default budget) thus re-read the 4.5 MB filter block
+// of the 1M store's `counts` file from the file, checksum included, at every
+// point lookup (docs/PERFORMANCE.md, "Cold start"). A 32 MiB shard holds the
+// filter of a file of ~25M keys, with room for the memtables' reservations;
+// on the two to a few cores this store runs on, 8 shards keep lock
+// contention low.
+int CacheShardBits(size_t capacity) {
+  constexpr size_t kMinShardBytes = size_t{32} << 20;
+  constexpr int kMaxShardBits = 6;  // RocksDB's own upper bound
+  int bits = 0;
+  while (bits < kMaxShardBits && (capacity >> (bits + 1)) >= kMinShardBytes) {
+    ++bits;
+  }
+  return bits;
+}
+
 }  // namespace
 
 const char* CfName(Cf cf) {
@@ -61,6 +81,7 @@ const char* CfName(Cf cf) {
 std::shared_ptr<rocksdb::Cache> NewBudgetCache(const Options& options) {
   rocksdb::LRUCacheOptions cache_options;
   cache_options.capacity = options.memory_budget_bytes;
+  cache_options.num_shard_bits = CacheShardBits(options.memory_budget_bytes);
   // Blocks in a region faulted in 2 MiB at a time and reused after eviction,
   // not fresh heap faulted a page at a time (block_allocator.h).
 #if !defined(__SANITIZE_THREAD__)
