@@ -58,6 +58,15 @@ int RunShip(const ShipFlags& flags) {
       summary->tombstones, summary->aliases, summary->alias_tombstones,
       summary->version, summary->seconds,
       summary->seconds > 0 ? summary->sessions / summary->seconds : 0.0);
+  std::cerr << absl::StrFormat(
+      "  sessions %.2f s (%.0f/s, %.1f MiB RowBinary), tombstones %.2f s, "
+      "aliases %.2f s\n",
+      summary->sessions_seconds,
+      summary->sessions_seconds > 0
+          ? summary->sessions / summary->sessions_seconds
+          : 0.0,
+      summary->bytes / 1048576.0, summary->tombstones_seconds,
+      summary->aliases_seconds);
   return 0;
 }
 

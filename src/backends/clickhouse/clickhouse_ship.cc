@@ -471,6 +471,7 @@ absl::StatusOr<ShipSummary> ShipSnapshot(Store& store, const ShipTarget& target,
   SESSIONDB_RETURN_IF_ERROR(it->status());
   SESSIONDB_RETURN_IF_ERROR(shipper->Flush());
   summary.bytes = shipper->bytes_staged();
+  summary.sessions_seconds = elapsed();
 
   SESSIONDB_ASSIGN_OR_RETURN(std::vector<SessionRowKey> stale,
                              shipper->StaleKeys(version));
@@ -479,11 +480,14 @@ absl::StatusOr<ShipSummary> ShipSnapshot(Store& store, const ShipTarget& target,
   }
   SESSIONDB_RETURN_IF_ERROR(shipper->Flush());
   summary.tombstones = static_cast<int64_t>(stale.size());
+  summary.tombstones_seconds = elapsed() - summary.sessions_seconds;
 
   SESSIONDB_ASSIGN_OR_RETURN(auto aliases, StoreAliases(*engine));
   summary.aliases = static_cast<int64_t>(aliases.size());
   SESSIONDB_ASSIGN_OR_RETURN(summary.alias_tombstones,
                              shipper->ReplaceAliases(aliases, version));
+  summary.aliases_seconds =
+      elapsed() - summary.sessions_seconds - summary.tombstones_seconds;
   // Last: shipped_through promises everything up to it is in ClickHouse.
   SESSIONDB_RETURN_IF_ERROR(shipper->WriteMeta(cursor_key_hex, version));
   summary.seconds = elapsed();

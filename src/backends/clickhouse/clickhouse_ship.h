@@ -82,6 +82,11 @@ struct ShipSummary {
   int64_t bytes = 0;  // RowBinary bytes of the session rows
   std::vector<int64_t> sessions_per_shard;
   double seconds = 0;
+  // Where the time went: streaming the sessions until every shard
+  // acknowledged them, finding and writing tombstones, the aliases.
+  double sessions_seconds = 0;
+  double tombstones_seconds = 0;
+  double aliases_seconds = 0;
 };
 
 // ShipVersion is the version a full ship of `store` writes its rows at:
