@@ -59,6 +59,17 @@ class ShardWriter {
     return absl::OkStatus();
   }
 
+  // TakeBuffer returns an empty string for the next batch: one a sent
+  // batch left (its capacity kept: no page faults and no regrowth per
+  // batch), or a new one.
+  std::string TakeBuffer() {
+    absl::MutexLock lock(&mu_);
+    if (spare_.empty()) return std::string();
+    std::string buffer = std::move(spare_.back());
+    spare_.pop_back();
+    return buffer;
+  }
+
   // Wait returns once every queued batch was sent, or the first error.
   absl::Status Wait() {
     absl::MutexLock lock(&mu_);
@@ -92,6 +103,10 @@ class ShardWriter {
       absl::Status s = client_->Insert(batch.first, batch.second);
       absl::MutexLock lock(&mu_);
       busy_ = false;
+      if (spare_.size() < 2) {
+        batch.second.clear();
+        spare_.push_back(std::move(batch.second));
+      }
       if (!s.ok() && error_.ok()) error_ = s;
       if (!error_.ok()) queue_.clear();
     }
@@ -103,6 +118,7 @@ class ShardWriter {
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status error_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> spare_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;  // last: starts once the members above exist
 };
 
@@ -265,8 +281,7 @@ absl::Status ClickHouseShipper::WriterError() const {
 
 absl::Status ClickHouseShipper::Stage(int shard) {
   if (staged_rows_[shard] == 0) return absl::OkStatus();
-  std::string body;
-  body.reserve(staged_[shard].capacity());
+  std::string body = writers_[shard]->TakeBuffer();
   std::swap(body, staged_[shard]);
   staged_rows_[shard] = 0;
   return writers_[shard]->Push(
