@@ -185,7 +185,7 @@ absl::Status ClickHouseShipper::Start() {
     writers_.push_back(std::make_unique<ShardWriter>(std::move(client)));
   }
   staged_.resize(clients_.size());
-  staged_rows_.assign(clients_.size(), 0);
+  staged_starts_.resize(clients_.size());
   return absl::OkStatus();
 }
 
@@ -280,10 +280,11 @@ absl::Status ClickHouseShipper::WriterError() const {
 }
 
 absl::Status ClickHouseShipper::Stage(int shard) {
-  if (staged_rows_[shard] == 0) return absl::OkStatus();
+  if (staged_starts_[shard].empty()) return absl::OkStatus();
   std::string body = writers_[shard]->TakeBuffer();
-  std::swap(body, staged_[shard]);
-  staged_rows_[shard] = 0;
+  SortSessionRows(staged_[shard], staged_starts_[shard], &body);
+  staged_[shard].clear();  // keeps its capacity for the next batch
+  staged_starts_[shard].clear();
   return writers_[shard]->Push(
       absl::StrCat("INSERT INTO ", target_.database, ".", kSessionsLocalTable,
                    " (", kSessionColumns, ") FORMAT RowBinary"),
@@ -296,9 +297,11 @@ absl::Status ClickHouseShipper::AddSession(const Session& session,
   SESSIONDB_ASSIGN_OR_RETURN(int shard, ShardOf(session.bot_id));
   std::string& out = staged_[shard];
   const size_t before = out.size();
+  staged_starts_[shard].push_back(before);
   AppendSessionRow(session, json, version, &out);
   bytes_staged_ += static_cast<int64_t>(out.size() - before);
-  if (++staged_rows_[shard] >= options_.batch_rows ||
+  if (static_cast<int64_t>(staged_starts_[shard].size()) >=
+          options_.batch_rows ||
       static_cast<int64_t>(out.size()) >= options_.batch_bytes) {
     return Stage(shard);
   }
@@ -308,8 +311,12 @@ absl::Status ClickHouseShipper::AddSession(const Session& session,
 absl::Status ClickHouseShipper::AddTombstone(const SessionRowKey& key,
                                              uint64_t version) {
   SESSIONDB_ASSIGN_OR_RETURN(int shard, ShardOf(key.bot));
+  staged_starts_[shard].push_back(staged_[shard].size());
   AppendTombstoneRow(key, version, &staged_[shard]);
-  if (++staged_rows_[shard] >= options_.batch_rows) return Stage(shard);
+  if (static_cast<int64_t>(staged_starts_[shard].size()) >=
+      options_.batch_rows) {
+    return Stage(shard);
+  }
   return absl::OkStatus();
 }
 
