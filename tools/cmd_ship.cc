@@ -31,6 +31,7 @@ struct ShipFlags {
   std::string database = "sessiondb";
   bool follow = false;
   double poll_seconds = 1;
+  int64_t batch_rows = ShipOptions().batch_rows;
 };
 
 volatile sig_atomic_t stop_requested = 0;
@@ -87,6 +88,11 @@ int RunShip(const ShipFlags& flags) {
   if (!store.ok()) return Fail(store.status());
 
   ShipOptions options;
+  if (flags.batch_rows < 1) {
+    return Fail(absl::InvalidArgumentError(absl::StrFormat(
+        "--batch-rows: must be at least 1, got %d", flags.batch_rows)));
+  }
+  options.batch_rows = flags.batch_rows;
   if (flags.follow) {
     return RunFollow(**store, target, std::move(options), flags.poll_seconds);
   }
@@ -106,6 +112,15 @@ int RunShip(const ShipFlags& flags) {
       summary->tombstones, summary->aliases, summary->alias_tombstones,
       summary->version, summary->seconds,
       summary->seconds > 0 ? summary->sessions / summary->seconds : 0.0);
+  std::cerr << absl::StrFormat(
+      "  sessions %.2f s (%.0f/s, %.1f MiB RowBinary), tombstones %.2f s, "
+      "aliases %.2f s\n",
+      summary->sessions_seconds,
+      summary->sessions_seconds > 0
+          ? summary->sessions / summary->sessions_seconds
+          : 0.0,
+      summary->bytes / 1048576.0, summary->tombstones_seconds,
+      summary->aliases_seconds);
   // The store's writer trims its change log up to what was shipped.
   if (absl::Status marked = MarkShipped(**store, summary->version);
       !marked.ok()) {
@@ -138,6 +153,9 @@ SESSIONDB_REGISTER_COMMAND(
               app->add_option("--poll", flags->poll_seconds,
                               "with --follow: seconds between looks at an "
                               "idle store (default: 1)");
+              app->add_option("--batch-rows", flags->batch_rows,
+                              "rows per insert and shard (default 100000; "
+                              "an insert also stops at 64 MiB)");
               return std::function<int()>([flags] { return RunShip(*flags); });
             }});
 
