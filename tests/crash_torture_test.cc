@@ -9,6 +9,10 @@
 //   - the store holds exactly the model after the acknowledged operations,
 //     or after those plus the one in flight (applied whole, never half);
 //   - a full-window query answers the model's sessions in API order.
+//   - the change log holds one entry per committed operation of the round,
+//     numbered on from the last round's sequence, each listing the sessions
+//     the operation touched with their keys before it (src/storage/
+//     change_log.h): an entry is committed with its write or not at all.
 // Then the next writer continues from that state.
 //
 // Both processes generate the same operations from (seed, round, the state
@@ -28,7 +32,9 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -36,9 +42,12 @@
 #include "gtest/gtest.h"
 #include "sessiondb/check.h"
 #include "sessiondb/store.h"
+#include "storage/change_log.h"
+#include "storage/storage_engine.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 #include "testing/test_seed.h"
+#include "utilities/engine_access.h"
 
 namespace sessiondb {
 namespace {
@@ -208,6 +217,42 @@ absl::Status ApplyToStore(const Op& op, Store& store) {
   return absl::InternalError("unknown op");
 }
 
+// A change-log entry's session as the model states it: sessionId, previous
+// (botId, start) and whether it exists after.
+using ModelChange =
+    std::tuple<std::string, std::optional<std::pair<std::string, int64_t>>,
+               bool>;
+
+// ExpectedChanges is the entry `op` leaves when applied to `model`; nullopt
+// when it commits nothing (a rejected batch, a delete of an absent id).
+std::optional<std::vector<ModelChange>> ExpectedChanges(const Op& op,
+                                                        const Model& model) {
+  auto previous = [&](const std::string& id)
+      -> std::optional<std::pair<std::string, int64_t>> {
+    auto it = model.find(id);
+    if (it == model.end()) return std::nullopt;
+    return std::pair(it->second.bot_id, it->second.start_time_ms);
+  };
+  std::vector<ModelChange> changes;
+  switch (op.kind) {
+    case Op::kPut:
+    case Op::kBatch: {
+      if (!op.valid) return std::nullopt;
+      std::set<std::string> seen;
+      for (const Session& s : op.sessions) {
+        if (seen.insert(s.session_id).second)
+          changes.emplace_back(s.session_id, previous(s.session_id), true);
+      }
+      return changes;
+    }
+    case Op::kDelete:
+      if (!model.contains(op.delete_id)) return std::nullopt;
+      changes.emplace_back(op.delete_id, previous(op.delete_id), false);
+      return changes;
+  }
+  return std::nullopt;
+}
+
 // ReadModel reads every session of the id space with lookups by id.
 absl::StatusOr<Model> ReadModel(Store& store) {
   Model model;
@@ -273,7 +318,8 @@ struct RoundResult {
 // RunRound starts a writer, kills it at a random moment and verifies the
 // store against `*model` (the state before the round), which it advances.
 void RunRound(const std::string& dir, uint64_t seed, int round,
-              std::mt19937_64& killer, Model* model, RoundResult* result) {
+              std::mt19937_64& killer, Model* model, uint64_t* sequence,
+              RoundResult* result) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   pid_t pid = fork();
@@ -345,6 +391,63 @@ void RunRound(const std::string& dir, uint64_t seed, int round,
            << Describe(acked_model) << "\nor (with the operation in flight)\n"
            << Describe(in_flight_model);
   }
+
+  // The change log: one entry per committed operation, in order. An
+  // operation in flight that rewrote a session with the same fields leaves
+  // the model unchanged but may have committed: its entry is then allowed.
+  {
+    std::vector<std::vector<ModelChange>> expected;
+    std::optional<std::vector<ModelChange>> in_flight;
+    OpGenerator replay(seed, round);
+    Model before = *model;
+    for (int32_t i = 0; i <= acked; ++i) {
+      const Op op = replay.Next(before);
+      std::optional<std::vector<ModelChange>> changes =
+          ExpectedChanges(op, before);
+      if (i == acked) {
+        in_flight = changes;
+        if (result->in_flight_applied) {
+          ASSERT_TRUE(changes.has_value());
+          expected.push_back(*changes);
+        }
+      } else if (changes.has_value()) {
+        expected.push_back(*std::move(changes));
+      }
+      ApplyToModel(op, &before);
+    }
+    absl::StatusOr<StorageEngine*> engine = StoreInternals::EngineOf(**store);
+    ASSERT_OK(engine);
+    absl::StatusOr<ChangeLogState> state =
+        ReadChangeLogState(**engine, nullptr);
+    ASSERT_OK(state);
+    if (!result->in_flight_applied && in_flight.has_value() &&
+        state->sequence == *sequence + expected.size() + 1) {
+      expected.push_back(*in_flight);
+    }
+    ASSERT_EQ(state->sequence, *sequence + expected.size())
+        << "change numbers: " << acked << " acknowledged operations";
+    ChangeLogIterator it(**engine, nullptr, *sequence);
+    for (size_t i = 0; i < expected.size(); ++i, it.Next()) {
+      ASSERT_TRUE(it.Valid()) << "entry " << *sequence + i + 1 << " missing";
+      ASSERT_EQ(it.entry().number, *sequence + i + 1);
+      std::vector<ModelChange> got;
+      for (const SessionChange& c : it.entry().sessions) {
+        std::optional<std::pair<std::string, int64_t>> prev;
+        if (c.previous) {
+          prev = std::pair((*engine)
+                               ->bots()
+                               .IdOf(c.previous->bot_no)
+                               .value_or("(unknown bot)"),
+                           c.previous->start_ms);
+        }
+        got.emplace_back(c.session_id, prev, c.exists);
+      }
+      EXPECT_EQ(got, expected[i]) << "entry " << it.entry().number;
+    }
+    EXPECT_FALSE(it.Valid());
+    ASSERT_OK(it.status());
+    *sequence = state->sequence;
+  }
   *model = *std::move(stored);
 
   // The index and counter path agrees: the whole span, in API order.
@@ -378,13 +481,14 @@ TEST(CrashTorture, AcknowledgedWritesSurviveSigkillAndNothingIsHalfApplied) {
   sessiondb::testing::TempDir dir;
   std::mt19937_64 killer(seed ^ 0x9E3779B97F4A7C15ULL);
   Model model;
+  uint64_t sequence = 0;
   int64_t verified_ops = 0;
   int in_flight_applied = 0;
   const auto start = std::chrono::steady_clock::now();
   for (int round = 0; round < kills; ++round) {
     SCOPED_TRACE(::testing::Message() << "round " << round);
     RoundResult result;
-    RunRound(dir.path(), seed, round, killer, &model, &result);
+    RunRound(dir.path(), seed, round, killer, &model, &sequence, &result);
     if (::testing::Test::HasFatalFailure() || ::testing::Test::HasFailure()) {
       return;
     }

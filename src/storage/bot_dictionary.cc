@@ -16,6 +16,15 @@ std::vector<std::pair<uint32_t, std::string>> BotDictionary::All() const {
   return by_number_;
 }
 
+std::optional<std::string> BotDictionary::IdOf(uint32_t bot_no) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto pos = std::lower_bound(by_number_.begin(), by_number_.end(), bot_no,
+                              [](const std::pair<uint32_t, std::string>& e,
+                                 uint32_t n) { return e.first < n; });
+  if (pos == by_number_.end() || pos->first != bot_no) return std::nullopt;
+  return pos->second;
+}
+
 uint32_t BotDictionary::NextNumber() const {
   absl::ReaderMutexLock lock(&mu_);
   return by_number_.empty() ? 1 : by_number_.back().first + 1;

@@ -23,6 +23,8 @@ class BotDictionary {
   std::optional<uint32_t> Find(std::string_view bot_id) const;
   // All returns every (bot_no, botId), by bot_no.
   std::vector<std::pair<uint32_t, std::string>> All() const;
+  // IdOf is the botId numbered `bot_no`; nullopt when none is.
+  std::optional<std::string> IdOf(uint32_t bot_no) const;
   uint32_t NextNumber() const;
   // Insert records a committed assignment.
   void Insert(std::string bot_id, uint32_t bot_no);

@@ -656,6 +656,12 @@ class BulkFileBuilder {
       return StopWorkers();
     SESSIONDB_RETURN_IF_ERROR(StopWorkers());
     if (sessions_ == 0) return absl::OkStatus();
+    // The load's change number and its `everything` entry go into the
+    // default column family's file: atomic with the sessions (change_log.h).
+    change_batch_.Clear();
+    change_entry_.everything = true;
+    engine_.StageChange(&change_batch_, &change_entry_,
+                        engine_.change_seq_ + 1);
     std::vector<std::vector<std::string>> files(kNumCfs);
     SESSIONDB_RETURN_IF_ERROR(RunParallel(kNumCfs, kWorkers, [&](int i) {
       return MergeColumnFamily(static_cast<Cf>(i), &files[i]);
@@ -674,6 +680,7 @@ class BulkFileBuilder {
         engine_.db_->IngestExternalFiles(args), "adding bulk-load files"));
     for (const auto& [bot_id, bot_no] : new_bots_)
       engine_.bots_.Insert(bot_id, bot_no);
+    engine_.change_seq_ = change_entry_.number;
     return absl::OkStatus();
   }
 
@@ -714,13 +721,14 @@ class BulkFileBuilder {
     rocksdb::ColumnFamilyHandle* handle = engine_.handle(cf);
     const rocksdb::Options run_options =
         FileOptions(*engine_.db_, handle, /*run=*/true);
-    if (cf == Cf::kDefault && !new_bots_.empty()) {
+    if (cf == Cf::kDefault) {
       ColumnFamilyRuns bots(cf, run_options, handle, dir_ + "/bots-");
       for (const auto& [bot_id, bot_no] : new_bots_) {
         std::string value;
         AppendBigEndian32(bot_no, &value);
         bots.Add(BotDictionary::StorageKey(bot_id), value);
       }
+      SESSIONDB_RETURN_IF_ERROR(AddChangeEntry(&bots));
       SESSIONDB_RETURN_IF_ERROR(bots.Spill());
       runs.insert(runs.end(), bots.runs().begin(), bots.runs().end());
     }
@@ -750,6 +758,21 @@ class BulkFileBuilder {
     return absl::OkStatus();
   }
 
+  // AddChangeEntry adds the Puts StageChange put in change_batch_ to `runs`.
+  absl::Status AddChangeEntry(ColumnFamilyRuns* runs) {
+    struct Handler : rocksdb::WriteBatch::Handler {
+      ColumnFamilyRuns* runs;
+      rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& key,
+                            const rocksdb::Slice& value) override {
+        runs->Add(key.ToStringView(), value.ToStringView());
+        return rocksdb::Status::OK();
+      }
+    } handler;
+    handler.runs = runs;
+    return FromRocksStatus(change_batch_.Iterate(&handler),
+                           "staging the load's change entry");
+  }
+
   uint32_t BotNumber(const std::string& bot_id) {
     if (std::optional<uint32_t> no = engine_.bots().Find(bot_id)) return *no;
     auto it = new_bot_numbers_.find(bot_id);
@@ -773,6 +796,9 @@ class BulkFileBuilder {
   absl::flat_hash_map<std::string, uint32_t> new_bot_numbers_;
   std::vector<std::pair<std::string, uint32_t>> new_bots_;
   int64_t sessions_ = 0;
+  // The load's change entry: `everything` (the store held no session).
+  rocksdb::WriteBatch change_batch_;
+  ChangeEntry change_entry_;
 };
 
 absl::StatusOr<BulkLoadSummary> RunBulkLoad(StorageEngine& engine,

@@ -20,6 +20,7 @@
 #include "base/status_macros.h"
 #include "rocksdb/comparator.h"
 #include "storage/bot_dictionary.h"
+#include "storage/change_log.h"
 #include "storage/counters.h"
 #include "storage/index_entries.h"
 #include "storage/key_codec.h"
@@ -97,6 +98,7 @@ class Pass {
   absl::Status Run(CheckReport* report) {
     DiscoverIndexCfs();
     SESSIONDB_RETURN_IF_ERROR(CheckFormatVersion());
+    SESSIONDB_RETURN_IF_ERROR(CheckChangeLog());
     SESSIONDB_RETURN_IF_ERROR(CheckBotDictionary());
     SESSIONDB_RETURN_IF_ERROR(FindOwners());
     SESSIONDB_RETURN_IF_ERROR(DeriveFromRecords());
@@ -179,6 +181,47 @@ class Pass {
                                  "\", this code writes ", kFormatVersion));
     }
     return absl::OkStatus();
+  }
+
+  // CheckChangeLog: the sequence and the trimmed mark are numbers, the mark
+  // is not past the sequence, and every entry decodes and is numbered in
+  // (mark, sequence]. A repair changes none of it (the log is history).
+  absl::Status CheckChangeLog() {
+    const std::string seq_key(kChangeSeqKey);
+    absl::StatusOr<ChangeLogState> state =
+        ReadChangeLogState(engine_, read_options_.snapshot);
+    if (!state.ok()) {
+      if (!absl::IsDataLoss(state.status())) return state.status();
+      findings_.Add(Cf::kDefault, seq_key,
+                    std::string(state.status().message()));
+      return absl::OkStatus();
+    }
+    if (state->trimmed_through > state->sequence) {
+      findings_.Add(
+          Cf::kDefault, std::string(kChangeLogTrimmedKey),
+          absl::StrCat("trimmed through ", state->trimmed_through,
+                       ", past the change sequence ", state->sequence));
+    }
+    std::unique_ptr<rocksdb::Iterator> it = Scan(Cf::kDefault);
+    const std::string prefix(kChangeLogPrefix);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+         it->Next()) {
+      const std::string key = it->key().ToString();
+      absl::StatusOr<ChangeEntry> entry =
+          DecodeChangeEntry(key, it->value().ToStringView());
+      if (!entry.ok()) {
+        findings_.Add(Cf::kDefault, key, std::string(entry.status().message()));
+        continue;
+      }
+      if (entry->number <= state->trimmed_through ||
+          entry->number > state->sequence) {
+        findings_.Add(
+            Cf::kDefault, key,
+            absl::StrCat("change ", entry->number, " is outside (",
+                         state->trimmed_through, ", ", state->sequence, "]"));
+      }
+    }
+    return ScanStatus(*it, Cf::kDefault);
   }
 
   absl::Status CheckBotDictionary() {

@@ -29,6 +29,12 @@
 //                "cursor_key"                      -> 32 random bytes, the
 //                                                     key cursors are signed
 //                                                     with (never changed)
+//                "change_seq"                      -> number(8): the last
+//                                                     committed change
+//                "changes/" number(8)              -> change entry
+//                "changes_trimmed"                 -> number(8): entries
+//                                                     <= it are gone
+//                                                     (change_log.h)
 //   sessions:    bot order                         -> fb::Session record
 //   session_ids: sessionId                         -> bot order (the
 //                                                     record's primary key)

@@ -82,9 +82,31 @@ uint32_t SessionBatch::BotNumber(const std::string& bot_id) {
   return no;
 }
 
+void SessionBatch::Touched(std::string_view session_id,
+                           const Version* previous) {
+  SessionChange& change = changes_.emplace_back();
+  change.session_id = std::string(session_id);
+  if (previous != nullptr) {
+    change.previous = SessionChange::Key{
+        previous->bot_no,
+        DecodeDescTime(previous->primary_key.data() + kBotBytes)};
+  }
+}
+
+std::vector<SessionChange> SessionBatch::TakeChanges() {
+  for (SessionChange& change : changes_) {
+    auto it = staged_.find(change.session_id);
+    change.exists = it != staged_.end() && it->second.has_value();
+  }
+  return std::move(changes_);
+}
+
 absl::Status SessionBatch::Upsert(const Session& session) {
   SESSIONDB_ASSIGN_OR_RETURN(std::optional<Version> previous,
                              Current(session.session_id));
+  if (!staged_.contains(session.session_id)) {
+    Touched(session.session_id, previous ? &*previous : nullptr);
+  }
   if (previous.has_value()) SESSIONDB_RETURN_IF_ERROR(RemoveVersion(*previous));
 
   Version v;
@@ -120,7 +142,9 @@ absl::Status SessionBatch::DeleteVersion(std::string_view session_id,
                                          const Version& version) {
   SESSIONDB_RETURN_IF_ERROR(RemoveVersion(version));
   Stage(Cf::kSessionIds, Op::kDelete, std::string(session_id));
-  staged_[std::string(session_id)] = std::nullopt;
+  auto [it, first] = staged_.try_emplace(std::string(session_id));
+  if (first) Touched(session_id, &version);
+  it->second = std::nullopt;
   return absl::OkStatus();
 }
 

@@ -17,6 +17,7 @@
 #include "rocksdb/write_batch.h"
 #include "session_generated.h"
 #include "sessiondb/session.h"
+#include "storage/change_log.h"
 #include "storage/column_families.h"
 #include "storage/counters.h"
 
@@ -54,6 +55,11 @@ class SessionBatch {
   const std::vector<std::pair<std::string, uint32_t>>& new_bots() const {
     return new_bots_;
   }
+  // TakeChanges returns, once per session the staged operations touched, its
+  // sessionId, its key before the batch (from the store) and whether it
+  // exists after the batch, in first-touch order: the batch's change-log
+  // entry (change_log.h).
+  std::vector<SessionChange> TakeChanges();
 
  private:
   // The current version of a session: its primary key and record bytes.
@@ -72,6 +78,10 @@ class SessionBatch {
   void Stage(Cf cf, Op op, std::string key, std::string value = {});
   absl::StatusOr<std::optional<Version>> Current(std::string_view session_id);
   absl::Status RemoveVersion(const Version& version);
+  // Touched records the first touch of a session this batch: `previous` is
+  // its version in the store. Call before staging its new state.
+  // (null: it did not exist).
+  void Touched(std::string_view session_id, const Version* previous);
   // DeleteVersion stages the removal of `version`, the current one.
   absl::Status DeleteVersion(std::string_view session_id,
                              const Version& version);
@@ -88,6 +98,7 @@ class SessionBatch {
   absl::flat_hash_map<std::string, CellCounts> counter_deltas_;
   absl::flat_hash_map<std::string, int64_t> user_deltas_;
   std::vector<std::pair<std::string, uint32_t>> new_bots_;
+  std::vector<SessionChange> changes_;  // `exists` set by TakeChanges
 };
 
 }  // namespace sessiondb

@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "base/absl_compat.h"
 #include "base/crypto.h"
 #include "base/status_macros.h"
@@ -97,6 +98,7 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(
     const Options& options, std::string_view path, rocksdb::Env* env) {
   std::unique_ptr<StorageEngine> engine(new StorageEngine());
   engine->options_ = options;
+  engine->path_ = std::string(path);
   engine->write_options_.sync = options.sync_writes;
   if (!options.create_if_missing) {
     SESSIONDB_RETURN_IF_ERROR(
@@ -106,9 +108,12 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(
   SESSIONDB_RETURN_IF_ERROR(engine->CheckFormat(path));
   SESSIONDB_RETURN_IF_ERROR(engine->LoadBots());
   SESSIONDB_RETURN_IF_ERROR(engine->LoadCursorKey());
+  SESSIONDB_RETURN_IF_ERROR(engine->LoadChangeLog());
   // Holding the store's lock, the writer owns what a crashed load left.
   RemoveBulkLoadLeftovers(path);
   engine->opened_ = true;
+  // A SHIPPED file the writer cannot read trims nothing; writes go on.
+  engine->TrimChangeLog().IgnoreError();
   return engine;
 }
 
@@ -117,6 +122,7 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::OpenReader(
   SESSIONDB_RETURN_IF_ERROR(RequireStore(rocksdb::Env::Default(), path));
   std::unique_ptr<StorageEngine> engine(new StorageEngine());
   engine->options_ = options;
+  engine->path_ = std::string(path);
   SESSIONDB_ASSIGN_OR_RETURN(engine->secondary_dir_, NewReaderDir());
   SESSIONDB_RETURN_IF_ERROR(engine->OpenDb(path, nullptr));
   // Opening replays the writer's MANIFEST and WALs as they were; catching
@@ -362,6 +368,8 @@ absl::Status StorageEngine::FlushMemtables() {
 
 absl::Status StorageEngine::CompactAll() {
   SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("compacting"));
+  // Trimmed entries then leave the files with the rest.
+  TrimChangeLog().IgnoreError();
   SESSIONDB_RETURN_IF_ERROR(FlushMemtables());
   rocksdb::CompactRangeOptions options;
   // Rewrite the bottommost level too: that is where deletes' tombstones and
@@ -468,7 +476,15 @@ absl::StatusOr<int64_t> StorageEngine::Repair(
   absl::MutexLock lock(&write_mu_);
   RepairWriter writer(*this, batch_ops);
   SESSIONDB_RETURN_IF_ERROR(find_and_fix(writer));
-  SESSIONDB_RETURN_IF_ERROR(writer.Flush());
+  if (writer.writes_ > 0) {
+    // What a repair changed is not listed: a consumer of the change log
+    // copies the snapshot again. Its number goes with the last batch.
+    ChangeEntry entry;
+    entry.everything = true;
+    StageChange(&writer.batch_, &entry, change_seq_ + 1);
+    SESSIONDB_RETURN_IF_ERROR(writer.Flush());
+    change_seq_ = entry.number;
+  }
   for (const auto& [bot_id, bot_no] : writer.restored_bots_) {
     bots_.Insert(bot_id, bot_no);
   }
@@ -478,6 +494,84 @@ absl::StatusOr<int64_t> StorageEngine::Repair(
 absl::Status StorageEngine::Write(rocksdb::WriteBatch* batch,
                                   std::string_view what) {
   return FromRocksStatus(db_->Write(write_options_, batch), what);
+}
+
+void StorageEngine::StageChange(rocksdb::WriteBatch* batch, ChangeEntry* entry,
+                                uint64_t number) {
+  entry->number = number;
+  entry->time_ms = absl::ToUnixMillis(absl::Now());
+  std::string seq;
+  AppendBigEndian64(number, &seq);
+  batch->Put(handle(Cf::kDefault), std::string(kChangeSeqKey), seq);
+  batch->Put(handle(Cf::kDefault), ChangeKey(number),
+             EncodeChangeEntry(*entry));
+}
+
+absl::Status StorageEngine::CommitChange(rocksdb::WriteBatch* batch,
+                                         ChangeEntry entry,
+                                         std::string_view what) {
+  StageChange(batch, &entry, change_seq_ + 1);
+  SESSIONDB_RETURN_IF_ERROR(Write(batch, what));
+  change_seq_ = entry.number;
+  if (change_seq_ - last_trim_check_ >= change_limits_.trim_every) {
+    // The write is committed; a trim that fails waits for the next check.
+    TrimChangeLogLocked().IgnoreError();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StorageEngine::LoadChangeLog() {
+  absl::MutexLock lock(&write_mu_);
+  SESSIONDB_ASSIGN_OR_RETURN(ChangeLogState state,
+                             ReadChangeLogState(*this, nullptr));
+  change_seq_ = state.sequence;
+  change_trimmed_ = state.trimmed_through;
+  last_trim_check_ = change_seq_;
+  return absl::OkStatus();
+}
+
+uint64_t StorageEngine::change_sequence() {
+  absl::MutexLock lock(&write_mu_);
+  return change_seq_;
+}
+
+void StorageEngine::SetChangeLogLimits(const ChangeLogLimits& limits) {
+  absl::MutexLock lock(&write_mu_);
+  change_limits_ = limits;
+}
+
+absl::Status StorageEngine::TrimChangeLog() {
+  SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("trimming the change log"));
+  absl::MutexLock lock(&write_mu_);
+  return TrimChangeLogLocked();
+}
+
+absl::Status StorageEngine::TrimChangeLogLocked() {
+  last_trim_check_ = change_seq_;
+  SESSIONDB_ASSIGN_OR_RETURN(std::optional<uint64_t> shipped,
+                             ReadShippedMark(path_));
+  const uint64_t keep = shipped.has_value() ? change_limits_.keep_max
+                                            : change_limits_.keep_unshipped;
+  uint64_t through = change_seq_ > keep ? change_seq_ - keep : 0;
+  // A mark past the sequence (a SHIPPED file of another copy of the store)
+  // trims no more than the sequence.
+  if (shipped.has_value())
+    through = std::max(through, std::min(*shipped, change_seq_));
+  if (through <= change_trimmed_) return absl::OkStatus();
+  rocksdb::WriteBatch batch;
+  std::string mark;
+  AppendBigEndian64(through, &mark);
+  rocksdb::Status s =
+      batch.DeleteRange(handle(Cf::kDefault), ChangeKey(change_trimmed_ + 1),
+                        ChangeKey(through + 1));
+  if (s.ok()) {
+    s = batch.Put(handle(Cf::kDefault), std::string(kChangeLogTrimmedKey),
+                  mark);
+  }
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "staging a change-log trim"));
+  SESSIONDB_RETURN_IF_ERROR(Write(&batch, "trimming the change log"));
+  change_trimmed_ = through;
+  return absl::OkStatus();
 }
 
 absl::Status StorageEngine::UpsertSessions(absl::Span<const Session> sessions) {
@@ -496,7 +590,10 @@ absl::StatusOr<BulkLoadSummary> StorageEngine::BulkLoad(
 absl::Status StorageEngine::WriteUpserts(absl::Span<const Session> sessions) {
   SessionBatch batch(*this);
   for (const Session& s : sessions) SESSIONDB_RETURN_IF_ERROR(batch.Upsert(s));
-  SESSIONDB_RETURN_IF_ERROR(Write(batch.Finish(), "writing sessions"));
+  ChangeEntry entry;
+  entry.sessions = batch.TakeChanges();
+  SESSIONDB_RETURN_IF_ERROR(
+      CommitChange(batch.Finish(), std::move(entry), "writing sessions"));
   for (const auto& [bot_id, bot_no] : batch.new_bots())
     bots_.Insert(bot_id, bot_no);
   return absl::OkStatus();
@@ -512,7 +609,9 @@ absl::Status StorageEngine::DeleteSession(std::string_view session_id) {
     return absl::NotFoundError(
         absl::StrCat("sessionId: no session ", AsAbsl(DebugKey(session_id))));
   }
-  return Write(batch.Finish(), "deleting a session");
+  ChangeEntry entry;
+  entry.sessions = batch.TakeChanges();
+  return CommitChange(batch.Finish(), std::move(entry), "deleting a session");
 }
 
 absl::StatusOr<int64_t> StorageEngine::DeleteSessionsIf(
@@ -528,7 +627,10 @@ absl::StatusOr<int64_t> StorageEngine::DeleteSessionsIf(
     deleted += one ? 1 : 0;
   }
   if (deleted == 0) return 0;
-  SESSIONDB_RETURN_IF_ERROR(Write(batch.Finish(), "deleting sessions"));
+  ChangeEntry entry;
+  entry.sessions = batch.TakeChanges();
+  SESSIONDB_RETURN_IF_ERROR(
+      CommitChange(batch.Finish(), std::move(entry), "deleting sessions"));
   return deleted;
 }
 
@@ -537,6 +639,7 @@ absl::StatusOr<int64_t> StorageEngine::ForgetUserIdentity(
   SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("forgetting a user identity"));
   absl::MutexLock lock(&write_mu_);
   rocksdb::WriteBatch batch;
+  ChangeEntry entry;
   int64_t removed = 0;
   std::string value;
   for (const std::string& key : alias_keys) {
@@ -546,6 +649,7 @@ absl::StatusOr<int64_t> StorageEngine::ForgetUserIdentity(
     SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading the alias map"));
     if (value != user_id) continue;  // re-linked to someone else meanwhile
     batch.Delete(handle(Cf::kAliases), key);
+    entry.aliases.push_back({key, std::nullopt});
     ++removed;
   }
   // Writers hold write_mu_ too, so a count read as zero stays zero until
@@ -560,18 +664,23 @@ absl::StatusOr<int64_t> StorageEngine::ForgetUserIdentity(
     return FromRocksStatus(s, "reading the user map");
   }
   if (batch.Count() == 0) return 0;
-  SESSIONDB_RETURN_IF_ERROR(Write(&batch, "forgetting a user identity"));
+  SESSIONDB_RETURN_IF_ERROR(
+      CommitChange(&batch, std::move(entry), "forgetting a user identity"));
   return removed;
 }
 
 absl::Status StorageEngine::PutAliases(const UserIdentity& identity) {
   SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("writing user aliases"));
   rocksdb::WriteBatch batch;
+  ChangeEntry entry;
   for (const std::string& alias : identity.aliases) {
-    batch.Put(handle(Cf::kAliases), AsciiLower(alias), identity.user_id);
+    std::string key = AsciiLower(alias);
+    batch.Put(handle(Cf::kAliases), key, identity.user_id);
+    entry.aliases.push_back({std::move(key), identity.user_id});
   }
+  if (batch.Count() == 0) return absl::OkStatus();
   absl::MutexLock lock(&write_mu_);
-  return Write(&batch, "writing user aliases");
+  return CommitChange(&batch, std::move(entry), "writing user aliases");
 }
 
 }  // namespace sessiondb

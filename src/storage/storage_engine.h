@@ -22,6 +22,7 @@
 #include "sessiondb/options.h"
 #include "sessiondb/session.h"
 #include "storage/bot_dictionary.h"
+#include "storage/change_log.h"
 #include "storage/column_families.h"
 
 namespace sessiondb {
@@ -120,6 +121,8 @@ class StorageEngine {
   // reader: as of its last catch-up). It grows with every write batch.
   uint64_t LatestSequence() const { return db_->GetLatestSequenceNumber(); }
   bool is_reader() const { return !secondary_dir_.empty(); }
+  // path is the store's directory, as opened.
+  const std::string& path() const { return path_; }
   // RefuseOnReader is FailedPrecondition naming `what` on a reader, OK on a
   // writer. Every write checks it first.
   absl::Status RefuseOnReader(std::string_view what) const;
@@ -165,6 +168,17 @@ class StorageEngine {
   // Writes go on meanwhile.
   absl::Status CompactAll();
 
+  // The change log (change_log.h). change_sequence is the last change number
+  // this writer committed (0 on a reader: readers use ReadChangeLogState).
+  uint64_t change_sequence();
+  // TrimChangeLog removes the entries the SHIPPED file's mark and `limits`
+  // allow (change_log.h); the writer also runs it at open, on CompactAll
+  // and every ChangeLogLimits::trim_every numbers. A SHIPPED file it cannot
+  // read trims nothing (and is returned as the error).
+  absl::Status TrimChangeLog();
+  // SetChangeLogLimits replaces the limits (tests use small ones).
+  void SetChangeLogLimits(const ChangeLogLimits& limits);
+
   // CatchUp makes a reader see every write its writer acknowledged so far
   // and reloads the bot dictionary. It waits until no ReadView is alive and
   // holds new ones back while it runs. A writer's engine is always current:
@@ -205,6 +219,19 @@ class StorageEngine {
   // LoadCursorKey reads the cursor key; a writer creates a missing one.
   absl::Status LoadCursorKey();
   absl::Status Write(rocksdb::WriteBatch* batch, std::string_view what);
+  // CommitChange adds the next change number and `entry` (its number and
+  // time set here) to `batch`, writes it, and on success advances the
+  // sequence (and now and then trims the log).
+  absl::Status CommitChange(rocksdb::WriteBatch* batch, ChangeEntry entry,
+                            std::string_view what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // StageChange adds number `number`'s change_seq and entry to `batch`.
+  void StageChange(rocksdb::WriteBatch* batch, ChangeEntry* entry,
+                   uint64_t number);
+  // LoadChangeLog reads the sequence and the trimmed mark (a writer, at
+  // open).
+  absl::Status LoadChangeLog();
+  absl::Status TrimChangeLogLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // WriteUpserts is UpsertSessions under the lock the caller holds.
   absl::Status WriteUpserts(absl::Span<const Session> sessions)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
@@ -218,9 +245,16 @@ class StorageEngine {
   rocksdb::WriteOptions write_options_;
   BotDictionary bots_;  // internally synchronized; changed under write_mu_
 
+  std::string path_;
+
   // Held by every write, so each upsert reads the state the previous one
   // left, and by a repair from its first read to its last write.
   absl::Mutex write_mu_;
+  // The last committed change number and the trimmed mark (change_log.h).
+  uint64_t change_seq_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t change_trimmed_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_trim_check_ ABSL_GUARDED_BY(write_mu_) = 0;
+  ChangeLogLimits change_limits_ ABSL_GUARDED_BY(write_mu_);
 
   mutable absl::Mutex cursor_key_mu_;
   std::string cursor_key_ ABSL_GUARDED_BY(cursor_key_mu_);

@@ -139,7 +139,10 @@ absl::StatusOr<std::vector<std::string>> ParseClickHouseUrls(
 absl::StatusOr<uint64_t> ShipVersion(Store& store) {
   SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine,
                              StoreInternals::EngineOf(store));
-  return engine->LatestSequence();
+  ReadView view(*engine);
+  SESSIONDB_ASSIGN_OR_RETURN(ChangeLogState state,
+                             ReadChangeLogState(*engine, view.snapshot()));
+  return state.sequence;
 }
 
 ClickHouseShipper::ClickHouseShipper(ShipTarget target, ShipOptions options)
@@ -412,6 +415,24 @@ absl::Status ClickHouseShipper::CheckCursorKey(
           " holds another store's sessions (its cursor_key differs); ship "
           "each store to a database of its own"));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ClickHouseShipper::WriteAliases(
+    const std::vector<std::pair<std::string, std::optional<std::string>>>&
+        aliases,
+    uint64_t version) {
+  if (aliases.empty()) return absl::OkStatus();
+  std::string body;
+  for (const auto& [alias, user] : aliases) {
+    AppendAliasRow(alias, user.value_or(""), version, !user.has_value(), &body);
+  }
+  const std::string insert =
+      absl::StrCat("INSERT INTO ", target_.database, ".", kAliasesTable,
+                   " (alias, user_id, version, deleted) FORMAT RowBinary");
+  for (const auto& client : clients_) {
+    SESSIONDB_RETURN_IF_ERROR(client->Insert(insert, body));
   }
   return absl::OkStatus();
 }

@@ -90,10 +90,9 @@ struct ShipSummary {
 };
 
 // ShipVersion is the version a full ship of `store` writes its rows at:
-// the store's change sequence. Until the store keeps one, RocksDB's
-// sequence number of the state the store reads (for a reader: its last
-// catch-up), which grows with every write batch too. The one place to
-// change when the store's counter lands.
+// the store's change sequence (storage/change_log.h) in the state the store
+// reads (for a reader: its last catch-up). It grows by one with every
+// committed write batch and never goes back, across reopens too.
 absl::StatusOr<uint64_t> ShipVersion(Store& store);
 
 // ClickHouseShipper writes rows to one database on one server or on every
@@ -141,6 +140,14 @@ class ClickHouseShipper {
   // below `version` (forgotten ones). Returns how many tombstones.
   absl::StatusOr<int64_t> ReplaceAliases(
       const std::vector<std::pair<std::string, std::string>>& aliases,
+      uint64_t version);
+
+  // WriteAliases writes each alias at `version` on every server: mapped to
+  // its user id, or a tombstone where the user id is nullopt (ship
+  // --follow: the aliases a change set or removed).
+  absl::Status WriteAliases(
+      const std::vector<std::pair<std::string, std::optional<std::string>>>&
+          aliases,
       uint64_t version);
 
   // CheckCursorKey fails with FailedPrecondition when the database already

@@ -1,0 +1,261 @@
+#include "backends/clickhouse/clickhouse_follow.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "base/absl_compat.h"
+#include "base/status_macros.h"
+#include "codec/record_json.h"
+#include "storage/change_log.h"
+#include "storage/key_codec.h"
+#include "storage/record_codec.h"
+#include "storage/rocksdb_status.h"
+#include "storage/storage_engine.h"
+#include "utilities/engine_access.h"
+
+namespace sessiondb {
+namespace {
+
+// What the entries after the position say about one session.
+struct Touched {
+  uint64_t version = 0;  // the last entry that touched it
+  std::vector<SessionChange::Key> previous;
+};
+
+// Round is one pass over the change log at one state of the reader.
+struct Round {
+  ChangeLogState state;
+  bool reship = false;
+  uint64_t entries_behind = 0;
+  double seconds_behind = 0;
+  absl::flat_hash_map<std::string, Touched> sessions;
+  absl::flat_hash_map<std::string, uint64_t> aliases;  // -> last entry
+};
+
+// ReadSession reads session `id` at `ro`: false when the store has none.
+absl::StatusOr<bool> ReadSession(StorageEngine& engine,
+                                 const rocksdb::ReadOptions& ro,
+                                 const std::string& id, Session* session,
+                                 std::string* json) {
+  std::string key;
+  rocksdb::Status s = engine.Get(ro, Cf::kSessionIds, id, &key);
+  if (s.IsNotFound()) return false;
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading the sessionId map"));
+  std::string bytes;
+  s = engine.Get(ro, Cf::kSessions, key, &bytes);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat("sessionId ", DebugKey(id),
+                                            " maps to a missing record ",
+                                            DebugKey(key)));
+  }
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading a session record"));
+  SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* record,
+                             VerifyStoredRecord(bytes, key));
+  *session = DecodeRecord(*record);
+  json->clear();
+  AppendRecordJson(*record, json);
+  return true;
+}
+
+// Collect reads the entries after `position` at `view` into `round`.
+absl::Status Collect(StorageEngine& engine, const ReadView& view,
+                     uint64_t position, int64_t max_sessions, Round* round) {
+  SESSIONDB_ASSIGN_OR_RETURN(round->state,
+                             ReadChangeLogState(engine, view.snapshot()));
+  if (round->state.sequence < position) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the store's change sequence is ", round->state.sequence,
+        ", below the ", position,
+        " already shipped: a store restored from an older copy? Ship it "
+        "into a fresh --database"));
+  }
+  round->entries_behind = round->state.sequence - position;
+  if (round->entries_behind == 0) return absl::OkStatus();
+  if (position < round->state.trimmed_through) {
+    round->reship = true;  // the entries after the position are gone
+    return absl::OkStatus();
+  }
+  uint64_t expected = position + 1;
+  ChangeLogIterator it(engine, view.snapshot(), position);
+  for (; it.Valid(); it.Next()) {
+    const ChangeEntry& entry = it.entry();
+    if (entry.number != expected) break;  // a gap: never written so
+    if (expected == position + 1) {
+      round->seconds_behind = std::max(
+          0.0, (absl::ToUnixMillis(absl::Now()) - entry.time_ms) / 1000.0);
+    }
+    ++expected;
+    if (entry.everything) {
+      round->reship = true;
+      return absl::OkStatus();
+    }
+    for (const SessionChange& s : entry.sessions) {
+      Touched& t = round->sessions[s.session_id];
+      t.version = entry.number;
+      if (s.previous.has_value() &&
+          std::find(t.previous.begin(), t.previous.end(), *s.previous) ==
+              t.previous.end()) {
+        t.previous.push_back(*s.previous);
+      }
+    }
+    for (const AliasChange& a : entry.aliases) {
+      round->aliases[a.alias] = entry.number;
+    }
+    if (static_cast<int64_t>(round->sessions.size()) > max_sessions) {
+      round->reship = true;
+      return absl::OkStatus();
+    }
+  }
+  SESSIONDB_RETURN_IF_ERROR(it.status());
+  if (expected != round->state.sequence + 1) {
+    return absl::DataLossError(
+        absl::StrCat("the change log has no entry ", expected, " (sequence ",
+                     round->state.sequence, ", trimmed through ",
+                     round->state.trimmed_through, ")"));
+  }
+  return absl::OkStatus();
+}
+
+// ShipRound ships what `round` collected, as of `view`.
+absl::Status ShipRound(StorageEngine& engine, const ReadView& view,
+                       const Round& round, ClickHouseShipper& shipper,
+                       FollowProgress* progress) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = view.snapshot();
+  Session session;
+  std::string json;
+  for (const auto& [id, touched] : round.sessions) {
+    SESSIONDB_ASSIGN_OR_RETURN(bool exists,
+                               ReadSession(engine, ro, id, &session, &json));
+    if (exists) {
+      SESSIONDB_RETURN_IF_ERROR(
+          shipper.AddSession(session, json, touched.version));
+      ++progress->sessions;
+    }
+    for (const SessionChange::Key& key : touched.previous) {
+      std::optional<std::string> bot = engine.bots().IdOf(key.bot_no);
+      if (!bot.has_value()) {
+        return absl::DataLossError(
+            absl::StrCat("change log: bot number ", key.bot_no, " of session ",
+                         DebugKey(id), " is not in the bot dictionary"));
+      }
+      if (exists && *bot == session.bot_id &&
+          key.start_ms == session.start_time_ms) {
+        continue;  // its row at that key was just replaced
+      }
+      SESSIONDB_RETURN_IF_ERROR(shipper.AddTombstone(
+          SessionRowKey{*std::move(bot), key.start_ms, id}, touched.version));
+      ++progress->tombstones;
+    }
+  }
+  SESSIONDB_RETURN_IF_ERROR(shipper.Flush());
+
+  // Aliases go one version per alias: the last entry that changed it.
+  absl::flat_hash_map<
+      uint64_t, std::vector<std::pair<std::string, std::optional<std::string>>>>
+      by_version;
+  for (const auto& [alias, version] : round.aliases) {
+    std::string user;
+    rocksdb::Status s = engine.Get(ro, Cf::kAliases, alias, &user);
+    std::optional<std::string> now;
+    if (s.ok()) {
+      now = std::move(user);
+    } else if (!s.IsNotFound()) {
+      return FromRocksStatus(s, "reading the alias map");
+    }
+    by_version[version].emplace_back(alias, std::move(now));
+    ++progress->aliases;
+  }
+  for (const auto& [version, aliases] : by_version) {
+    SESSIONDB_RETURN_IF_ERROR(shipper.WriteAliases(aliases, version));
+  }
+  return absl::OkStatus();
+}
+
+// WaitOrStop sleeps `d` in short steps; true when stop() said so.
+bool WaitOrStop(absl::Duration d, const std::function<bool()>& stop) {
+  const absl::Time until = absl::Now() + d;
+  while (absl::Now() < until) {
+    if (stop()) return true;
+    absl::SleepFor(std::min(absl::Milliseconds(50), until - absl::Now()));
+  }
+  return stop();
+}
+
+}  // namespace
+
+absl::Status MarkShipped(Store& store, uint64_t version) {
+  SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine,
+                             StoreInternals::EngineOf(store));
+  return WriteShippedMark(engine->path(), version);
+}
+
+absl::Status FollowChanges(Store& reader, const ShipTarget& target,
+                           const FollowOptions& options) {
+  SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine,
+                             StoreInternals::EngineOf(reader));
+  const std::string cursor_key_hex =
+      absl::BytesToHexString(engine->cursor_key());
+  FollowProgress progress;
+  auto reship = [&]() -> absl::Status {
+    SESSIONDB_ASSIGN_OR_RETURN(ShipSummary summary,
+                               ShipSnapshot(reader, target, options.ship));
+    progress.shipped_through = summary.version;
+    progress.sessions = summary.sessions;
+    progress.tombstones = summary.tombstones;
+    progress.aliases = summary.aliases + summary.alias_tombstones;
+    progress.reshipped = true;
+    ++progress.reships;
+    return WriteShippedMark(engine->path(), summary.version);
+  };
+  SESSIONDB_RETURN_IF_ERROR(reship());
+  progress.total_sessions += progress.sessions;
+  progress.total_tombstones += progress.tombstones;
+  if (options.progress) options.progress(progress);
+
+  SESSIONDB_ASSIGN_OR_RETURN(std::unique_ptr<ClickHouseShipper> shipper,
+                             ClickHouseShipper::Open(target, options.ship));
+  while (!options.stop()) {
+    SESSIONDB_RETURN_IF_ERROR(reader.Refresh());
+    progress.sessions = progress.tombstones = progress.aliases = 0;
+    progress.reshipped = false;
+    ++progress.rounds;
+    Round round;
+    {
+      // No ReadView may outlive the round: Refresh waits for none.
+      ReadView view(*engine);
+      SESSIONDB_RETURN_IF_ERROR(Collect(*engine, view, progress.shipped_through,
+                                        options.max_sessions_per_round,
+                                        &round));
+      progress.entries_behind = round.entries_behind;
+      progress.seconds_behind = round.seconds_behind;
+      if (!round.reship && round.entries_behind > 0) {
+        SESSIONDB_RETURN_IF_ERROR(
+            ShipRound(*engine, view, round, *shipper, &progress));
+        // Only once ClickHouse acknowledged every row of the round.
+        SESSIONDB_RETURN_IF_ERROR(
+            shipper->WriteMeta(cursor_key_hex, round.state.sequence));
+        SESSIONDB_RETURN_IF_ERROR(
+            WriteShippedMark(engine->path(), round.state.sequence));
+        progress.shipped_through = round.state.sequence;
+      }
+    }
+    if (round.reship) SESSIONDB_RETURN_IF_ERROR(reship());
+    progress.total_sessions += progress.sessions;
+    progress.total_tombstones += progress.tombstones;
+    if (options.progress) options.progress(progress);
+    if (round.entries_behind == 0 && WaitOrStop(options.poll, options.stop)) {
+      break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sessiondb
