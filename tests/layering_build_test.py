@@ -19,13 +19,19 @@ SEES = {layer: ORDER[: i + 1] for i, layer in enumerate(ORDER)}
 # beside api: they see codec and below, not api.
 SEES["utilities"] = ORDER[: ORDER.index("codec") + 1] + ["utilities"]
 SEES["server"] = ORDER + ["server"]
-ALL = ORDER + ["utilities", "server"]
+# The backends (src/backends/<engine>/) sit on the utilities.
+SEES["backends"] = SEES["utilities"] + ["backends"]
+ALL = ORDER + ["utilities", "server", "backends"]
+# tools/ sees the public headers, the server and the backends.
+TOOLS_SEE = ["server", "backends"]
 
 
 def flags_for(commands, directory):
     """Preprocessor flags of the first translation unit under `directory`."""
     for c in commands:
-        if os.path.dirname(c["file"]) == directory:
+        d = os.path.dirname(c["file"])
+        # src/<layer>/ or, for a layer of subfolders (backends), below it.
+        if d == directory or ("/src/" in directory and d.startswith(directory + "/")):
             args = shlex.split(c["command"])
             out, skip = [], False
             for a in args:
@@ -40,8 +46,10 @@ def flags_for(commands, directory):
 
 
 def header_of(src, layer):
-    return f"{layer}/" + sorted(f for f in os.listdir(f"{src}/src/{layer}")
-                                if f.endswith(".h"))[0]
+    root = f"{src}/src"
+    return sorted(os.path.relpath(os.path.join(d, f), root)
+                  for d, _, files in os.walk(f"{root}/{layer}")
+                  for f in files if f.endswith(".h"))[0]
 
 
 def finds(flags, cwd, include):
@@ -69,7 +77,7 @@ def main():
                                 f" include {other}/")
     flags, cwd = flags_for(commands, f"{src}/tools")
     for other in ALL:
-        expected = other == "server"
+        expected = other in TOOLS_SEE
         if finds(flags, cwd, header_of(src, other)) != expected:
             failures.append(f"tools/ {'cannot' if expected else 'can'} "
                             f"include {other}/")

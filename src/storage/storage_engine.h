@@ -116,6 +116,9 @@ class StorageEngine {
   // own until a CatchUp finds the store's (its cursors then stop verifying).
   std::string cursor_key() const;
   const Options& options() const { return options_; }
+  // LatestSequence is RocksDB's last committed sequence number (on a
+  // reader: as of its last catch-up). It grows with every write batch.
+  uint64_t LatestSequence() const { return db_->GetLatestSequenceNumber(); }
   bool is_reader() const { return !secondary_dir_.empty(); }
   // RefuseOnReader is FailedPrecondition naming `what` on a reader, OK on a
   // writer. Every write checks it first.

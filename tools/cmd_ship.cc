@@ -1,0 +1,85 @@
+// sessiondb ship: every session of one snapshot of the store to ClickHouse
+// (SPEC §9; backends/clickhouse/clickhouse_ship.h does the work).
+#include <unistd.h>
+
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "backends/clickhouse/clickhouse_ship.h"
+#include "command.h"
+#include "progress_line.h"
+
+namespace sessiondb::tools {
+namespace {
+
+// Like export: one pass over every block, so a small cache keeps memory
+// flat whatever the store's size.
+constexpr size_t kShipMemoryBudgetBytes = size_t{8} << 20;
+
+struct ShipFlags {
+  std::string db;
+  std::string clickhouse;
+  std::optional<std::string> cluster;
+  std::string database = "sessiondb";
+};
+
+int RunShip(const ShipFlags& flags) {
+  ShipTarget target;
+  absl::StatusOr<std::vector<std::string>> urls =
+      ParseClickHouseUrls(flags.clickhouse);
+  if (!urls.ok()) return Fail(urls.status());
+  target.urls = *std::move(urls);
+  target.cluster = flags.cluster;
+  target.database = flags.database;
+
+  Options store_options;
+  store_options.memory_budget_bytes = kShipMemoryBudgetBytes;
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::OpenReader(store_options, flags.db);
+  if (!store.ok()) return Fail(store.status());
+
+  ProgressLine progress(std::cerr, ::isatty(STDERR_FILENO) == 1);
+  ShipOptions options;
+  options.progress = [&progress](const ShipProgress& p) {
+    progress.Update(absl::StrFormat(
+        "%d sessions, %.1f MiB, %.0f sessions/s", p.sessions,
+        p.bytes / 1048576.0, p.seconds > 0 ? p.sessions / p.seconds : 0.0));
+  };
+  absl::StatusOr<ShipSummary> summary = ShipSnapshot(**store, target, options);
+  progress.Clear();
+  if (!summary.ok()) return Fail(summary.status());
+  std::cerr << absl::StrFormat(
+      "shipped %d sessions (per shard: %s), %d tombstones, %d aliases (%d "
+      "tombstones) at version %d in %.2f s (%.0f sessions/s)\n",
+      summary->sessions, absl::StrJoin(summary->sessions_per_shard, " "),
+      summary->tombstones, summary->aliases, summary->alias_tombstones,
+      summary->version, summary->seconds,
+      summary->seconds > 0 ? summary->sessions / summary->seconds : 0.0);
+  return 0;
+}
+
+SESSIONDB_REGISTER_COMMAND(
+    ship,
+    Command{"ship",
+            "copy every session of one snapshot to ClickHouse (SPEC §9); "
+            "re-running converges",
+            [](CLI::App* app) {
+              auto flags = std::make_shared<ShipFlags>();
+              app->add_option("--db", flags->db, "store directory")->required();
+              app->add_option("--clickhouse", flags->clickhouse,
+                              "HTTP endpoint(s), URL[,URL…]: with --cluster "
+                              "every shard's, in remote_servers' shard order")
+                  ->required();
+              app->add_option("--cluster", flags->cluster,
+                              "cluster name in remote_servers (absent: one "
+                              "server, no Distributed table)");
+              app->add_option("--database", flags->database,
+                              "ClickHouse database (default: sessiondb)");
+              return std::function<int()>([flags] { return RunShip(*flags); });
+            }});
+
+}  // namespace
+}  // namespace sessiondb::tools
