@@ -1,11 +1,8 @@
-// SqlString / SqlIdentifier (backends/clickhouse/sql_literal.h) and the
-// ClickHouse HTTP client they are sent through. The cases named
-// *OnClickHouse run against the real server of the ctest fixture
-// `clickhouse` (SESSIONDB_CH_URLS, set by tests/CMakeLists.txt) and skip
-// without it.
+// SqlString / SqlIdentifier (backends/clickhouse/sql_literal.h). The cases
+// named *OnClickHouse read literals back from the real server of ctest's
+// `clickhouse` fixture and skip without it.
 #include "backends/clickhouse/sql_literal.h"
 
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,11 +13,13 @@
 #include "backends/clickhouse/clickhouse_http.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/clickhouse_server.h"
 #include "testing/status_matchers.h"
 
 namespace sessiondb {
 namespace {
 
+using ::sessiondb::testing::FixtureClickHouse;
 using ::sessiondb::testing::IsOk;
 using ::sessiondb::testing::StatusIs;
 using ::testing::HasSubstr;
@@ -57,51 +56,6 @@ TEST(SqlIdentifier, RefusesAnythingElseNamingTheFlag) {
   }
 }
 
-TEST(ClickHouseHttp, RefusesUrlsThatAreNotHttpHostPort) {
-  for (const char* url : {"https://127.0.0.1:8123", "127.0.0.1:8123", "http://",
-                          "http://h:8123/path", "http://h:x",
-                          "http://h:8123?database=x", "http://h:0"}) {
-    EXPECT_THAT(ClickHouseHttp::Connect(url),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(url)));
-  }
-}
-
-TEST(ClickHouseHttp, UnreachableServerIsUnavailableNamingTheUrl) {
-  // Port 1 on loopback: nothing listens there.
-  EXPECT_THAT(
-      ClickHouseHttp::Connect("http://127.0.0.1:1"),
-      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("127.0.0.1:1")));
-}
-
-TEST(UrlEncode, KeepsUnreservedBytesOnly) {
-  EXPECT_EQ(UrlEncode("INSERT INTO a.b FORMAT RowBinary"),
-            "INSERT%20INTO%20a.b%20FORMAT%20RowBinary");
-  EXPECT_EQ(UrlEncode("a-_.~&=+%\xff"), "a-_.~%26%3D%2B%25%FF");
-}
-
-// A client of the fixture's first server, or null (the test skips): the
-// fixture sets SESSIONDB_CH_URLS, and skips itself where clickhouse-server
-// is not installed.
-std::unique_ptr<ClickHouseHttp> FixtureServer() {
-  const char* urls = std::getenv("SESSIONDB_CH_URLS");
-  if (urls == nullptr || *urls == '\0') return nullptr;
-  if (std::system("command -v clickhouse-server >/dev/null 2>&1 || "
-                  "test -x /usr/sbin/clickhouse-server") != 0) {
-    return nullptr;
-  }
-  std::vector<std::string> list = absl::StrSplit(urls, ',');
-  absl::StatusOr<std::unique_ptr<ClickHouseHttp>> client =
-      ClickHouseHttp::Connect(list.front());
-  EXPECT_THAT(client, IsOk());
-  return client.ok() ? *std::move(client) : nullptr;
-}
-
-#define SKIP_WITHOUT_SERVER(ch)                                           \
-  if ((ch) == nullptr) {                                                  \
-    GTEST_SKIP() << "no ClickHouse: SESSIONDB_CH_URLS is set by ctest's " \
-                    "clickhouse fixture";                                 \
-  }
-
 // Each literal is read back through hex(), so the answer's own escaping
 // plays no part.
 std::vector<std::string> RoundTrip(ClickHouseHttp& ch,
@@ -123,8 +77,8 @@ std::vector<std::string> RoundTrip(ClickHouseHttp& ch,
 }
 
 TEST(SqlString, EveryByteRoundTripsOnClickHouse) {
-  std::unique_ptr<ClickHouseHttp> ch = FixtureServer();
-  SKIP_WITHOUT_SERVER(ch);
+  std::unique_ptr<ClickHouseHttp> ch = FixtureClickHouse();
+  SKIP_WITHOUT_CLICKHOUSE(ch);
   std::vector<std::string> values;
   std::string all;
   for (int b = 0; b < 256; ++b) {
@@ -140,8 +94,8 @@ TEST(SqlString, EveryByteRoundTripsOnClickHouse) {
 }
 
 TEST(SqlString, TrickyStringsRoundTripOnClickHouse) {
-  std::unique_ptr<ClickHouseHttp> ch = FixtureServer();
-  SKIP_WITHOUT_SERVER(ch);
+  std::unique_ptr<ClickHouseHttp> ch = FixtureClickHouse();
+  SKIP_WITHOUT_CLICKHOUSE(ch);
   const std::vector<std::string> values = {
       "",
       "it's",
@@ -159,45 +113,6 @@ TEST(SqlString, TrickyStringsRoundTripOnClickHouse) {
       "?query=1&database=system",
   };
   EXPECT_EQ(RoundTrip(*ch, values), values);
-}
-
-TEST(ClickHouseHttp, ErrorIsClickHousesFirstLineOnClickHouse) {
-  std::unique_ptr<ClickHouseHttp> ch = FixtureServer();
-  SKIP_WITHOUT_SERVER(ch);
-  absl::StatusOr<std::string> answer = ch->Query("SELEC 1");
-  EXPECT_THAT(answer, StatusIs(absl::StatusCode::kInvalidArgument,
-                               HasSubstr("Syntax error")));
-  EXPECT_THAT(answer.status().message(), ::testing::Not(HasSubstr("\n")));
-  // The connection is still usable after an error answer.
-  EXPECT_THAT(ch->Query("SELECT 1"), IsOk());
-}
-
-TEST(ClickHouseHttp, InsertSendsRowsAndSettingsOnClickHouse) {
-  std::unique_ptr<ClickHouseHttp> ch = FixtureServer();
-  SKIP_WITHOUT_SERVER(ch);
-  ASSERT_OK(ch->Query("CREATE DATABASE IF NOT EXISTS sessiondb_http_test"));
-  ASSERT_OK(ch->Query("DROP TABLE IF EXISTS sessiondb_http_test.t"));
-  ASSERT_OK(ch->Query(
-      "CREATE TABLE sessiondb_http_test.t (s String) ENGINE = Memory"));
-  // RowBinary: a one-byte length, then the bytes; the table named without
-  // its database, which comes from the `database` setting.
-  const std::string rows = std::string(
-      "\x03"
-      "a\tb"
-      "\x01"
-      "\0",
-      6);
-  ASSERT_OK(ch->Insert("INSERT INTO t FORMAT RowBinary", rows,
-                       {{"database", "sessiondb_http_test"}}));
-  absl::StatusOr<std::string> answer =
-      ch->Query("SELECT hex(s) FROM sessiondb_http_test.t ORDER BY s");
-  ASSERT_OK(answer);
-  EXPECT_EQ(*answer, "00\n610962\n");
-  EXPECT_THAT(
-      ch->Insert("INSERT INTO no_such_table FORMAT RowBinary", rows,
-                 {{"database", "sessiondb_http_test"}}),
-      StatusIs(absl::StatusCode::kNotFound, HasSubstr("no_such_table")));
-  ASSERT_OK(ch->Query("DROP DATABASE sessiondb_http_test"));
 }
 
 }  // namespace

@@ -116,8 +116,11 @@ start() {
       echo "clickhouse_cluster: port $(http_port "$s") already answers (another cluster?)" >&2
       exit 1
     fi
-    (cd "$dir/shard$s" && nohup "$server" --config-file="$dir/shard$s/config.xml" \
-       > "$dir/shard$s/log/stdout.log" 2>&1 & echo $! > "$dir/shard$s/server.pid")
+    # exec: the pid file must name the server itself, not a shell around
+    # it, or `stop` kills the shell and leaves the server running.
+    (cd "$dir/shard$s" && exec nohup "$server" --config-file="$dir/shard$s/config.xml" \
+       > "$dir/shard$s/log/stdout.log" 2>&1) &
+    echo $! > "$dir/shard$s/server.pid"
   done
   for s in "${shards[@]}"; do
     for _ in $(seq 1 300); do

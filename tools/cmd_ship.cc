@@ -24,6 +24,7 @@ struct ShipFlags {
   std::string clickhouse;
   std::optional<std::string> cluster;
   std::string database = "sessiondb";
+  int64_t batch_rows = ShipOptions().batch_rows;
 };
 
 int RunShip(const ShipFlags& flags) {
@@ -43,6 +44,11 @@ int RunShip(const ShipFlags& flags) {
 
   ProgressLine progress(std::cerr, ::isatty(STDERR_FILENO) == 1);
   ShipOptions options;
+  if (flags.batch_rows < 1) {
+    return Fail(absl::InvalidArgumentError(absl::StrFormat(
+        "--batch-rows: must be at least 1, got %d", flags.batch_rows)));
+  }
+  options.batch_rows = flags.batch_rows;
   options.progress = [&progress](const ShipProgress& p) {
     progress.Update(absl::StrFormat(
         "%d sessions, %.1f MiB, %.0f sessions/s", p.sessions,
@@ -58,6 +64,15 @@ int RunShip(const ShipFlags& flags) {
       summary->tombstones, summary->aliases, summary->alias_tombstones,
       summary->version, summary->seconds,
       summary->seconds > 0 ? summary->sessions / summary->seconds : 0.0);
+  std::cerr << absl::StrFormat(
+      "  sessions %.2f s (%.0f/s, %.1f MiB RowBinary), tombstones %.2f s, "
+      "aliases %.2f s\n",
+      summary->sessions_seconds,
+      summary->sessions_seconds > 0
+          ? summary->sessions / summary->sessions_seconds
+          : 0.0,
+      summary->bytes / 1048576.0, summary->tombstones_seconds,
+      summary->aliases_seconds);
   return 0;
 }
 
@@ -78,6 +93,9 @@ SESSIONDB_REGISTER_COMMAND(
                               "server, no Distributed table)");
               app->add_option("--database", flags->database,
                               "ClickHouse database (default: sessiondb)");
+              app->add_option("--batch-rows", flags->batch_rows,
+                              "rows per insert and shard (default 100000; "
+                              "an insert also stops at 64 MiB)");
               return std::function<int()>([flags] { return RunShip(*flags); });
             }});
 

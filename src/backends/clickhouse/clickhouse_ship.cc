@@ -59,6 +59,17 @@ class ShardWriter {
     return absl::OkStatus();
   }
 
+  // TakeBuffer returns an empty string for the next batch: one a sent
+  // batch left (its capacity kept: no page faults and no regrowth per
+  // batch), or a new one.
+  std::string TakeBuffer() {
+    absl::MutexLock lock(&mu_);
+    if (spare_.empty()) return std::string();
+    std::string buffer = std::move(spare_.back());
+    spare_.pop_back();
+    return buffer;
+  }
+
   // Wait returns once every queued batch was sent, or the first error.
   absl::Status Wait() {
     absl::MutexLock lock(&mu_);
@@ -92,6 +103,10 @@ class ShardWriter {
       absl::Status s = client_->Insert(batch.first, batch.second);
       absl::MutexLock lock(&mu_);
       busy_ = false;
+      if (spare_.size() < 2) {
+        batch.second.clear();
+        spare_.push_back(std::move(batch.second));
+      }
       if (!s.ok() && error_.ok()) error_ = s;
       if (!error_.ok()) queue_.clear();
     }
@@ -103,6 +118,7 @@ class ShardWriter {
   bool busy_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status error_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> spare_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;  // last: starts once the members above exist
 };
 
@@ -169,7 +185,7 @@ absl::Status ClickHouseShipper::Start() {
     writers_.push_back(std::make_unique<ShardWriter>(std::move(client)));
   }
   staged_.resize(clients_.size());
-  staged_rows_.assign(clients_.size(), 0);
+  staged_starts_.resize(clients_.size());
   return absl::OkStatus();
 }
 
@@ -264,11 +280,11 @@ absl::Status ClickHouseShipper::WriterError() const {
 }
 
 absl::Status ClickHouseShipper::Stage(int shard) {
-  if (staged_rows_[shard] == 0) return absl::OkStatus();
-  std::string body;
-  body.reserve(staged_[shard].capacity());
-  std::swap(body, staged_[shard]);
-  staged_rows_[shard] = 0;
+  if (staged_starts_[shard].empty()) return absl::OkStatus();
+  std::string body = writers_[shard]->TakeBuffer();
+  SortSessionRows(staged_[shard], staged_starts_[shard], &body);
+  staged_[shard].clear();  // keeps its capacity for the next batch
+  staged_starts_[shard].clear();
   return writers_[shard]->Push(
       absl::StrCat("INSERT INTO ", target_.database, ".", kSessionsLocalTable,
                    " (", kSessionColumns, ") FORMAT RowBinary"),
@@ -281,9 +297,11 @@ absl::Status ClickHouseShipper::AddSession(const Session& session,
   SESSIONDB_ASSIGN_OR_RETURN(int shard, ShardOf(session.bot_id));
   std::string& out = staged_[shard];
   const size_t before = out.size();
+  staged_starts_[shard].push_back(before);
   AppendSessionRow(session, json, version, &out);
   bytes_staged_ += static_cast<int64_t>(out.size() - before);
-  if (++staged_rows_[shard] >= options_.batch_rows ||
+  if (static_cast<int64_t>(staged_starts_[shard].size()) >=
+          options_.batch_rows ||
       static_cast<int64_t>(out.size()) >= options_.batch_bytes) {
     return Stage(shard);
   }
@@ -293,8 +311,12 @@ absl::Status ClickHouseShipper::AddSession(const Session& session,
 absl::Status ClickHouseShipper::AddTombstone(const SessionRowKey& key,
                                              uint64_t version) {
   SESSIONDB_ASSIGN_OR_RETURN(int shard, ShardOf(key.bot));
+  staged_starts_[shard].push_back(staged_[shard].size());
   AppendTombstoneRow(key, version, &staged_[shard]);
-  if (++staged_rows_[shard] >= options_.batch_rows) return Stage(shard);
+  if (static_cast<int64_t>(staged_starts_[shard].size()) >=
+      options_.batch_rows) {
+    return Stage(shard);
+  }
   return absl::OkStatus();
 }
 
@@ -471,6 +493,7 @@ absl::StatusOr<ShipSummary> ShipSnapshot(Store& store, const ShipTarget& target,
   SESSIONDB_RETURN_IF_ERROR(it->status());
   SESSIONDB_RETURN_IF_ERROR(shipper->Flush());
   summary.bytes = shipper->bytes_staged();
+  summary.sessions_seconds = elapsed();
 
   SESSIONDB_ASSIGN_OR_RETURN(std::vector<SessionRowKey> stale,
                              shipper->StaleKeys(version));
@@ -479,11 +502,14 @@ absl::StatusOr<ShipSummary> ShipSnapshot(Store& store, const ShipTarget& target,
   }
   SESSIONDB_RETURN_IF_ERROR(shipper->Flush());
   summary.tombstones = static_cast<int64_t>(stale.size());
+  summary.tombstones_seconds = elapsed() - summary.sessions_seconds;
 
   SESSIONDB_ASSIGN_OR_RETURN(auto aliases, StoreAliases(*engine));
   summary.aliases = static_cast<int64_t>(aliases.size());
   SESSIONDB_ASSIGN_OR_RETURN(summary.alias_tombstones,
                              shipper->ReplaceAliases(aliases, version));
+  summary.aliases_seconds =
+      elapsed() - summary.sessions_seconds - summary.tombstones_seconds;
   // Last: shipped_through promises everything up to it is in ClickHouse.
   SESSIONDB_RETURN_IF_ERROR(shipper->WriteMeta(cursor_key_hex, version));
   summary.seconds = elapsed();

@@ -65,8 +65,8 @@ struct ShipProgress {
 struct ShipOptions {
   // A shard's insert is sent once it holds this many rows or bytes: large
   // enough that ClickHouse writes few parts, small enough to bound memory
-  // (at most three batches per shard: one filling, one queued, one
-  // sending). Defaults: 100,000 rows, 64 MiB.
+  // (at most four batch buffers per shard: one filling, its sorted copy,
+  // one queued, one sending). Defaults: 100,000 rows, 64 MiB.
   int64_t batch_rows = 100'000;
   int64_t batch_bytes = int64_t{64} << 20;
   // Called about every 10,000 sessions; not at all when empty.
@@ -82,6 +82,11 @@ struct ShipSummary {
   int64_t bytes = 0;  // RowBinary bytes of the session rows
   std::vector<int64_t> sessions_per_shard;
   double seconds = 0;
+  // Where the time went: streaming the sessions until every shard
+  // acknowledged them, finding and writing tombstones, the aliases.
+  double sessions_seconds = 0;
+  double tombstones_seconds = 0;
+  double aliases_seconds = 0;
 };
 
 // ShipVersion is the version a full ship of `store` writes its rows at:
@@ -164,8 +169,9 @@ class ClickHouseShipper {
   std::vector<std::unique_ptr<ClickHouseHttp>> clients_;
   // One writer thread per shard, with its own connection.
   std::vector<std::unique_ptr<ShardWriter>> writers_;
-  std::vector<std::string> staged_;  // per shard: the batch being filled
-  std::vector<int64_t> staged_rows_;
+  // Per shard: the batch being filled and where each of its rows starts.
+  std::vector<std::string> staged_;
+  std::vector<std::vector<size_t>> staged_starts_;
   absl::flat_hash_map<std::string, int> shard_of_bot_;
   int64_t bytes_staged_ = 0;
 };

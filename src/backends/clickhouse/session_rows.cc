@@ -1,5 +1,6 @@
 #include "backends/clickhouse/session_rows.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -46,12 +47,46 @@ bool ReadVarUInt(std::string_view* data, uint64_t* n) {
   return false;
 }
 
-bool ReadString(std::string_view* data, std::string* s) {
+bool ReadStringView(std::string_view* data, std::string_view* s) {
   uint64_t size = 0;
   if (!ReadVarUInt(data, &size) || size > data->size()) return false;
-  s->assign(data->data(), size);
+  *s = data->substr(0, size);
   data->remove_prefix(size);
   return true;
+}
+
+bool ReadString(std::string_view* data, std::string* s) {
+  std::string_view view;
+  if (!ReadStringView(data, &view)) return false;
+  s->assign(view);
+  return true;
+}
+
+bool ReadInt64(std::string_view* data, int64_t* n) {
+  if (data->size() < 8) return false;
+  uint64_t u = 0;
+  for (int i = 0; i < 8; ++i) {
+    u |= uint64_t{static_cast<unsigned char>((*data)[i])} << (8 * i);
+  }
+  data->remove_prefix(8);
+  *n = static_cast<int64_t>(u);
+  return true;
+}
+
+// RowKey is the sort key at the start of a sessions_local row, in place.
+struct RowKey {
+  std::string_view bot;
+  int64_t start_ms = 0;
+  std::string_view session_id;
+};
+
+RowKey ParseRowKey(std::string_view row) {
+  RowKey key;
+  // The rows were written by Append*Row above: well-formed by construction.
+  ReadStringView(&row, &key.bot);
+  ReadInt64(&row, &key.start_ms);
+  ReadStringView(&row, &key.session_id);
+  return key;
 }
 
 }  // namespace
@@ -100,17 +135,41 @@ void AppendMetaRow(std::string_view key, std::string_view value,
   AppendUInt64(version, out);
 }
 
+void SortSessionRows(std::string_view rows, const std::vector<size_t>& starts,
+                     std::string* sorted) {
+  struct Entry {
+    RowKey key;
+    std::string_view row;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(starts.size());
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const size_t end = i + 1 < starts.size() ? starts[i + 1] : rows.size();
+    const std::string_view row = rows.substr(starts[i], end - starts[i]);
+    entries.push_back({ParseRowKey(row), row});
+  }
+  // ClickHouse compares String as bytes (memcmp, then length), as
+  // std::string_view does.
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const Entry& a, const Entry& b) {
+                     if (a.key.bot != b.key.bot) return a.key.bot < b.key.bot;
+                     if (a.key.start_ms != b.key.start_ms) {
+                       return a.key.start_ms < b.key.start_ms;
+                     }
+                     return a.key.session_id < b.key.session_id;
+                   });
+  sorted->clear();
+  sorted->reserve(rows.size());
+  for (const Entry& e : entries) sorted->append(e.row);
+}
+
 bool ReadRowBinaryKeys(std::string_view data,
                        std::vector<SessionRowKey>* keys) {
   while (!data.empty()) {
     SessionRowKey key;
-    if (!ReadString(&data, &key.bot) || data.size() < 8) return false;
-    uint64_t start = 0;
-    for (int i = 0; i < 8; ++i) {
-      start |= uint64_t{static_cast<unsigned char>(data[i])} << (8 * i);
+    if (!ReadString(&data, &key.bot) || !ReadInt64(&data, &key.start_ms)) {
+      return false;
     }
-    data.remove_prefix(8);
-    key.start_ms = static_cast<int64_t>(start);
     if (!ReadString(&data, &key.session_id)) return false;
     keys->push_back(std::move(key));
   }
