@@ -13,7 +13,7 @@ namespace sessiondb::tools {
 namespace {
 
 struct QueryFlags {
-  StoreFlags store;
+  ReadSourceFlags source;
   std::optional<std::string> bot;
   std::optional<std::string> containment;
   std::string body;
@@ -70,7 +70,8 @@ int RunBatch(Store& store, const std::string& file) {
 }
 
 int RunQuery(const QueryFlags& flags, bool explain) {
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenStoreReader(flags.store);
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenReadSource(flags.source, /*as_writer=*/false);
   if (!store.ok()) return Fail(store.status());
   if (!flags.batch_file.empty()) return RunBatch(**store, flags.batch_file);
   if (explain) {
@@ -89,7 +90,7 @@ int RunQuery(const QueryFlags& flags, bool explain) {
 Command QueryCommand(const char* name, const char* help, bool explain) {
   return {name, help, [explain](CLI::App* app) {
             auto flags = std::make_shared<QueryFlags>();
-            flags->store.AddTo(app, /*with_now=*/true);
+            flags->source.AddTo(app);
             app->add_option("--bot", flags->bot,
                             "botId (absent: the account-wide route)");
             app->add_option("--containment", flags->containment,

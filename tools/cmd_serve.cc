@@ -26,7 +26,7 @@ namespace sessiondb::tools {
 namespace {
 
 struct ServeFlags {
-  StoreFlags store;
+  ReadSourceFlags source;  // --db, or --clickhouse (read-only)
   std::string apps_file;
   std::string listen = "127.0.0.1:8080";
   int threads = ServerOptions().threads;
@@ -187,7 +187,8 @@ int RunServe(const ServeFlags& flags) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(flags.store);
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenReadSource(flags.source, /*as_writer=*/true);
   if (!store.ok()) return Fail(store.status());
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
       HttpServer::Bind(**store, registry, options);
@@ -209,7 +210,7 @@ int RunServe(const ServeFlags& flags) {
                     ? absl::StrCat("[", (*server)->host(), "]")
                     : (*server)->host())
             << ":" << (*server)->port() << " (" << options.threads
-            << " threads, store " << flags.store.db << ")" << std::endl;
+            << " threads, " << flags.source.where() << ")" << std::endl;
 
   absl::Status ran = (*server)->Run();
   if (!signalled.exchange(true)) {
@@ -229,7 +230,7 @@ SESSIONDB_REGISTER_COMMAND(
     Command{"serve", "answer the getSessions REST API over HTTP",
             [](CLI::App* app) {
               auto flags = std::make_shared<ServeFlags>();
-              flags->store.AddTo(app, /*with_now=*/true);
+              flags->source.AddTo(app);
               app->add_option("--apps", flags->apps_file,
                               "apps file (JSON, SPEC §5)")
                   ->required();

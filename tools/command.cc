@@ -12,14 +12,13 @@ std::vector<Command>& CommandRegistry() {
   return *registry;
 }
 
-void StoreFlags::AddTo(CLI::App* app, bool with_now) {
-  app->add_option("--db", db, "store directory")->required();
+void StoreFlags::AddTo(CLI::App* app, bool with_now, bool db_required) {
+  CLI::Option* option = app->add_option("--db", db, "store directory");
+  if (db_required) option->required();
   if (with_now) {
     app->add_option("--now", now, "fix \"now\" (ISO date or time, UTC)");
   }
 }
-
-namespace {
 
 absl::StatusOr<Options> OptionsFrom(const StoreFlags& flags) {
   Options options;
@@ -31,8 +30,6 @@ absl::StatusOr<Options> OptionsFrom(const StoreFlags& flags) {
   }
   return options;
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreFlags& flags,
                                                  bool create_if_missing) {

@@ -40,8 +40,33 @@ struct CommandRegistrar {
 struct StoreFlags {
   std::string db;
   std::string now;  // fixes the clock: ISO date or time
-  void AddTo(CLI::App* app, bool with_now);
+  // db_required: false where --clickhouse may stand in for --db
+  // (ReadSourceFlags).
+  void AddTo(CLI::App* app, bool with_now, bool db_required = true);
 };
+
+// ReadSourceFlags: where query, explain and serve read — the store in --db,
+// or the ClickHouse tables `sessiondb ship` filled (SPEC §9): --clickhouse
+// URL[,URL…] [--cluster NAME] [--database DB].
+struct ReadSourceFlags {
+  StoreFlags store;
+  std::string clickhouse;  // comma-separated HTTP endpoints
+  std::string cluster;     // empty: one server, DB.sessions_local
+  std::string database = "sessiondb";
+  void AddTo(CLI::App* app);
+  // where names the source for messages: the store's path or the URL.
+  std::string where() const;
+};
+
+// OpenReadSource opens what `flags` name: a ClickHouse reader (a read-only
+// Store, api/backend_store.h) with --clickhouse, else --db as a reader
+// (as_writer false) or a writer. InvalidArgument unless exactly one of
+// --db and --clickhouse is given.
+absl::StatusOr<std::unique_ptr<Store>> OpenReadSource(
+    const ReadSourceFlags& flags, bool as_writer);
+
+// OptionsFrom is the store options the flags give: the clock --now fixes.
+absl::StatusOr<Options> OptionsFrom(const StoreFlags& flags);
 
 // OpenStore opens --db for writing, with the clock fixed by --now, if given.
 // Without create_if_missing a path with no store fails naming it, creating

@@ -6,7 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "query/executor.h"
+#include "api/get_sessions_front_door.h"
+#include "api/rocksdb_backend.h"
 #include "sessiondb/store.h"
 #include "storage/storage_engine.h"
 
@@ -44,25 +45,9 @@ class StoreImpl final : public Store {
  private:
   StorageEngine* UnderlyingEngine() override { return engine_.get(); }
 
-  // PageSummary is a page without its records (those went to the sink).
-  struct PageSummary {
-    int64_t total = 0;
-    int64_t returned = 0;
-    bool more_available = false;  // never in a lookup
-    bool lookup = false;
-    std::vector<std::string> invalid_sessions;
-    // Cursor paging, when more_available: the next page's cursor.
-    std::optional<std::string> next_cursor;
-    std::string plan;
-    DateWindow window;
-    std::optional<FacetCounts> facets;  // when asked (not in lookups)
-  };
-  // Run validates `query`, plans and executes it at one snapshot.
-  absl::Status Run(const SessionQuery& query, RecordSink sink,
-                   PageSummary* summary, ExecutionStats* stats);
-  int64_t NowMs() const;
-
   std::unique_ptr<StorageEngine> engine_;
+  RocksDbBackend backend_;
+  GetSessionsFrontDoor front_door_;
 };
 
 }  // namespace sessiondb

@@ -12,21 +12,13 @@
 #include "absl/status/statusor.h"
 #include "query/facet_tally.h"
 #include "query/planner.h"
+#include "query/session_backend.h"
 #include "rocksdb/db.h"
 #include "session_generated.h"
 
 namespace sessiondb {
 
 class StorageEngine;
-
-// ExecutionStats counts the work one request did (sessiondb explain).
-struct ExecutionStats {
-  int64_t keys_visited = 0;   // index / primary keys stepped over
-  int64_t records_read = 0;   // records fetched by key or decoded in a scan
-  int64_t counters_read = 0;  // bucket counters read
-  std::string page_path;      // how the page itself was read
-  std::string facets_path;    // how the facets were counted (if asked)
-};
 
 // RecordSink receives the page's records in order. The record is valid only
 // during the call.

@@ -1,6 +1,7 @@
 #include "query/page_cursor.h"
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -170,7 +171,7 @@ absl::StatusOr<CursorStart> StartFromCursor(const SessionQuery& query,
         "); omit them to continue the walk's window"));
   }
   start.window = cursor->window;
-  AppendOrder(cursor->start_ms, cursor->session_id, &start.after_order);
+  start.after = OrderPosition{cursor->start_ms, std::move(cursor->session_id)};
   return start;
 }
 

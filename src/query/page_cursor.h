@@ -19,11 +19,13 @@
 #define SESSIONDB_QUERY_PAGE_CURSOR_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "query/date_window.h"
+#include "query/session_backend.h"
 #include "sessiondb/query.h"
 
 namespace sessiondb {
@@ -61,11 +63,11 @@ absl::StatusOr<PageCursor> DecodePageCursor(std::string_view token,
                                             std::string_view key);
 
 // CursorStart is where a cursor page starts: the window the walk reads and
-// the order suffix (key_codec.h) the page starts strictly after (empty: the
-// window's newest match, a walk's first page).
+// the position the page starts strictly after (none: the window's newest
+// match, a walk's first page).
 struct CursorStart {
   DateWindow window;
-  std::string after_order;
+  std::optional<OrderPosition> after;
 };
 
 // StartFromCursor applies `*query.cursor`: "" starts a walk over

@@ -1,0 +1,74 @@
+// The SQL of getSessions over the shipped tables (clickhouse_schema.h), and
+// the RowBinary answers it reads back. Every value from a request is
+// pasted only through SqlString (sql_literal.h).
+#ifndef SESSIONDB_BACKENDS_CLICKHOUSE_CLICKHOUSE_QUERY_SQL_H_
+#define SESSIONDB_BACKENDS_CLICKHOUSE_CLICKHOUSE_QUERY_SQL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backends/clickhouse/sql_literal.h"
+#include "query/date_window.h"
+#include "query/session_backend.h"
+#include "sessiondb/query.h"
+
+namespace sessiondb {
+
+// SessionMatchSql is the WHERE condition of the sessions a query matches in
+// `window`: `deleted = 0` (read with FINAL), the bot (none: account-wide),
+// containment, sessionType, `user_id` (already resolved, API.md §2) and the
+// tags. Tag conditions use arrayExists with lambdas over their own
+// arguments and constants only (18.16 allows no outer column in them).
+std::string SessionMatchSql(const SessionQuery& query,
+                            const std::optional<std::string>& user_id,
+                            const DateWindow& window);
+
+// AppendSqlList appends `values` as SqlString literals separated by ", "
+// (the inside of an IN list or an array).
+template <typename Strings>
+void AppendSqlList(const Strings& values, std::string* out) {
+  bool first = true;
+  for (const auto& v : values) {
+    if (!first) *out += ", ";
+    first = false;
+    AppendSqlString(v, out);
+  }
+}
+
+// AfterPositionSql restricts to sessions strictly after `after` in the API's
+// order: `(start_ms, session_id) < (S, 'id')`, plus `start_ms <= S` for the
+// primary key.
+std::string AfterPositionSql(const OrderPosition& after);
+
+// DayBucketSql numbers the local day of start_ms: 0 for the first day, i
+// for a start at or after day_starts_ms[i - 1] (the later days' first
+// milliseconds, ascending).
+std::string DayBucketSql(const std::vector<int64_t>& day_starts_ms);
+
+// RowBinaryReader reads a RowBinary answer (little-endian integers,
+// strings as a LEB128 length and bytes). Each read fails (false) past the
+// end or on a malformed length.
+class RowBinaryReader {
+ public:
+  explicit RowBinaryReader(std::string_view data) : data_(data) {}
+  bool done() const { return pos_ == data_.size(); }
+  bool ReadInt64(int64_t* v);
+  bool ReadUInt64(uint64_t* v);
+  bool ReadUInt32(uint32_t* v);
+  bool ReadUInt8(uint8_t* v);
+  bool ReadString(std::string_view* v);
+
+ private:
+  template <typename T>
+  bool ReadLittleEndian(T* v);
+
+  std::string_view data_;
+  size_t pos_ = 0;
+};
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_BACKENDS_CLICKHOUSE_CLICKHOUSE_QUERY_SQL_H_

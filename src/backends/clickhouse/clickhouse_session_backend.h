@@ -1,0 +1,89 @@
+// ClickHouseSessionBackend: getSessions answered from sessions that
+// `sessiondb ship` copied to ClickHouse (SPEC §9; the tables of
+// clickhouse_schema.h), as a SessionBackend (query/session_backend.h) for
+// api's front door, which keeps every rule of SPEC §3, §4 and §7.
+//
+// Each request is a few SQL statements over `FROM DB.sessions[_local] FINAL
+// WHERE deleted = 0` (FINAL: the newest version of each key, tombstones
+// dropped; every version of a key lives on one shard): the exact total (or
+// the facets, whose sum is the total) and the page's keys run at once on two
+// connections; the page's JSON is then read by key, never sorted (18.16
+// sorts a selected column's whole window). Every value from a request goes
+// through SqlString (sql_literal.h). docs/SCALE-OUT.md "Querying".
+//
+// Not a snapshot: the statements of one request read what ClickHouse holds
+// when each runs; a ship in between can make total and page disagree by the
+// sessions it changed (the embedded store reads one snapshot).
+#ifndef SESSIONDB_BACKENDS_CLICKHOUSE_CLICKHOUSE_SESSION_BACKEND_H_
+#define SESSIONDB_BACKENDS_CLICKHOUSE_CLICKHOUSE_SESSION_BACKEND_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "backends/clickhouse/clickhouse_http.h"
+#include "query/session_backend.h"
+
+namespace sessiondb {
+
+struct ClickHouseReadOptions {
+  // The HTTP endpoints; the first that answers is used. With `cluster`,
+  // any shard's (each has the Distributed table).
+  std::vector<std::string> urls;
+  // The cluster's name in remote_servers: read DB.sessions (Distributed).
+  // Absent: read DB.sessions_local of the one server.
+  std::optional<std::string> cluster;
+  std::string database = "sessiondb";
+};
+
+// Safe for concurrent use: each statement borrows a connection from a pool.
+class ClickHouseSessionBackend final : public SessionBackend {
+ public:
+  // Open connects to the first of options.urls that answers `SELECT 1`.
+  // InvalidArgument for a bad database name or URL; Unavailable naming
+  // every URL when none answers.
+  static absl::StatusOr<std::unique_ptr<ClickHouseSessionBackend>> Open(
+      const ClickHouseReadOptions& options);
+
+  absl::StatusOr<LookupOutcome> Lookup(
+      const std::optional<std::string>& bot_id,
+      const std::vector<std::string>& session_ids, PageSink sink,
+      ExecutionStats* stats) override;
+  absl::StatusOr<PageOutcome> RunPage(const SessionQuery& query,
+                                      const PageRequest& page, PageSink sink,
+                                      ExecutionStats* stats,
+                                      FacetTally* facets) override;
+  // CursorKey: meta_local's cursor_key (hex), read once. FailedPrecondition
+  // when nothing was shipped yet.
+  absl::StatusOr<std::string> CursorKey() override;
+
+  // url is the endpoint in use.
+  const std::string& url() const { return url_; }
+
+  // Query runs one statement on a pooled connection (for tools and tests).
+  absl::StatusOr<std::string> Query(std::string_view sql);
+
+ private:
+  ClickHouseSessionBackend(std::string url, std::string sessions_table,
+                           std::string database);
+  // ResolveUser applies API.md §2 in ClickHouse: the value itself if a live
+  // session has it, else the id its alias maps to, else nullopt.
+  absl::StatusOr<std::optional<std::string>> ResolveUser(
+      const std::string& value);
+
+  const std::string url_;
+  const std::string sessions_table_;  // DB.sessions or DB.sessions_local
+  const std::string database_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<ClickHouseHttp>> idle_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::string> cursor_key_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sessiondb
+
+#endif  // SESSIONDB_BACKENDS_CLICKHOUSE_CLICKHOUSE_SESSION_BACKEND_H_

@@ -1,0 +1,91 @@
+// The SQL the ClickHouse query backend generates and the RowBinary it reads
+// (backends/clickhouse/clickhouse_query_sql.h). Its answers are checked
+// against the embedded store's by clickhouse_query_test.py.
+#include "backends/clickhouse/clickhouse_query_sql.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sessiondb {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(SessionMatchSql, EveryUserValueIsAQuotedLiteral) {
+  SessionQuery q;
+  q.bot_id = "st-'; DROP TABLE x; --";
+  q.containment = ContainmentType::kAgent;
+  q.session_type = SessionType::kNonInteractive;
+  q.tags.all_of.push_back({"ti'er", {"it's", "a\\b"}, TagKind::kUser});
+  const std::string sql =
+      SessionMatchSql(q, std::string("u-'x"), DateWindow{10, 20});
+  EXPECT_THAT(sql, HasSubstr(R"(bot = 'st-\'; DROP TABLE x; --')"));
+  EXPECT_THAT(sql, HasSubstr("start_ms >= 10 AND start_ms < 20"));
+  EXPECT_THAT(sql, HasSubstr("containment = 2"));
+  EXPECT_THAT(sql, HasSubstr("session_type = 1"));
+  EXPECT_THAT(sql, HasSubstr(R"(user_id = 'u-\'x')"));
+  EXPECT_THAT(
+      sql,
+      HasSubstr(
+          R"(arrayExists((n, v) -> n = 'ti\'er' AND has(['it\'s', 'a\\b'], v), user_tag_names, user_tag_values))"));
+}
+
+TEST(SessionMatchSql, AccountWideHasNoBotAndAnyKindTriesBoth) {
+  SessionQuery q;
+  q.tags.any_of.push_back({"intent", {}, TagKind::kAny});
+  q.tags.any_of.push_back({"csat", {"1"}, TagKind::kSession});
+  const std::string sql = SessionMatchSql(q, std::nullopt, DateWindow{0, 1});
+  EXPECT_THAT(sql, Not(HasSubstr("bot =")));
+  EXPECT_THAT(sql, Not(HasSubstr("user_id")));
+  EXPECT_THAT(sql, HasSubstr("AND ((has(user_tag_names, 'intent') OR "
+                             "has(session_tag_names, 'intent')) OR "
+                             "arrayExists("));
+}
+
+TEST(AfterPositionSql, ComparesTheOrderTuple) {
+  EXPECT_EQ(AfterPositionSql({5, "a'b"}),
+            R"(start_ms <= 5 AND (start_ms, session_id) < (5, 'a\'b'))");
+}
+
+TEST(DayBucketSql, NumbersDaysByTheirStarts) {
+  EXPECT_EQ(DayBucketSql({}), "toUInt32(0)");
+  EXPECT_EQ(DayBucketSql({100, 200}),
+            "toUInt32(multiIf(start_ms < 100, 0, start_ms < 200, 1, 2))");
+}
+
+TEST(RowBinaryReader, ReadsIntegersAndStrings) {
+  std::string data("\x05\x00\x00\x00\x00\x00\x00\x80", 8);  // INT64_MIN + 5
+  data += '\x03';
+  data.append("a\0b", 3);
+  data.append(1, '\0');
+  data += "\x81\x01";  // a 129-byte string
+  data += std::string(129, 'x');
+  RowBinaryReader r(data);
+  int64_t v = 0;
+  std::string_view s;
+  ASSERT_TRUE(r.ReadInt64(&v));
+  EXPECT_EQ(v, INT64_MIN + 5);
+  ASSERT_TRUE(r.ReadString(&s));
+  EXPECT_EQ(s, std::string_view("a\0b", 3));
+  ASSERT_TRUE(r.ReadString(&s));
+  EXPECT_EQ(s, "");
+  ASSERT_TRUE(r.ReadString(&s));
+  EXPECT_EQ(s.size(), 129u);
+  EXPECT_TRUE(r.done());
+  EXPECT_FALSE(r.ReadString(&s));
+}
+
+TEST(RowBinaryReader, RefusesAStringPastTheEnd) {
+  RowBinaryReader r(
+      std::string_view("\x05"
+                       "ab",
+                       3));
+  std::string_view s;
+  EXPECT_FALSE(r.ReadString(&s));
+}
+
+}  // namespace
+}  // namespace sessiondb
