@@ -141,20 +141,8 @@ def main():
     database = f"follow_test_{os.getpid()}"
     cluster = ship_test.Cluster(urls, database)
     with tempfile.TemporaryDirectory(prefix="sessiondb-follow-") as tmp:
-        data = os.path.join(tmp, "s.ndjson")
-        users = os.path.join(tmp, "u.ndjson")
-        with open(data, "w") as f:
-            subprocess.run([a.cli, "generate", "--sessions", "5000", "--bots", "5",
-                            "--days", "10", "--seed", "11", "--users-out", users],
-                           stdout=f, check=True)
-        identities = [json.loads(line) for line in open(users)]
-        db = os.path.join(tmp, "db")
-        run(a.cli, "load", "--db", db, data)
-        run(a.cli, "load-users", "--db", db, users)
-        aliases = {}
-        for ident in identities:
-            for alias in ident["aliases"]:
-                aliases[ship_test.ascii_lower(alias).encode()] = ident["userId"].encode()
+        data, db, identities, aliases = ship_test.generated_store(
+            a.cli, tmp, sessions=5000, bots=5, days=10, seed=11)
 
         log = open(os.path.join(tmp, "follow.log"), "w+")
         follow = subprocess.Popen(

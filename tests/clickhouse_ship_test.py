@@ -166,6 +166,27 @@ def check_mirrors(cli, db, cluster, expected_aliases, label):
     return store
 
 
+def generated_store(cli, tmp, sessions, bots, days, seed):
+    """Generates sessions and identities into `tmp`, loads both into a new
+    store there; returns (ndjson path, store dir, identities, the alias map
+    ClickHouse should hold: lowercased alias bytes -> userId bytes)."""
+    data = os.path.join(tmp, "s.ndjson")
+    users = os.path.join(tmp, "u.ndjson")
+    with open(data, "w") as f:
+        subprocess.run([cli, "generate", "--sessions", str(sessions), "--bots", str(bots),
+                        "--days", str(days), "--seed", str(seed), "--users-out", users],
+                       stdout=f, check=True)
+    identities = [json.loads(line) for line in open(users)]
+    db = os.path.join(tmp, "db")
+    run(cli, "load", "--db", db, data)
+    run(cli, "load-users", "--db", db, users)
+    aliases = {}
+    for ident in identities:
+        for alias in ident["aliases"]:
+            aliases[ascii_lower(alias).encode()] = ident["userId"].encode()
+    return data, db, identities, aliases
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", required=True)
@@ -180,20 +201,8 @@ def main():
     database = f"ship_test_{os.getpid()}"
     cluster = Cluster(urls, database)
     with tempfile.TemporaryDirectory(prefix="sessiondb-ship-") as tmp:
-        data = os.path.join(tmp, "s.ndjson")
-        users = os.path.join(tmp, "u.ndjson")
-        with open(data, "w") as f:
-            subprocess.run([a.cli, "generate", "--sessions", "20000", "--bots", "6",
-                            "--days", "12", "--seed", "7", "--users-out", users],
-                           stdout=f, check=True)
-        identities = [json.loads(line) for line in open(users)]
-        db = os.path.join(tmp, "db")
-        run(a.cli, "load", "--db", db, data)
-        run(a.cli, "load-users", "--db", db, users)
-        aliases = {}
-        for ident in identities:
-            for alias in ident["aliases"]:
-                aliases[ascii_lower(alias).encode()] = ident["userId"].encode()
+        data, db, identities, aliases = generated_store(
+            a.cli, tmp, sessions=20000, bots=6, days=12, seed=7)
         try:
             first = ship(a.cli, db, urls, database)
             check(first["sessions"] == 20000 and first["tombstones"] == 0,
