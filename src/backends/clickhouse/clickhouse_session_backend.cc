@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "backends/clickhouse/clickhouse_query_sql.h"
@@ -157,6 +158,20 @@ ClickHouseSessionBackend::Open(const ClickHouseReadOptions& options) {
                                              absl::StrJoin(failures, "; ")));
 }
 
+// IsStaleShardConnection: ClickHouse 18.16 answered that a shard's
+// connection, reused by the Distributed table, was left mid-stream by an
+// earlier query it cancelled (a LIMIT met early, as ResolveUser's probe
+// does): "Code: 101 ... Unexpected packet Data received from client". The
+// statement itself was fine; the server discards the broken connection, so
+// it is run again, at most twice (seen once in CI: clickhouse_query, one
+// answer of 2,500).
+namespace {
+bool IsStaleShardConnection(const absl::Status& status) {
+  return absl::StrContains(status.message(), "Code: 101,") ||
+         absl::StrContains(status.message(), "Unexpected packet");
+}
+}  // namespace
+
 ClickHouseSessionBackend::ClickHouseSessionBackend(std::string url,
                                                    std::string sessions_table,
                                                    std::string database)
@@ -180,6 +195,13 @@ absl::StatusOr<std::string> ClickHouseSessionBackend::Query(
   absl::StatusOr<std::string> answer =
       sql.size() > 200'000 ? http->Query(sql, LargeQuerySettings())
                            : http->Query(sql);
+  for (int retry = 0;
+       retry < 2 && !answer.ok() && IsStaleShardConnection(answer.status());
+       ++retry) {
+    // Every statement here is a read: running it again is safe.
+    answer = sql.size() > 200'000 ? http->Query(sql, LargeQuerySettings())
+                                  : http->Query(sql);
+  }
   if (answer.ok()) {
     absl::MutexLock lock(&mu_);
     idle_.push_back(std::move(http));
