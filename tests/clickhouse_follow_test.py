@@ -76,7 +76,7 @@ def shipped(db):
         return None
 
 
-def catch_up(cli, db, cluster, aliases, follow, label, timeout=120):
+def catch_up(cli, db, cluster, aliases, follow, label, timeout=300):
     """Waits until ClickHouse mirrors the store and meta agrees with SHIPPED."""
     deadline = time.time() + timeout
     why = "not looked"
