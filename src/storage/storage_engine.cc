@@ -16,6 +16,7 @@
 #include "base/absl_compat.h"
 #include "base/crypto.h"
 #include "base/status_macros.h"
+#include "rocksdb/metadata.h"
 #include "storage/bulk_loader.h"
 #include "storage/counters.h"
 #include "storage/info_log.h"
@@ -127,9 +128,7 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::OpenReader(
   SESSIONDB_RETURN_IF_ERROR(engine->OpenDb(path, nullptr));
   // Opening replays the writer's MANIFEST and WALs as they were; catching
   // up once more takes in what the writer did meanwhile.
-  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
-      engine->db_->TryCatchUpWithPrimary(),
-      absl::StrCat("catching up with the writer of ", AsAbsl(path))));
+  SESSIONDB_RETURN_IF_ERROR(engine->CatchUpWithWriter());
   SESSIONDB_RETURN_IF_ERROR(engine->CheckFormat(path));
   SESSIONDB_RETURN_IF_ERROR(engine->LoadBots());
   SESSIONDB_RETURN_IF_ERROR(engine->LoadCursorKey());
@@ -272,10 +271,53 @@ absl::Status StorageEngine::CatchUp() {
   absl::MutexLock lock(&views_mu_);
   views_mu_.Await(absl::Condition(
       +[](int* views) { return *views == 0; }, &views_));
-  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(db_->TryCatchUpWithPrimary(),
-                                            "catching up with the writer"));
+  SESSIONDB_RETURN_IF_ERROR(CatchUpWithWriter());
   SESSIONDB_RETURN_IF_ERROR(LoadBots());
   return LoadCursorKey();
+}
+
+absl::Status StorageEngine::CatchUpWithWriter() {
+  const std::array<uint64_t, kNumCfs> before = NewestTableSequences();
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
+      db_->TryCatchUpWithPrimary(),
+      absl::StrCat("catching up with the writer of ", AsAbsl(path_))));
+  // RocksDB 7.8's secondary instance keeps what it replayed from a WAL in
+  // its memtables after the writer flushed that WAL, until more WAL data
+  // for the column family arrives, and a read looks in the memtables
+  // first: the flushed table's newer versions (the writes after the
+  // replay, up to the flush) stay hidden, the older ones readable (RocksDB
+  // issue 15051; fixed upstream in 2026). A column family that gained a
+  // flushed table while its memtables hold entries may be such a one:
+  // reopening rebuilds the memtables from the WALs the writer still has.
+  const std::array<uint64_t, kNumCfs> after = NewestTableSequences();
+  bool may_be_stale = false;
+  for (int i = 0; i < kNumCfs; ++i) {
+    uint64_t active = 0, immutable = 0;
+    db_->GetIntProperty(handles_[i],
+                        rocksdb::DB::Properties::kNumEntriesActiveMemTable,
+                        &active);
+    db_->GetIntProperty(handles_[i],
+                        rocksdb::DB::Properties::kNumEntriesImmMemTables,
+                        &immutable);
+    if (after[i] > before[i] && active + immutable > 0) may_be_stale = true;
+  }
+  if (!may_be_stale) return absl::OkStatus();
+  CloseDb();
+  return OpenDb(path_, nullptr);
+}
+
+std::array<uint64_t, kNumCfs> StorageEngine::NewestTableSequences() const {
+  std::array<uint64_t, kNumCfs> newest{};
+  for (int i = 0; i < kNumCfs; ++i) {
+    rocksdb::ColumnFamilyMetaData meta;
+    db_->GetColumnFamilyMetaData(handles_[i], &meta);
+    for (const rocksdb::LevelMetaData& level : meta.levels) {
+      for (const rocksdb::SstFileMetaData& file : level.files) {
+        newest[i] = std::max<uint64_t>(newest[i], file.largest_seqno);
+      }
+    }
+  }
+  return newest;
 }
 
 absl::Status StorageEngine::RefuseOnReader(std::string_view what) const {
@@ -325,8 +367,13 @@ void StorageEngine::Close() {
   // WAL still holds the data and the next open replays it. A store Open
   // refused (an unknown format) is left as it was.
   if (opened_ && !is_reader()) FlushMemtables().IgnoreError();
-  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+  CloseDb();
+}
+
+void StorageEngine::CloseDb() {
+  for (rocksdb::ColumnFamilyHandle*& h : handles_) {
     if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    h = nullptr;
   }
   // Close's status only reports background errors that the next Open would
   // see again.

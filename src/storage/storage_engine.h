@@ -117,9 +117,6 @@ class StorageEngine {
   // own until a CatchUp finds the store's (its cursors then stop verifying).
   std::string cursor_key() const;
   const Options& options() const { return options_; }
-  // LatestSequence is RocksDB's last committed sequence number (on a
-  // reader: as of its last catch-up). It grows with every write batch.
-  uint64_t LatestSequence() const { return db_->GetLatestSequenceNumber(); }
   bool is_reader() const { return !secondary_dir_.empty(); }
   // path is the store's directory, as opened.
   const std::string& path() const { return path_; }
@@ -211,6 +208,14 @@ class StorageEngine {
   }
   // Close flushes (a writer Open accepted) and closes RocksDB.
   void Close();
+  // CloseDb closes RocksDB as it is.
+  void CloseDb();
+  // CatchUpWithWriter catches a reader's secondary instance up, reopening
+  // it when its memtables may hide what the writer flushed since.
+  absl::Status CatchUpWithWriter();
+  // NewestTableSequences is each column family's newest sequence number in
+  // a table file (0: none).
+  std::array<uint64_t, kNumCfs> NewestTableSequences() const;
   // OpenDb opens RocksDB (OpenAsSecondary when secondary_dir_ is set).
   absl::Status OpenDb(std::string_view path, rocksdb::Env* env);
   // CheckFormat checks (a writer: on a new store, writes) the format version.
