@@ -137,7 +137,10 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::OpenReader(
 }
 
 absl::Status StorageEngine::OpenDb(std::string_view path, rocksdb::Env* env) {
-  std::shared_ptr<rocksdb::Cache> cache = NewBudgetCache(options_);
+  // A reader's reopen (CatchUpWithWriter) keeps the blocks it cached: their
+  // keys derive from each table file's own identity.
+  if (cache_ == nullptr) cache_ = NewBudgetCache(options_);
+  const std::shared_ptr<rocksdb::Cache>& cache = cache_;
   rocksdb::DBOptions db_options = BuildDbOptions(options_, cache);
   if (env != nullptr) db_options.env = env;
   // Not RocksDB's own LOG writer: it aborts the process on the write after a

@@ -245,6 +245,7 @@ class StorageEngine {
   Options options_;
   std::string secondary_dir_;  // a reader's own directory; empty: a writer
   bool opened_ = false;        // Open or OpenReader succeeded
+  std::shared_ptr<rocksdb::Cache> cache_;  // the memory budget's (OpenDb)
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, kNumCfs> handles_{};
   rocksdb::WriteOptions write_options_;
