@@ -3,7 +3,9 @@
 // against the embedded store's by clickhouse_query_test.py.
 #include "backends/clickhouse/clickhouse_query_sql.h"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -54,6 +56,65 @@ TEST(DayBucketSql, NumbersDaysByTheirStarts) {
   EXPECT_EQ(DayBucketSql({}), "toUInt32(0)");
   EXPECT_EQ(DayBucketSql({100, 200}),
             "toUInt32(multiIf(start_ms < 100, 0, start_ms < 200, 1, 2))");
+}
+
+TEST(OnePassSql, CountsEveryMatchAndSlicesTheSortedKeys) {
+  EXPECT_EQ(OnePassSql(" FROM T FINAL WHERE M", std::nullopt, 101, nullptr),
+            "SELECT count(), arraySlice(arrayReverseSort("
+            "groupArray((start_ms, session_id, bot))), 1, 101)"
+            " FROM T FINAL WHERE M FORMAT RowBinary");
+}
+
+TEST(OnePassSql, AfterRestrictsTheKeysNotTheCount) {
+  const std::string sql =
+      OnePassSql(" FROM T FINAL WHERE M", OrderPosition{5, "a'b"}, 11, nullptr);
+  EXPECT_EQ(sql,
+            "SELECT count(), arraySlice(arrayReverseSort("
+            "groupArrayIf((start_ms, session_id, bot), "
+            R"((start_ms, session_id) < (5, 'a\'b'))), 1, 11))"
+            " FROM T FINAL WHERE M FORMAT RowBinary");
+  // The position is not in the WHERE: the count stays every match's.
+  EXPECT_THAT(sql.substr(sql.find(" FROM ")),
+              Not(HasSubstr("(start_ms, session_id) <")));
+}
+
+TEST(OnePassSql, FacetsGroupTheCountsAndKeys) {
+  const std::vector<int64_t> day_starts = {100};
+  EXPECT_EQ(OnePassSql(" FROM T FINAL WHERE M", std::nullopt, 3, &day_starts),
+            "SELECT toUInt32(multiIf(start_ms < 100, 0, 1)) AS day, "
+            "containment, session_type, count(), arraySlice(arrayReverseSort("
+            "groupArray((start_ms, session_id, bot))), 1, 3)"
+            " FROM T FINAL WHERE M"
+            " GROUP BY day, containment, session_type FORMAT RowBinary");
+}
+
+TEST(RowBinaryReader, ReadsAnArrayOfTuples) {
+  // [(7, 'id', 'b')]: the length as LEB128, then each tuple's fields.
+  std::string data = "\x01";
+  data.append("\x07\0\0\0\0\0\0\0", 8);
+  data +=
+      "\x02"
+      "id"
+      "\x01"
+      "b";
+  RowBinaryReader r(data);
+  uint64_t n = 0;
+  int64_t start = 0;
+  std::string_view id, bot;
+  ASSERT_TRUE(r.ReadVarUInt(&n));
+  EXPECT_EQ(n, 1u);
+  ASSERT_TRUE(r.ReadInt64(&start));
+  ASSERT_TRUE(r.ReadString(&id));
+  ASSERT_TRUE(r.ReadString(&bot));
+  EXPECT_EQ(start, 7);
+  EXPECT_EQ(id, "id");
+  EXPECT_EQ(bot, "b");
+  EXPECT_TRUE(r.done());
+  EXPECT_FALSE(r.ReadVarUInt(&n));
+  // A length past 64 bits is malformed.
+  const std::string eleven = std::string(10, '\xff') + "\x01";
+  RowBinaryReader too_long(eleven);
+  EXPECT_FALSE(too_long.ReadVarUInt(&n));
 }
 
 TEST(RowBinaryReader, ReadsIntegersAndStrings) {

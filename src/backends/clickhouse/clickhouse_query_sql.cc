@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/clickhouse/sql_literal.h"
+#include "base/absl_compat.h"
 
 namespace sessiondb {
 namespace {
@@ -90,6 +91,31 @@ std::string DayBucketSql(const std::vector<int64_t>& day_starts_ms) {
   return sql;
 }
 
+std::string OnePassSql(std::string_view from,
+                       const std::optional<OrderPosition>& after, int64_t keys,
+                       const std::vector<int64_t>* facet_day_starts) {
+  std::string sql = "SELECT ";
+  if (facet_day_starts != nullptr) {
+    absl::StrAppend(&sql, DayBucketSql(*facet_day_starts),
+                    " AS day, containment, session_type, ");
+  }
+  sql += "count(), arraySlice(arrayReverseSort(";
+  if (after.has_value()) {
+    absl::StrAppend(&sql,
+                    "groupArrayIf((start_ms, session_id, bot), "
+                    "(start_ms, session_id) < (",
+                    after->start_ms, ", ", SqlString(after->session_id), "))");
+  } else {
+    sql += "groupArray((start_ms, session_id, bot))";
+  }
+  absl::StrAppend(&sql, "), 1, ", keys, ")", AsAbsl(from));
+  if (facet_day_starts != nullptr) {
+    sql += " GROUP BY day, containment, session_type";
+  }
+  sql += " FORMAT RowBinary";
+  return sql;
+}
+
 bool RowBinaryReader::ReadInt64(int64_t* v) {
   uint64_t u = 0;
   if (!ReadUInt64(&u)) return false;
@@ -119,15 +145,21 @@ bool RowBinaryReader::ReadUInt8(uint8_t* v) {
   return true;
 }
 
-bool RowBinaryReader::ReadString(std::string_view* v) {
-  uint64_t length = 0;
+bool RowBinaryReader::ReadVarUInt(uint64_t* v) {
+  uint64_t value = 0;
   for (int shift = 0;; shift += 7) {
     uint8_t byte = 0;
     if (shift > 63 || !ReadUInt8(&byte)) return false;
-    length |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    value |= static_cast<uint64_t>(byte & 0x7F) << shift;
     if ((byte & 0x80) == 0) break;
   }
-  if (data_.size() - pos_ < length) return false;
+  *v = value;
+  return true;
+}
+
+bool RowBinaryReader::ReadString(std::string_view* v) {
+  uint64_t length = 0;
+  if (!ReadVarUInt(&length) || data_.size() - pos_ < length) return false;
   *v = data_.substr(pos_, length);
   pos_ += length;
   return true;
