@@ -6,9 +6,11 @@
 // Each request is a few SQL statements over `FROM DB.sessions[_local] FINAL
 // WHERE deleted = 0` (FINAL: the newest version of each key, tombstones
 // dropped; every version of a key lives on one shard): the exact total (or
-// the facets, whose sum is the total) and the page's keys run at once on two
-// connections; the page's JSON is then read by key, never sorted (18.16
-// sorts a selected column's whole window). Every value from a request goes
+// the facets, whose sum is the total) and the page's keys come from one
+// FINAL read (OnePassSql) while it reads at most kOnePassMaxRows rows per
+// shard, else from two statements run at once on two connections; the
+// page's JSON is then read by key, never sorted (18.16 sorts a selected
+// column's whole window). Every value from a request goes
 // through SqlString (sql_literal.h). docs/SCALE-OUT.md "Querying".
 //
 // Not a snapshot: the statements of one request read what ClickHouse holds
@@ -65,8 +67,17 @@ class ClickHouseSessionBackend final : public SessionBackend {
   // url is the endpoint in use.
   const std::string& url() const { return url_; }
 
-  // Query runs one statement on a pooled connection (for tools and tests).
-  absl::StatusOr<std::string> Query(std::string_view sql);
+  // Query runs one statement on a pooled connection (for tools and tests),
+  // with `settings` as URL parameters.
+  absl::StatusOr<std::string> Query(std::string_view sql,
+                                    const ClickHouseSettings& settings = {});
+
+  // The one-pass statement holds every match's key in memory to sort it: it
+  // runs only where a shard reads at most this many rows (max_rows_to_read,
+  // which 18.16 checks against the index's estimate before reading), and
+  // only for skip <= kOnePassMaxSkip; past either, the two statements run.
+  static constexpr int64_t kOnePassMaxRows = 2'000'000;
+  static constexpr int64_t kOnePassMaxSkip = 10'000;
 
  private:
   ClickHouseSessionBackend(std::string url, std::string sessions_table,
