@@ -126,18 +126,6 @@ bool InApiOrder(const PageKey& a, const PageKey& b) {
 constexpr std::pair<const char*, const char*> kLargeQuerySetting = {
     "max_query_size", "67108864"};
 
-// The one-pass statement's settings. distributed_group_by_no_merge: each
-// shard answers its own count and first keys, merged here (exact: every
-// version of a key lives on one shard), instead of sending every match's
-// key to the initiator; max_rows_to_read bounds the keys groupArray holds.
-const ClickHouseSettings& OnePassSettings() {
-  static const ClickHouseSettings* settings = new ClickHouseSettings{
-      {"distributed_group_by_no_merge", "1"},
-      {"max_rows_to_read",
-       std::to_string(ClickHouseSessionBackend::kOnePassMaxRows)}};
-  return *settings;
-}
-
 // IsTooManyRows: ClickHouse refused a read past max_rows_to_read (Code 158,
 // TOO_MANY_ROWS).
 bool IsTooManyRows(const absl::Status& status) {
@@ -195,7 +183,8 @@ ClickHouseSessionBackend::Open(const ClickHouseReadOptions& options) {
                          options.cluster.has_value() ? kSessionsDistributedTable
                                                      : kSessionsLocalTable);
         std::unique_ptr<ClickHouseSessionBackend> backend(
-            new ClickHouseSessionBackend(url, table, database));
+            new ClickHouseSessionBackend(url, table, database,
+                                         options.one_pass_max_rows));
         absl::MutexLock lock(&backend->mu_);
         backend->idle_.push_back(*std::move(http));
         return backend;
@@ -224,12 +213,24 @@ bool IsStaleShardConnection(const absl::Status& status) {
 }
 }  // namespace
 
+// The one-pass statement's settings. distributed_group_by_no_merge: each
+// shard answers its own count and first keys, merged in RunPage (exact:
+// every version of a key lives on one shard), instead of sending every
+// match's key to the initiator; max_rows_to_read bounds the keys groupArray
+// holds (per shard: each checks its own reads).
 ClickHouseSessionBackend::ClickHouseSessionBackend(std::string url,
                                                    std::string sessions_table,
-                                                   std::string database)
+                                                   std::string database,
+                                                   int64_t one_pass_max_rows)
     : url_(std::move(url)),
       sessions_table_(std::move(sessions_table)),
-      database_(std::move(database)) {}
+      database_(std::move(database)),
+      one_pass_settings_(
+          one_pass_max_rows > 0
+              ? ClickHouseSettings{{"distributed_group_by_no_merge", "1"},
+                                   {"max_rows_to_read",
+                                    std::to_string(one_pass_max_rows)}}
+              : ClickHouseSettings{}) {}
 
 absl::StatusOr<std::string> ClickHouseSessionBackend::Query(
     std::string_view sql, const ClickHouseSettings& settings) {
@@ -396,13 +397,13 @@ absl::StatusOr<PageOutcome> ClickHouseSessionBackend::RunPage(
   // The keys point into these answers.
   absl::StatusOr<std::string> keys_answer, counted;
   std::vector<PageKey> keys;
-  bool one_pass = page.skip <= kOnePassMaxSkip;
+  bool one_pass = !one_pass_settings_.empty() && page.skip <= kOnePassMaxSkip;
   if (one_pass) {
     // One FINAL read: per shard (and facet group) the count and the first
     // skip + limit + 1 keys; the page is the merged keys' [skip, …).
     keys_answer = Query(OnePassSql(from, page.after, page.skip + page.limit + 1,
                                    by_day ? &day_starts : nullptr),
-                        OnePassSettings());
+                        one_pass_settings_);
     if (!keys_answer.ok() && IsTooManyRows(keys_answer.status())) {
       one_pass = false;
     } else {

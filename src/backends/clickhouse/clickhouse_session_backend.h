@@ -41,6 +41,11 @@ struct ClickHouseReadOptions {
   // Absent: read DB.sessions_local of the one server.
   std::optional<std::string> cluster;
   std::string database = "sessiondb";
+  // The most rows a shard may read for the one FINAL read that answers the
+  // count (or facets) and the page's keys at once: it holds every match's
+  // key in memory (~250 bytes each on 18.16) to sort it. Past it, or at 0,
+  // the count and the keys are two statements run at once.
+  int64_t one_pass_max_rows = 1'000'000;
 };
 
 // Safe for concurrent use: each statement borrows a connection from a pool.
@@ -72,16 +77,15 @@ class ClickHouseSessionBackend final : public SessionBackend {
   absl::StatusOr<std::string> Query(std::string_view sql,
                                     const ClickHouseSettings& settings = {});
 
-  // The one-pass statement holds every match's key in memory to sort it: it
-  // runs only where a shard reads at most this many rows (max_rows_to_read,
-  // which 18.16 checks against the index's estimate before reading), and
-  // only for skip <= kOnePassMaxSkip; past either, the two statements run.
-  static constexpr int64_t kOnePassMaxRows = 2'000'000;
+  // The one-pass statement runs only for skip <= kOnePassMaxSkip, and
+  // under max_rows_to_read = one_pass_max_rows (18.16 refuses, Code 158, a
+  // read whose index estimate is past it, before reading); past either,
+  // the two statements run.
   static constexpr int64_t kOnePassMaxSkip = 10'000;
 
  private:
   ClickHouseSessionBackend(std::string url, std::string sessions_table,
-                           std::string database);
+                           std::string database, int64_t one_pass_max_rows);
   // ResolveUser applies API.md §2 in ClickHouse: the value itself if a live
   // session has it, else the id its alias maps to, else nullopt.
   absl::StatusOr<std::optional<std::string>> ResolveUser(
@@ -90,6 +94,8 @@ class ClickHouseSessionBackend final : public SessionBackend {
   const std::string url_;
   const std::string sessions_table_;  // DB.sessions or DB.sessions_local
   const std::string database_;
+  // Empty when one_pass_max_rows is 0: never one pass.
+  const ClickHouseSettings one_pass_settings_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<ClickHouseHttp>> idle_ ABSL_GUARDED_BY(mu_);
   std::optional<std::string> cursor_key_ ABSL_GUARDED_BY(mu_);
