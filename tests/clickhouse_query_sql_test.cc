@@ -13,6 +13,7 @@
 namespace sessiondb {
 namespace {
 
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -58,34 +59,47 @@ TEST(DayBucketSql, NumbersDaysByTheirStarts) {
             "toUInt32(multiIf(start_ms < 100, 0, start_ms < 200, 1, 2))");
 }
 
-TEST(OnePassSql, CountsEveryMatchAndSlicesTheSortedKeys) {
-  EXPECT_EQ(OnePassSql(" FROM T FINAL WHERE M", std::nullopt, 101, nullptr),
-            "SELECT count(), arraySlice(arrayReverseSort("
-            "groupArray((start_ms, session_id, bot))), 1, 101)"
-            " FROM T FINAL WHERE M FORMAT RowBinary");
+TEST(OnePassSql, CountsEveryMatchAndSortsOnlyTheKeysFromTheNthStart) {
+  EXPECT_EQ(
+      OnePassSql(" FROM T FINAL WHERE M", std::nullopt, 101, nullptr),
+      "WITH groupArray(start_ms) AS page_starts, "
+      "arrayReverseSort(page_starts)[least(101, length(page_starts))] "
+      "AS page_last_start "
+      "SELECT count(), arraySlice(arrayReverseSort(arrayMap("
+      "(s, i, b) -> (s, i, b), "
+      "arrayFilter(s -> s >= page_last_start, page_starts), "
+      "arrayFilter((i, s) -> s >= page_last_start, groupArray(session_id), "
+      "page_starts), "
+      "arrayFilter((b, s) -> s >= page_last_start, groupArray(bot), "
+      "page_starts))), 1, 101)"
+      " FROM T FINAL WHERE M FORMAT RowBinary");
 }
 
 TEST(OnePassSql, AfterRestrictsTheKeysNotTheCount) {
   const std::string sql =
       OnePassSql(" FROM T FINAL WHERE M", OrderPosition{5, "a'b"}, 11, nullptr);
-  EXPECT_EQ(sql,
-            "SELECT count(), arraySlice(arrayReverseSort("
-            "groupArrayIf((start_ms, session_id, bot), "
-            R"((start_ms, session_id) < (5, 'a\'b'))), 1, 11))"
-            " FROM T FINAL WHERE M FORMAT RowBinary");
+  const std::string after = R"((start_ms, session_id) < (5, 'a\'b'))";
+  // Each of the three arrays keeps only the keys after the position.
+  EXPECT_THAT(sql, HasSubstr("WITH groupArrayIf(start_ms, " + after +
+                             ") AS page_starts"));
+  EXPECT_THAT(sql, HasSubstr("groupArrayIf(session_id, " + after + ")"));
+  EXPECT_THAT(sql, HasSubstr("groupArrayIf(bot, " + after + ")"));
+  EXPECT_THAT(sql, Not(HasSubstr("groupArray(")));
+  EXPECT_THAT(sql, HasSubstr("SELECT count(), "));
   // The position is not in the WHERE: the count stays every match's.
-  EXPECT_THAT(sql.substr(sql.find(" FROM ")),
-              Not(HasSubstr("(start_ms, session_id) <")));
+  EXPECT_THAT(sql, EndsWith(") FROM T FINAL WHERE M FORMAT RowBinary"));
 }
 
 TEST(OnePassSql, FacetsGroupTheCountsAndKeys) {
   const std::vector<int64_t> day_starts = {100};
-  EXPECT_EQ(OnePassSql(" FROM T FINAL WHERE M", std::nullopt, 3, &day_starts),
-            "SELECT toUInt32(multiIf(start_ms < 100, 0, 1)) AS day, "
-            "containment, session_type, count(), arraySlice(arrayReverseSort("
-            "groupArray((start_ms, session_id, bot))), 1, 3)"
-            " FROM T FINAL WHERE M"
-            " GROUP BY day, containment, session_type FORMAT RowBinary");
+  const std::string sql =
+      OnePassSql(" FROM T FINAL WHERE M", std::nullopt, 3, &day_starts);
+  EXPECT_THAT(sql, HasSubstr(" SELECT toUInt32(multiIf(start_ms < 100, 0, "
+                             "1)) AS day, containment, session_type, "
+                             "count(), arraySlice("));
+  EXPECT_THAT(sql, HasSubstr("[least(3, length(page_starts))]"));
+  EXPECT_THAT(sql, EndsWith(" FROM T FINAL WHERE M GROUP BY day, "
+                            "containment, session_type FORMAT RowBinary"));
 }
 
 TEST(RowBinaryReader, ReadsAnArrayOfTuples) {

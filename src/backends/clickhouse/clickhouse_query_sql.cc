@@ -94,21 +94,31 @@ std::string DayBucketSql(const std::vector<int64_t>& day_starts_ms) {
 std::string OnePassSql(std::string_view from,
                        const std::optional<OrderPosition>& after, int64_t keys,
                        const std::vector<int64_t>* facet_day_starts) {
-  std::string sql = "SELECT ";
+  // Each column's matches (after the position, with one), in one order.
+  std::string condition;
+  if (after.has_value()) {
+    condition = absl::StrCat(", (start_ms, session_id) < (", after->start_ms,
+                             ", ", SqlString(after->session_id), ")");
+  }
+  const char* group_array = after.has_value() ? "groupArrayIf(" : "groupArray(";
+  std::string sql =
+      absl::StrCat("WITH ", group_array, "start_ms", condition,
+                   ") AS page_starts, arrayReverseSort(page_starts)[least(",
+                   keys, ", length(page_starts))] AS page_last_start SELECT ");
   if (facet_day_starts != nullptr) {
     absl::StrAppend(&sql, DayBucketSql(*facet_day_starts),
                     " AS day, containment, session_type, ");
   }
-  sql += "count(), arraySlice(arrayReverseSort(";
-  if (after.has_value()) {
-    absl::StrAppend(&sql,
-                    "groupArrayIf((start_ms, session_id, bot), "
-                    "(start_ms, session_id) < (",
-                    after->start_ms, ", ", SqlString(after->session_id), "))");
-  } else {
-    sql += "groupArray((start_ms, session_id, bot))";
-  }
-  absl::StrAppend(&sql, "), 1, ", keys, ")", AsAbsl(from));
+  // Only the keys starting at or after the keys-th start are sorted.
+  absl::StrAppend(
+      &sql,
+      "count(), arraySlice(arrayReverseSort(arrayMap((s, i, b) -> (s, i, b), "
+      "arrayFilter(s -> s >= page_last_start, page_starts), "
+      "arrayFilter((i, s) -> s >= page_last_start, ",
+      group_array, "session_id", condition,
+      "), page_starts), arrayFilter((b, s) -> s >= page_last_start, ",
+      group_array, "bot", condition, "), page_starts))), 1, ", keys, ")",
+      AsAbsl(from));
   if (facet_day_starts != nullptr) {
     sql += " GROUP BY day, containment, session_type";
   }

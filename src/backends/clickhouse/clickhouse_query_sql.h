@@ -50,14 +50,17 @@ std::string DayBucketSql(const std::vector<int64_t>& day_starts_ms);
 
 // OnePassSql is one FINAL statement over `from` (" FROM T FINAL WHERE M")
 // answering both the count and the page's keys: per row `count()` of every
-// match, then `arraySlice(arrayReverseSort(groupArray((start_ms,
-// session_id, bot))), 1, keys)`, the first `keys` of the matches in the
-// API's order (start_ms, then session_id as unsigned bytes, descending).
-// With `after`, groupArrayIf keeps only the keys strictly after it: the
-// count stays every match's. With `facet_day_starts` (DayBucketSql's
-// argument) the rows are per `day, containment, session_type` group, those
-// three columns first; without, one row. groupArray holds every match's
-// key: run it under a bound on the rows read (clickhouse_session_backend).
+// match, then the first `keys` of the matches in the API's order (start_ms,
+// then session_id as unsigned bytes, descending) as an array of
+// `(start_ms, session_id, bot)` tuples. It collects every match's start_ms,
+// session_id and bot (groupArray), finds the keys-th largest start_ms
+// (an Int64 sort), and sorts as tuples only the matches starting at or
+// after it (ties included: exact). With `after`, groupArrayIf keeps only
+// the keys strictly after it: the count stays every match's. With
+// `facet_day_starts` (DayBucketSql's argument) the rows are per `day,
+// containment, session_type` group, those three columns first; without,
+// one row. It holds every match's key in memory: run it under a bound on
+// the rows read (clickhouse_session_backend.h).
 std::string OnePassSql(std::string_view from,
                        const std::optional<OrderPosition>& after, int64_t keys,
                        const std::vector<int64_t>* facet_day_starts);
