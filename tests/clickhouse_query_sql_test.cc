@@ -61,7 +61,7 @@ TEST(DayBucketSql, NumbersDaysByTheirStarts) {
 
 TEST(OnePassSql, CountsEveryMatchAndSortsOnlyTheKeysFromTheNthStart) {
   EXPECT_EQ(
-      OnePassSql(" FROM T FINAL WHERE M", std::nullopt, 101, nullptr),
+      OnePassSql(" FROM T FINAL WHERE M", std::nullopt, 101),
       "WITH groupArray(start_ms) AS page_starts, "
       "arrayReverseSort(page_starts)[least(101, length(page_starts))] "
       "AS page_last_start "
@@ -77,7 +77,7 @@ TEST(OnePassSql, CountsEveryMatchAndSortsOnlyTheKeysFromTheNthStart) {
 
 TEST(OnePassSql, AfterRestrictsTheKeysNotTheCount) {
   const std::string sql =
-      OnePassSql(" FROM T FINAL WHERE M", OrderPosition{5, "a'b"}, 11, nullptr);
+      OnePassSql(" FROM T FINAL WHERE M", OrderPosition{5, "a'b"}, 11);
   const std::string after = R"((start_ms, session_id) < (5, 'a\'b'))";
   // Each of the three arrays keeps only the keys after the position.
   EXPECT_THAT(sql, HasSubstr("WITH groupArrayIf(start_ms, " + after +
@@ -88,18 +88,6 @@ TEST(OnePassSql, AfterRestrictsTheKeysNotTheCount) {
   EXPECT_THAT(sql, HasSubstr("SELECT count(), "));
   // The position is not in the WHERE: the count stays every match's.
   EXPECT_THAT(sql, EndsWith(") FROM T FINAL WHERE M FORMAT RowBinary"));
-}
-
-TEST(OnePassSql, FacetsGroupTheCountsAndKeys) {
-  const std::vector<int64_t> day_starts = {100};
-  const std::string sql =
-      OnePassSql(" FROM T FINAL WHERE M", std::nullopt, 3, &day_starts);
-  EXPECT_THAT(sql, HasSubstr(" SELECT toUInt32(multiIf(start_ms < 100, 0, "
-                             "1)) AS day, containment, session_type, "
-                             "count(), arraySlice("));
-  EXPECT_THAT(sql, HasSubstr("[least(3, length(page_starts))]"));
-  EXPECT_THAT(sql, EndsWith(" FROM T FINAL WHERE M GROUP BY day, "
-                            "containment, session_type FORMAT RowBinary"));
 }
 
 TEST(RowBinaryReader, ReadsAnArrayOfTuples) {

@@ -92,8 +92,8 @@ std::string DayBucketSql(const std::vector<int64_t>& day_starts_ms) {
 }
 
 std::string OnePassSql(std::string_view from,
-                       const std::optional<OrderPosition>& after, int64_t keys,
-                       const std::vector<int64_t>* facet_day_starts) {
+                       const std::optional<OrderPosition>& after,
+                       int64_t keys) {
   // Each column's matches (after the position, with one), in one order.
   std::string condition;
   if (after.has_value()) {
@@ -105,10 +105,6 @@ std::string OnePassSql(std::string_view from,
       absl::StrCat("WITH ", group_array, "start_ms", condition,
                    ") AS page_starts, arrayReverseSort(page_starts)[least(",
                    keys, ", length(page_starts))] AS page_last_start SELECT ");
-  if (facet_day_starts != nullptr) {
-    absl::StrAppend(&sql, DayBucketSql(*facet_day_starts),
-                    " AS day, containment, session_type, ");
-  }
   // Only the keys starting at or after the keys-th start are sorted.
   absl::StrAppend(
       &sql,
@@ -118,11 +114,7 @@ std::string OnePassSql(std::string_view from,
       group_array, "session_id", condition,
       "), page_starts), arrayFilter((b, s) -> s >= page_last_start, ",
       group_array, "bot", condition, "), page_starts))), 1, ", keys, ")",
-      AsAbsl(from));
-  if (facet_day_starts != nullptr) {
-    sql += " GROUP BY day, containment, session_type";
-  }
-  sql += " FORMAT RowBinary";
+      AsAbsl(from), " FORMAT RowBinary");
   return sql;
 }
 

@@ -56,14 +56,13 @@ std::string DayBucketSql(const std::vector<int64_t>& day_starts_ms);
 // session_id and bot (groupArray), finds the keys-th largest start_ms
 // (an Int64 sort), and sorts as tuples only the matches starting at or
 // after it (ties included: exact). With `after`, groupArrayIf keeps only
-// the keys strictly after it: the count stays every match's. With
-// `facet_day_starts` (DayBucketSql's argument) the rows are per `day,
-// containment, session_type` group, those three columns first; without,
-// one row. It holds every match's key in memory: run it under a bound on
-// the rows read (clickhouse_session_backend.h).
+// the keys strictly after it: the count stays every match's. One row (per
+// shard with distributed_group_by_no_merge). It holds every match's key in
+// memory: run it under a bound on the rows read
+// (clickhouse_session_backend.h). Facets keep their own GROUP BY statement:
+// one pass per facet group measured no clear gain (docs/PERFORMANCE.md).
 std::string OnePassSql(std::string_view from,
-                       const std::optional<OrderPosition>& after, int64_t keys,
-                       const std::vector<int64_t>* facet_day_starts);
+                       const std::optional<OrderPosition>& after, int64_t keys);
 
 // RowBinaryReader reads a RowBinary answer (little-endian integers,
 // strings as a LEB128 length and bytes, arrays as a LEB128 length and
