@@ -3,7 +3,9 @@
 // against the embedded store's by clickhouse_query_test.py.
 #include "backends/clickhouse/clickhouse_query_sql.h"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -11,6 +13,7 @@
 namespace sessiondb {
 namespace {
 
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -54,6 +57,66 @@ TEST(DayBucketSql, NumbersDaysByTheirStarts) {
   EXPECT_EQ(DayBucketSql({}), "toUInt32(0)");
   EXPECT_EQ(DayBucketSql({100, 200}),
             "toUInt32(multiIf(start_ms < 100, 0, start_ms < 200, 1, 2))");
+}
+
+TEST(OnePassSql, CountsEveryMatchAndSortsOnlyTheKeysFromTheNthStart) {
+  EXPECT_EQ(
+      OnePassSql(" FROM T FINAL WHERE M", std::nullopt, 101),
+      "WITH groupArray(start_ms) AS page_starts, "
+      "arrayReverseSort(page_starts)[least(101, length(page_starts))] "
+      "AS page_last_start "
+      "SELECT count(), arraySlice(arrayReverseSort(arrayMap("
+      "(s, i, b) -> (s, i, b), "
+      "arrayFilter(s -> s >= page_last_start, page_starts), "
+      "arrayFilter((i, s) -> s >= page_last_start, groupArray(session_id), "
+      "page_starts), "
+      "arrayFilter((b, s) -> s >= page_last_start, groupArray(bot), "
+      "page_starts))), 1, 101)"
+      " FROM T FINAL WHERE M FORMAT RowBinary");
+}
+
+TEST(OnePassSql, AfterRestrictsTheKeysNotTheCount) {
+  const std::string sql =
+      OnePassSql(" FROM T FINAL WHERE M", OrderPosition{5, "a'b"}, 11);
+  const std::string after = R"((start_ms, session_id) < (5, 'a\'b'))";
+  // Each of the three arrays keeps only the keys after the position.
+  EXPECT_THAT(sql, HasSubstr("WITH groupArrayIf(start_ms, " + after +
+                             ") AS page_starts"));
+  EXPECT_THAT(sql, HasSubstr("groupArrayIf(session_id, " + after + ")"));
+  EXPECT_THAT(sql, HasSubstr("groupArrayIf(bot, " + after + ")"));
+  EXPECT_THAT(sql, Not(HasSubstr("groupArray(")));
+  EXPECT_THAT(sql, HasSubstr("SELECT count(), "));
+  // The position is not in the WHERE: the count stays every match's.
+  EXPECT_THAT(sql, EndsWith(") FROM T FINAL WHERE M FORMAT RowBinary"));
+}
+
+TEST(RowBinaryReader, ReadsAnArrayOfTuples) {
+  // [(7, 'id', 'b')]: the length as LEB128, then each tuple's fields.
+  std::string data = "\x01";
+  data.append("\x07\0\0\0\0\0\0\0", 8);
+  data +=
+      "\x02"
+      "id"
+      "\x01"
+      "b";
+  RowBinaryReader r(data);
+  uint64_t n = 0;
+  int64_t start = 0;
+  std::string_view id, bot;
+  ASSERT_TRUE(r.ReadVarUInt(&n));
+  EXPECT_EQ(n, 1u);
+  ASSERT_TRUE(r.ReadInt64(&start));
+  ASSERT_TRUE(r.ReadString(&id));
+  ASSERT_TRUE(r.ReadString(&bot));
+  EXPECT_EQ(start, 7);
+  EXPECT_EQ(id, "id");
+  EXPECT_EQ(bot, "b");
+  EXPECT_TRUE(r.done());
+  EXPECT_FALSE(r.ReadVarUInt(&n));
+  // A length past 64 bits is malformed.
+  const std::string eleven = std::string(10, '\xff') + "\x01";
+  RowBinaryReader too_long(eleven);
+  EXPECT_FALSE(too_long.ReadVarUInt(&n));
 }
 
 TEST(RowBinaryReader, ReadsIntegersAndStrings) {

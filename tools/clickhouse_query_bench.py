@@ -5,6 +5,9 @@ For each request it runs `sessiondb query --batch` with the request once and
 with it 1 + N times, on both backends; (time(1 + N) - time(1)) / N is the
 per-request time without the process start and the store open. Each
 measurement is the minimum of --runs runs. Prints a Markdown table (ms).
+--baseline-cli adds a column: the same ClickHouse requests through another
+build (e.g. one from before a change), measured in the same run, each
+request right after the other build's.
 
   clickhouse_query_bench.py --cli build/release/tools/sessiondb --db /tmp/st1m \\
       --clickhouse http://127.0.0.1:18303,http://127.0.0.1:18305 --cluster sessiondb \\
@@ -44,6 +47,7 @@ def per_request(cmd, line, n, runs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", required=True)
+    ap.add_argument("--baseline-cli", default=None)
     ap.add_argument("--db", required=True)
     ap.add_argument("--clickhouse", required=True)
     ap.add_argument("--cluster", default="sessiondb")
@@ -78,21 +82,35 @@ def main():
          {**week, "limit": 100,
           "tags": {"sessionTags": [{"name": "intent", "value": "billing"}]}}),
         ("account-wide week: page + total", None, {**week, "limit": 100}),
+        ("account-wide week: + facets (UTC)", None,
+         {**week, "limit": 100, "facets": facets}),
         ("lookup by 10 ids", args.bot,
          {"sessionId": [s["sessionId"] for s in first["sessions"][:10]]}),
     ]
     if args.user:
         requests.append(("bot week: userId", args.bot,
                          {**week, "limit": 100, "userId": args.user}))
-    print("| request | embedded (ms) | ClickHouse (ms) |")
-    print("|---|--:|--:|")
+    baseline = None
+    if args.baseline_cli:
+        baseline = [args.baseline_cli] + clickhouse[1:]
+        print("| request | embedded (ms) | ClickHouse, baseline (ms) | "
+              "ClickHouse (ms) |")
+        print("|---|--:|--:|--:|")
+    else:
+        print("| request | embedded (ms) | ClickHouse (ms) |")
+        print("|---|--:|--:|")
     for label, bot, body in requests:
         containment = body.pop("_containment", None)
         line = json.dumps({"bot": bot, "containmentType": containment,
                            "body": body})
         e = per_request(embedded, line, args.n, args.runs) * 1000
+        if baseline:
+            b = per_request(baseline, line, args.n, args.runs) * 1000
         c = per_request(clickhouse, line, args.n, args.runs) * 1000
-        print(f"| {label} | {e:.1f} | {c:.1f} |", flush=True)
+        if baseline:
+            print(f"| {label} | {e:.1f} | {b:.1f} | {c:.1f} |", flush=True)
+        else:
+            print(f"| {label} | {e:.1f} | {c:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 #ifndef SESSIONDB_TOOLS_COMMAND_H_
 #define SESSIONDB_TOOLS_COMMAND_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -53,6 +54,8 @@ struct ReadSourceFlags {
   std::string clickhouse;  // comma-separated HTTP endpoints
   std::string cluster;     // empty: one server, DB.sessions_local
   std::string database = "sessiondb";
+  int64_t one_pass_rows =
+      1'000'000;  // ClickHouseReadOptions::one_pass_max_rows
   void AddTo(CLI::App* app);
   // where names the source for messages: the store's path or the URL.
   std::string where() const;

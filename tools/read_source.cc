@@ -24,6 +24,10 @@ void ReadSourceFlags::AddTo(CLI::App* app) {
                   "reads the Distributed table DB.sessions");
   app->add_option("--database", database,
                   "with --clickhouse: the database (default sessiondb)");
+  app->add_option("--one-pass-rows", one_pass_rows,
+                  "with --clickhouse: the most rows a shard may read to "
+                  "answer the total and the page's keys in one FINAL read "
+                  "(0: always two statements; default 1000000)");
 }
 
 std::string ReadSourceFlags::where() const {
@@ -49,6 +53,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenReadSource(
   read.urls = absl::StrSplit(flags.clickhouse, ',', absl::SkipWhitespace());
   if (!flags.cluster.empty()) read.cluster = flags.cluster;
   read.database = flags.database;
+  read.one_pass_max_rows = flags.one_pass_rows;
   absl::StatusOr<std::unique_ptr<ClickHouseSessionBackend>> backend =
       ClickHouseSessionBackend::Open(read);
   if (!backend.ok()) return backend.status();

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "backends/clickhouse/sql_literal.h"
+#include "base/absl_compat.h"
 
 namespace sessiondb {
 namespace {
@@ -90,6 +91,33 @@ std::string DayBucketSql(const std::vector<int64_t>& day_starts_ms) {
   return sql;
 }
 
+std::string OnePassSql(std::string_view from,
+                       const std::optional<OrderPosition>& after,
+                       int64_t keys) {
+  // Each column's matches (after the position, with one), in one order.
+  std::string condition;
+  if (after.has_value()) {
+    condition = absl::StrCat(", (start_ms, session_id) < (", after->start_ms,
+                             ", ", SqlString(after->session_id), ")");
+  }
+  const char* group_array = after.has_value() ? "groupArrayIf(" : "groupArray(";
+  std::string sql =
+      absl::StrCat("WITH ", group_array, "start_ms", condition,
+                   ") AS page_starts, arrayReverseSort(page_starts)[least(",
+                   keys, ", length(page_starts))] AS page_last_start SELECT ");
+  // Only the keys starting at or after the keys-th start are sorted.
+  absl::StrAppend(
+      &sql,
+      "count(), arraySlice(arrayReverseSort(arrayMap((s, i, b) -> (s, i, b), "
+      "arrayFilter(s -> s >= page_last_start, page_starts), "
+      "arrayFilter((i, s) -> s >= page_last_start, ",
+      group_array, "session_id", condition,
+      "), page_starts), arrayFilter((b, s) -> s >= page_last_start, ",
+      group_array, "bot", condition, "), page_starts))), 1, ", keys, ")",
+      AsAbsl(from), " FORMAT RowBinary");
+  return sql;
+}
+
 bool RowBinaryReader::ReadInt64(int64_t* v) {
   uint64_t u = 0;
   if (!ReadUInt64(&u)) return false;
@@ -119,15 +147,21 @@ bool RowBinaryReader::ReadUInt8(uint8_t* v) {
   return true;
 }
 
-bool RowBinaryReader::ReadString(std::string_view* v) {
-  uint64_t length = 0;
+bool RowBinaryReader::ReadVarUInt(uint64_t* v) {
+  uint64_t value = 0;
   for (int shift = 0;; shift += 7) {
     uint8_t byte = 0;
     if (shift > 63 || !ReadUInt8(&byte)) return false;
-    length |= static_cast<uint64_t>(byte & 0x7F) << shift;
+    value |= static_cast<uint64_t>(byte & 0x7F) << shift;
     if ((byte & 0x80) == 0) break;
   }
-  if (data_.size() - pos_ < length) return false;
+  *v = value;
+  return true;
+}
+
+bool RowBinaryReader::ReadString(std::string_view* v) {
+  uint64_t length = 0;
+  if (!ReadVarUInt(&length) || data_.size() - pos_ < length) return false;
   *v = data_.substr(pos_, length);
   pos_ += length;
   return true;

@@ -48,9 +48,26 @@ std::string AfterPositionSql(const OrderPosition& after);
 // milliseconds, ascending).
 std::string DayBucketSql(const std::vector<int64_t>& day_starts_ms);
 
+// OnePassSql is one FINAL statement over `from` (" FROM T FINAL WHERE M")
+// answering both the count and the page's keys: per row `count()` of every
+// match, then the first `keys` of the matches in the API's order (start_ms,
+// then session_id as unsigned bytes, descending) as an array of
+// `(start_ms, session_id, bot)` tuples. It collects every match's start_ms,
+// session_id and bot (groupArray), finds the keys-th largest start_ms
+// (an Int64 sort), and sorts as tuples only the matches starting at or
+// after it (ties included: exact). With `after`, groupArrayIf keeps only
+// the keys strictly after it: the count stays every match's. One row (per
+// shard with distributed_group_by_no_merge). It holds every match's key in
+// memory: run it under a bound on the rows read
+// (clickhouse_session_backend.h). Facets keep their own GROUP BY statement:
+// one pass per facet group measured no clear gain (docs/PERFORMANCE.md).
+std::string OnePassSql(std::string_view from,
+                       const std::optional<OrderPosition>& after, int64_t keys);
+
 // RowBinaryReader reads a RowBinary answer (little-endian integers,
-// strings as a LEB128 length and bytes). Each read fails (false) past the
-// end or on a malformed length.
+// strings as a LEB128 length and bytes, arrays as a LEB128 length and
+// their elements). Each read fails (false) past the end or on a malformed
+// length.
 class RowBinaryReader {
  public:
   explicit RowBinaryReader(std::string_view data) : data_(data) {}
@@ -60,6 +77,8 @@ class RowBinaryReader {
   bool ReadUInt32(uint32_t* v);
   bool ReadUInt8(uint8_t* v);
   bool ReadString(std::string_view* v);
+  // ReadVarUInt reads a LEB128 integer (an array's length).
+  bool ReadVarUInt(uint64_t* v);
 
  private:
   template <typename T>

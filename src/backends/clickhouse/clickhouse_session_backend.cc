@@ -107,19 +107,59 @@ absl::StatusOr<std::vector<SessionRow>> LatestLiveRows(
   return rows;
 }
 
-// PageKey is one page session's sort key.
+// PageKey is one page session's sort key; the views point into an answer.
 struct PageKey {
-  std::string bot;
+  std::string_view bot;
   int64_t start_ms = 0;
-  std::string session_id;
+  std::string_view session_id;
 };
+
+// InApiOrder: newest first, then the larger session_id (unsigned bytes, as
+// std::string_view compares), then the larger bot — one total order.
+bool InApiOrder(const PageKey& a, const PageKey& b) {
+  return std::tie(b.start_ms, b.session_id, b.bot) <
+         std::tie(a.start_ms, a.session_id, a.bot);
+}
 
 // The settings of statements whose text grows with a page: a 10,000-session
 // page's keys are ~600 KB of SQL, past the default max_query_size.
-const ClickHouseSettings& LargeQuerySettings() {
-  static const ClickHouseSettings* settings =
-      new ClickHouseSettings{{"max_query_size", "67108864"}};
-  return *settings;
+constexpr std::pair<const char*, const char*> kLargeQuerySetting = {
+    "max_query_size", "67108864"};
+
+// IsTooManyRows: ClickHouse refused a read past max_rows_to_read (Code 158,
+// TOO_MANY_ROWS).
+bool IsTooManyRows(const absl::Status& status) {
+  return absl::StrContains(status.message(), "Code: 158,");
+}
+
+// ReadFacetGroup reads one `day, containment, session_type, count` group
+// into `facets` and adds its count to `total`.
+bool ReadFacetGroup(RowBinaryReader* reader, FacetTally* facets,
+                    int64_t* total) {
+  uint32_t day = 0;
+  uint8_t containment = 0, session_type = 0;
+  uint64_t n = 0;
+  if (!reader->ReadUInt32(&day) || !reader->ReadUInt8(&containment) ||
+      !reader->ReadUInt8(&session_type) || !reader->ReadUInt64(&n) ||
+      day >= facets->days().size() || containment > 2 || session_type > 1) {
+    return false;
+  }
+  facets->Add(facets->days()[day].lo_ms, CellOf(containment, session_type),
+              static_cast<int64_t>(n));
+  *total += static_cast<int64_t>(n);
+  return true;
+}
+
+// ReadKey reads one `bot, start_ms, session_id` (ORDER BY's columns) or,
+// `tuple` set, one `(start_ms, session_id, bot)` (groupArray's element).
+bool ReadKey(RowBinaryReader* reader, bool tuple, PageKey* key) {
+  if (tuple) {
+    return reader->ReadInt64(&key->start_ms) &&
+           reader->ReadString(&key->session_id) &&
+           reader->ReadString(&key->bot);
+  }
+  return reader->ReadString(&key->bot) && reader->ReadInt64(&key->start_ms) &&
+         reader->ReadString(&key->session_id);
 }
 
 }  // namespace
@@ -143,7 +183,8 @@ ClickHouseSessionBackend::Open(const ClickHouseReadOptions& options) {
                          options.cluster.has_value() ? kSessionsDistributedTable
                                                      : kSessionsLocalTable);
         std::unique_ptr<ClickHouseSessionBackend> backend(
-            new ClickHouseSessionBackend(url, table, database));
+            new ClickHouseSessionBackend(url, table, database,
+                                         options.one_pass_max_rows));
         absl::MutexLock lock(&backend->mu_);
         backend->idle_.push_back(*std::move(http));
         return backend;
@@ -172,15 +213,27 @@ bool IsStaleShardConnection(const absl::Status& status) {
 }
 }  // namespace
 
+// The one-pass statement's settings. distributed_group_by_no_merge: each
+// shard answers its own count and first keys, merged in RunPage (exact:
+// every version of a key lives on one shard), instead of sending every
+// match's key to the initiator; max_rows_to_read bounds the keys groupArray
+// holds (per shard: each checks its own reads).
 ClickHouseSessionBackend::ClickHouseSessionBackend(std::string url,
                                                    std::string sessions_table,
-                                                   std::string database)
+                                                   std::string database,
+                                                   int64_t one_pass_max_rows)
     : url_(std::move(url)),
       sessions_table_(std::move(sessions_table)),
-      database_(std::move(database)) {}
+      database_(std::move(database)),
+      one_pass_settings_(
+          one_pass_max_rows > 0
+              ? ClickHouseSettings{{"distributed_group_by_no_merge", "1"},
+                                   {"max_rows_to_read",
+                                    std::to_string(one_pass_max_rows)}}
+              : ClickHouseSettings{}) {}
 
 absl::StatusOr<std::string> ClickHouseSessionBackend::Query(
-    std::string_view sql) {
+    std::string_view sql, const ClickHouseSettings& settings) {
   std::unique_ptr<ClickHouseHttp> http;
   {
     absl::MutexLock lock(&mu_);
@@ -192,15 +245,14 @@ absl::StatusOr<std::string> ClickHouseSessionBackend::Query(
   if (http == nullptr) {
     SESSIONDB_ASSIGN_OR_RETURN(http, ClickHouseHttp::Connect(url_));
   }
-  absl::StatusOr<std::string> answer =
-      sql.size() > 200'000 ? http->Query(sql, LargeQuerySettings())
-                           : http->Query(sql);
+  ClickHouseSettings all = settings;
+  if (sql.size() > 200'000) all.push_back(kLargeQuerySetting);
+  absl::StatusOr<std::string> answer = http->Query(sql, all);
   for (int retry = 0;
        retry < 2 && !answer.ok() && IsStaleShardConnection(answer.status());
        ++retry) {
     // Every statement here is a read: running it again is safe.
-    answer = sql.size() > 200'000 ? http->Query(sql, LargeQuerySettings())
-                                  : http->Query(sql);
+    answer = http->Query(sql, all);
   }
   if (answer.ok()) {
     absl::MutexLock lock(&mu_);
@@ -330,86 +382,114 @@ absl::StatusOr<PageOutcome> ClickHouseSessionBackend::RunPage(
                    SessionMatchSql(query, user_id, page.window));
   out.plan = absl::StrCat("ClickHouse", from);
 
-  // The total (or the facets, whose sum it is) on a second connection while
-  // this one reads the page's keys.
-  std::string count_sql;
-  if (facets != nullptr && !facets->days().empty()) {
-    std::vector<int64_t> day_starts;
+  std::vector<int64_t> day_starts;
+  const bool by_day = facets != nullptr && !facets->days().empty();
+  if (by_day) {
     for (size_t i = 1; i < facets->days().size(); ++i) {
       day_starts.push_back(facets->days()[i].lo_ms);
     }
-    count_sql =
-        absl::StrCat("SELECT ", DayBucketSql(day_starts),
-                     " AS day, containment, session_type, count()", from,
-                     " GROUP BY day, containment, session_type "
-                     "FORMAT RowBinary");
     stats->facets_path =
         "ClickHouse GROUP BY local day (multiIf), containment, sessionType";
-  } else {
-    count_sql = absl::StrCat("SELECT count()", from, " FORMAT RowBinary");
-    if (facets != nullptr) stats->facets_path = "none (an empty window)";
+  } else if (facets != nullptr) {
+    stats->facets_path = "none (an empty window)";
   }
-  absl::StatusOr<std::string> counted;
-  std::thread counter([&] { counted = Query(count_sql); });
 
-  std::string keys_sql = absl::StrCat("SELECT bot, start_ms, session_id", from);
-  if (page.after.has_value()) {
-    absl::StrAppend(&keys_sql, " AND ", AfterPositionSql(*page.after));
-  }
-  absl::StrAppend(&keys_sql, " ORDER BY start_ms DESC, session_id DESC LIMIT ",
-                  page.skip, ", ", page.limit + 1, " FORMAT RowBinary");
-  absl::StatusOr<std::string> keys_answer = Query(keys_sql);
+  // The keys point into these answers.
+  absl::StatusOr<std::string> keys_answer, counted;
   std::vector<PageKey> keys;
-  if (keys_answer.ok()) {
+  // Day facets keep their GROUP BY beside the keys (a one pass per facet
+  // group measured no clear gain).
+  bool one_pass =
+      !one_pass_settings_.empty() && !by_day && page.skip <= kOnePassMaxSkip;
+  if (one_pass) {
+    // One FINAL read: per shard the count and the first skip + limit + 1
+    // keys; the page is the merged keys' [skip, …).
+    keys_answer =
+        Query(OnePassSql(from, page.after, page.skip + page.limit + 1),
+              one_pass_settings_);
+    if (!keys_answer.ok() && IsTooManyRows(keys_answer.status())) {
+      one_pass = false;
+    } else {
+      SESSIONDB_RETURN_IF_ERROR(keys_answer.status());
+      RowBinaryReader reader(*keys_answer);
+      while (!reader.done()) {
+        uint64_t n = 0, length = 0;
+        if (!reader.ReadUInt64(&n)) return Malformed("count");
+        out.total += static_cast<int64_t>(n);
+        if (!reader.ReadVarUInt(&length)) return Malformed("page keys");
+        for (uint64_t i = 0; i < length; ++i) {
+          PageKey key;
+          if (!ReadKey(&reader, /*tuple=*/true, &key)) {
+            return Malformed("page key");
+          }
+          keys.push_back(key);
+        }
+      }
+      std::sort(keys.begin(), keys.end(), InApiOrder);
+      keys.erase(
+          keys.begin(),
+          keys.begin() +
+              std::min<int64_t>(page.skip, static_cast<int64_t>(keys.size())));
+      if (static_cast<int64_t>(keys.size()) > page.limit + 1) {
+        keys.resize(page.limit + 1);
+      }
+    }
+  }
+  if (!one_pass) {
+    // The total (or the facets, whose sum it is) on a second connection
+    // while this one reads the page's keys.
+    std::string count_sql =
+        by_day
+            ? absl::StrCat("SELECT ", DayBucketSql(day_starts),
+                           " AS day, containment, session_type, count()", from,
+                           " GROUP BY day, containment, session_type "
+                           "FORMAT RowBinary")
+            : absl::StrCat("SELECT count()", from, " FORMAT RowBinary");
+    std::thread counter([&] { counted = Query(count_sql); });
+    std::string keys_sql =
+        absl::StrCat("SELECT bot, start_ms, session_id", from);
+    if (page.after.has_value()) {
+      absl::StrAppend(&keys_sql, " AND ", AfterPositionSql(*page.after));
+    }
+    absl::StrAppend(&keys_sql,
+                    " ORDER BY start_ms DESC, session_id DESC LIMIT ",
+                    page.skip, ", ", page.limit + 1, " FORMAT RowBinary");
+    keys_answer = Query(keys_sql);
+    counter.join();
+    SESSIONDB_RETURN_IF_ERROR(keys_answer.status());
+    SESSIONDB_RETURN_IF_ERROR(counted.status());
     RowBinaryReader reader(*keys_answer);
     while (!reader.done()) {
       PageKey key;
-      std::string_view bot, id;
-      if (!reader.ReadString(&bot) || !reader.ReadInt64(&key.start_ms) ||
-          !reader.ReadString(&id)) {
-        keys_answer = Malformed("page key");
-        break;
+      if (!ReadKey(&reader, /*tuple=*/false, &key)) {
+        return Malformed("page key");
       }
-      key.bot.assign(bot);
-      key.session_id.assign(id);
-      keys.push_back(std::move(key));
+      keys.push_back(key);
     }
-  }
-  counter.join();
-  SESSIONDB_RETURN_IF_ERROR(keys_answer.status());
-  SESSIONDB_RETURN_IF_ERROR(counted.status());
-
-  // The total, and the facets.
-  RowBinaryReader count_reader(*counted);
-  if (facets != nullptr && !facets->days().empty()) {
-    while (!count_reader.done()) {
-      uint32_t day = 0;
-      uint8_t containment = 0, session_type = 0;
+    RowBinaryReader count_reader(*counted);
+    if (by_day) {
+      while (!count_reader.done()) {
+        if (!ReadFacetGroup(&count_reader, facets, &out.total)) {
+          return Malformed("facet count");
+        }
+      }
+    } else {
       uint64_t n = 0;
-      if (!count_reader.ReadUInt32(&day) ||
-          !count_reader.ReadUInt8(&containment) ||
-          !count_reader.ReadUInt8(&session_type) ||
-          !count_reader.ReadUInt64(&n) || day >= facets->days().size() ||
-          containment > 2 || session_type > 1) {
-        return Malformed("facet count");
-      }
-      facets->Add(facets->days()[day].lo_ms, CellOf(containment, session_type),
-                  static_cast<int64_t>(n));
-      out.total += static_cast<int64_t>(n);
+      if (!count_reader.ReadUInt64(&n)) return Malformed("count");
+      out.total = static_cast<int64_t>(n);
     }
-  } else {
-    uint64_t n = 0;
-    if (!count_reader.ReadUInt64(&n)) return Malformed("count");
-    out.total = static_cast<int64_t>(n);
   }
 
   const bool peeked = static_cast<int64_t>(keys.size()) > page.limit;
   if (peeked) keys.resize(page.limit);
   stats->keys_visited = static_cast<int64_t>(keys.size());
-  stats->page_path =
-      "ClickHouse: the page's keys (ORDER BY start_ms DESC, session_id DESC "
-      "LIMIT), then their json by key (no FINAL: the newest version of each "
-      "key)";
+  stats->page_path = absl::StrCat(
+      "ClickHouse: the page's keys ",
+      one_pass ? "(with the count, one FINAL read: groupArray sorted per "
+                 "shard, merged)"
+               : "(ORDER BY start_ms DESC, session_id DESC LIMIT, beside the "
+                 "count)",
+      ", then their json by key (no FINAL: the newest version of each key)");
   if (!keys.empty()) {
     // The page's JSON by key: the keys' bots and time span use the primary
     // key; the tuples pick the rows.
@@ -439,8 +519,7 @@ absl::StatusOr<PageOutcome> ClickHouseSessionBackend::RunPage(
       json_of[{row.start_ms, row.session_id}] = row.json;
     }
     for (const PageKey& key : keys) {
-      auto it = json_of.find(
-          std::make_pair(key.start_ms, std::string_view(key.session_id)));
+      auto it = json_of.find(std::make_pair(key.start_ms, key.session_id));
       // A key a ship replaced since the first read is left out.
       if (it == json_of.end()) continue;
       sink(ShippedSession(key.start_ms, key.session_id, it->second));

@@ -6,9 +6,12 @@
 // Each request is a few SQL statements over `FROM DB.sessions[_local] FINAL
 // WHERE deleted = 0` (FINAL: the newest version of each key, tombstones
 // dropped; every version of a key lives on one shard): the exact total (or
-// the facets, whose sum is the total) and the page's keys run at once on two
-// connections; the page's JSON is then read by key, never sorted (18.16
-// sorts a selected column's whole window). Every value from a request goes
+// the facets, whose sum is the total) and the page's keys come from one
+// FINAL read (OnePassSql) while it reads at most one_pass_max_rows rows per
+// shard and no day facets are asked, else from two statements run at once
+// on two connections; the
+// page's JSON is then read by key, never sorted (18.16 sorts a selected
+// column's whole window). Every value from a request goes
 // through SqlString (sql_literal.h). docs/SCALE-OUT.md "Querying".
 //
 // Not a snapshot: the statements of one request read what ClickHouse holds
@@ -39,6 +42,11 @@ struct ClickHouseReadOptions {
   // Absent: read DB.sessions_local of the one server.
   std::optional<std::string> cluster;
   std::string database = "sessiondb";
+  // The most rows a shard may read for the one FINAL read that answers the
+  // count (or facets) and the page's keys at once: it holds every match's
+  // key in memory (~150 bytes each measured on 18.16). Past it, or at 0,
+  // the count and the keys are two statements run at once.
+  int64_t one_pass_max_rows = 1'000'000;
 };
 
 // Safe for concurrent use: each statement borrows a connection from a pool.
@@ -65,12 +73,20 @@ class ClickHouseSessionBackend final : public SessionBackend {
   // url is the endpoint in use.
   const std::string& url() const { return url_; }
 
-  // Query runs one statement on a pooled connection (for tools and tests).
-  absl::StatusOr<std::string> Query(std::string_view sql);
+  // Query runs one statement on a pooled connection (for tools and tests),
+  // with `settings` as URL parameters.
+  absl::StatusOr<std::string> Query(std::string_view sql,
+                                    const ClickHouseSettings& settings = {});
+
+  // The one-pass statement runs only for skip <= kOnePassMaxSkip, and
+  // under max_rows_to_read = one_pass_max_rows (18.16 refuses, Code 158, a
+  // read whose index estimate is past it, before reading); past either,
+  // the two statements run.
+  static constexpr int64_t kOnePassMaxSkip = 10'000;
 
  private:
   ClickHouseSessionBackend(std::string url, std::string sessions_table,
-                           std::string database);
+                           std::string database, int64_t one_pass_max_rows);
   // ResolveUser applies API.md §2 in ClickHouse: the value itself if a live
   // session has it, else the id its alias maps to, else nullopt.
   absl::StatusOr<std::optional<std::string>> ResolveUser(
@@ -79,6 +95,8 @@ class ClickHouseSessionBackend final : public SessionBackend {
   const std::string url_;
   const std::string sessions_table_;  // DB.sessions or DB.sessions_local
   const std::string database_;
+  // Empty when one_pass_max_rows is 0: never one pass.
+  const ClickHouseSettings one_pass_settings_;
   absl::Mutex mu_;
   std::vector<std::unique_ptr<ClickHouseHttp>> idle_ ABSL_GUARDED_BY(mu_);
   std::optional<std::string> cursor_key_ ABSL_GUARDED_BY(mu_);
