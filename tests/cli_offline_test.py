@@ -89,6 +89,13 @@ def check_store_opening(cli, tmp, db):
         check(r.returncode != 0 and absent in r.stderr,
               f"{args[0]} on a missing store fails naming it: {r.returncode} {r.stderr!r}")
         check(not os.path.exists(absent), f"{args[0]} on a missing store creates nothing")
+    # A bad flag is refused, naming it, before any connection is tried.
+    for command in ("query", "explain", "serve"):
+        r = subprocess.run([cli, command, "--clickhouse", "http://127.0.0.1:9",
+                            "--one-pass-rows", "-1"], capture_output=True, text=True)
+        check(r.returncode != 0 and "--one-pass-rows" in r.stderr
+              and "127.0.0.1" not in r.stderr,
+              f"{command} --one-pass-rows -1 is refused naming the flag: {r.stderr!r}")
 
     before = export(cli, db)
     out = run(cli, "compact", "--db", db).stdout
