@@ -40,6 +40,17 @@ absl::Status RequireStore(rocksdb::Env* env, std::string_view path) {
   return FromRocksStatus(s, absl::StrCat("opening ", AsAbsl(path)));
 }
 
+// CloseDb closes `db` as it is, with its column family `handles`.
+void CloseDb(std::unique_ptr<rocksdb::DB> db,
+             const std::array<rocksdb::ColumnFamilyHandle*, kNumCfs>& handles) {
+  for (rocksdb::ColumnFamilyHandle* h : handles) {
+    if (h != nullptr) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  }
+  // Close's status only reports background errors that the next Open would
+  // see again.
+  db->Close().PermitUncheckedError();
+}
+
 // NewReaderDir makes the directory a secondary instance keeps its own files
 // in (its LOG), under $TMPDIR: a reader writes nothing into the store.
 absl::StatusOr<std::string> NewReaderDir() {
@@ -305,8 +316,19 @@ absl::Status StorageEngine::CatchUpWithWriter() {
     if (after[i] > before[i] && active + immutable > 0) may_be_stale = true;
   }
   if (!may_be_stale) return absl::OkStatus();
-  CloseDb();
-  return OpenDb(path_, nullptr);
+  // The new instance first: if it fails to open, the reader keeps the one
+  // it has (behind, but whole) and Refresh reports the error.
+  std::unique_ptr<rocksdb::DB> previous = std::move(db_);
+  const std::array<rocksdb::ColumnFamilyHandle*, kNumCfs> previous_handles =
+      handles_;
+  absl::Status reopened = OpenDb(path_, nullptr);
+  if (!reopened.ok()) {
+    db_ = std::move(previous);
+    handles_ = previous_handles;
+    return reopened;
+  }
+  CloseDb(std::move(previous), previous_handles);
+  return absl::OkStatus();
 }
 
 std::array<uint64_t, kNumCfs> StorageEngine::NewestTableSequences() const {
@@ -370,18 +392,8 @@ void StorageEngine::Close() {
   // WAL still holds the data and the next open replays it. A store Open
   // refused (an unknown format) is left as it was.
   if (opened_ && !is_reader()) FlushMemtables().IgnoreError();
-  CloseDb();
-}
-
-void StorageEngine::CloseDb() {
-  for (rocksdb::ColumnFamilyHandle*& h : handles_) {
-    if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
-    h = nullptr;
-  }
-  // Close's status only reports background errors that the next Open would
-  // see again.
-  db_->Close().PermitUncheckedError();
-  db_.reset();
+  CloseDb(std::move(db_), handles_);
+  handles_.fill(nullptr);
 }
 
 absl::Status StorageEngine::FlushMemtables() {

@@ -208,8 +208,6 @@ class StorageEngine {
   }
   // Close flushes (a writer Open accepted) and closes RocksDB.
   void Close();
-  // CloseDb closes RocksDB as it is.
-  void CloseDb();
   // CatchUpWithWriter catches a reader's secondary instance up, reopening
   // it when its memtables may hide what the writer flushed since.
   absl::Status CatchUpWithWriter();
