@@ -255,6 +255,29 @@ TEST(StoreReader, SeesAWritersLastBatchAfterItFlushedAndClosed) {
   EXPECT_EQ(Total(**reader, "bot-b"), 9);  // 1..19 odd, without 3
 }
 
+// The same defect through a compaction: Compact flushes and rewrites the
+// bottommost level, whose files carry sequence number 0, and the counters'
+// merge operands the reader replayed were counted twice (from its memtable
+// and from the table) when only a flush's sequence numbers were watched.
+TEST(StoreReader, CountsEachSessionOnceAfterTheWriterCompacted) {
+  TempDir dir;
+  auto writer = Store::Open(Options(), dir.path());
+  ASSERT_OK(writer);
+  ASSERT_OK((*writer)->PutBatch(Range(0, 10)));
+  auto reader = Store::OpenReader(Options(), dir.path());
+  ASSERT_OK(reader);
+  ASSERT_OK((*writer)->PutBatch(Range(10, 20)));
+  ASSERT_OK((*reader)->Refresh());
+  ASSERT_EQ(Sessions(**reader), 20);
+  ASSERT_OK((*writer)->Compact());
+  ASSERT_OK((*reader)->Refresh());
+  EXPECT_EQ(Sessions(**reader), 20);
+  EXPECT_EQ(Total(**reader, "bot-a"), 10);
+  ASSERT_OK((*writer)->PutBatch(Range(100, 105)));
+  ASSERT_OK((*reader)->Refresh());
+  EXPECT_EQ(Sessions(**reader), 25);
+}
+
 // Refresh reopens the secondary instance after the writer flushed (above);
 // reads in flight or starting meanwhile on other threads stay whole, and
 // what a reader sees never goes back.

@@ -291,7 +291,7 @@ absl::Status StorageEngine::CatchUp() {
 }
 
 absl::Status StorageEngine::CatchUpWithWriter() {
-  const std::array<uint64_t, kNumCfs> before = NewestTableSequences();
+  const std::array<uint64_t, kNumCfs> before = NewestTableFiles();
   SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
       db_->TryCatchUpWithPrimary(),
       absl::StrCat("catching up with the writer of ", AsAbsl(path_))));
@@ -300,10 +300,13 @@ absl::Status StorageEngine::CatchUpWithWriter() {
   // for the column family arrives, and a read looks in the memtables
   // first: the flushed table's newer versions (the writes after the
   // replay, up to the flush) stay hidden, the older ones readable (RocksDB
-  // issue 15051; fixed upstream in 2026). A column family that gained a
-  // flushed table while its memtables hold entries may be such a one:
-  // reopening rebuilds the memtables from the WALs the writer still has.
-  const std::array<uint64_t, kNumCfs> after = NewestTableSequences();
+  // issue 15051; fixed upstream in 2026); a merge operand read twice,
+  // from the memtable and from the table, counts twice. A column family
+  // that gained a table file (a flush, an ingest, or a compaction, which
+  // may hide a flush: its output's sequence numbers are zeroed) while its
+  // memtables hold entries may be such a one: reopening rebuilds the
+  // memtables from the WALs the writer still has.
+  const std::array<uint64_t, kNumCfs> after = NewestTableFiles();
   bool may_be_stale = false;
   for (int i = 0; i < kNumCfs; ++i) {
     uint64_t active = 0, immutable = 0;
@@ -331,14 +334,14 @@ absl::Status StorageEngine::CatchUpWithWriter() {
   return absl::OkStatus();
 }
 
-std::array<uint64_t, kNumCfs> StorageEngine::NewestTableSequences() const {
+std::array<uint64_t, kNumCfs> StorageEngine::NewestTableFiles() const {
   std::array<uint64_t, kNumCfs> newest{};
   for (int i = 0; i < kNumCfs; ++i) {
     rocksdb::ColumnFamilyMetaData meta;
     db_->GetColumnFamilyMetaData(handles_[i], &meta);
     for (const rocksdb::LevelMetaData& level : meta.levels) {
       for (const rocksdb::SstFileMetaData& file : level.files) {
-        newest[i] = std::max<uint64_t>(newest[i], file.largest_seqno);
+        newest[i] = std::max<uint64_t>(newest[i], file.file_number);
       }
     }
   }

@@ -211,9 +211,9 @@ class StorageEngine {
   // CatchUpWithWriter catches a reader's secondary instance up, reopening
   // it when its memtables may hide what the writer flushed since.
   absl::Status CatchUpWithWriter();
-  // NewestTableSequences is each column family's newest sequence number in
-  // a table file (0: none).
-  std::array<uint64_t, kNumCfs> NewestTableSequences() const;
+  // NewestTableFiles is each column family's newest table file's number
+  // (0: none); every new file of the store gets a larger one.
+  std::array<uint64_t, kNumCfs> NewestTableFiles() const;
   // OpenDb opens RocksDB (OpenAsSecondary when secondary_dir_ is set).
   absl::Status OpenDb(std::string_view path, rocksdb::Env* env);
   // CheckFormat checks (a writer: on a new store, writes) the format version.
