@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -226,56 +227,62 @@ TEST(StoreReader, SeesAWriterOfTheSameProcessAfterRefresh) {
   ASSERT_OK((*writer)->Refresh());  // a writer is always current
 }
 
+// A reader that replayed a writer's unflushed writes into its memtables:
+// sessions 0..9 were written before it opened, 10..19 after, and Refresh
+// took them in.
+class ReaderHoldingReplayedWrites : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto writer = Store::Open(Options(), dir_.path());
+    ASSERT_OK(writer);
+    writer_ = *std::move(writer);
+    ASSERT_OK(writer_->PutBatch(Range(0, 10)));
+    auto reader = Store::OpenReader(Options(), dir_.path());
+    ASSERT_OK(reader);
+    reader_ = *std::move(reader);
+    ASSERT_OK(writer_->PutBatch(Range(10, 20)));
+    ASSERT_OK(reader_->Refresh());  // replays the WAL into its memtables
+    ASSERT_EQ(Sessions(*reader_), 20);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> writer_;
+  std::unique_ptr<Store> reader_;
+};
+
 // RocksDB 7.8's secondary instance keeps what it replayed from a WAL in its
 // memtable after the writer flushed that WAL, and a read finds the memtable
-// first: without StorageEngine::CatchUp's reopen, the reader below went on
-// seeing s-3 and the old s-12, and missed the writer's last batch, until
-// the next write (RocksDB issue 15051).
-TEST(StoreReader, SeesAWritersLastBatchAfterItFlushedAndClosed) {
-  TempDir dir;
-  auto writer = Store::Open(Options(), dir.path());
-  ASSERT_OK(writer);
-  ASSERT_OK((*writer)->PutBatch(Range(0, 10)));
-  auto reader = Store::OpenReader(Options(), dir.path());
-  ASSERT_OK(reader);
-  ASSERT_OK((*writer)->PutBatch(Range(10, 20)));
-  ASSERT_OK((*reader)->Refresh());  // replays the WAL into its memtables
-  ASSERT_EQ(Sessions(**reader), 20);
-
-  ASSERT_OK((*writer)->Delete("s-3"));
+// first: without StorageEngine::CatchUpWithWriter's reopen, the reader
+// below went on seeing s-3 and the old s-12, and missed the writer's last
+// batch, until the next write (RocksDB issue 15051).
+TEST_F(ReaderHoldingReplayedWrites,
+       SeesAWritersLastBatchAfterItFlushedAndClosed) {
+  ASSERT_OK(writer_->Delete("s-3"));
   Session moved = Numbered(12);
   moved.bot_id = "bot-c";
-  ASSERT_OK((*writer)->Put(moved));
-  writer->reset();  // Close flushes every memtable and drops the WAL
-  ASSERT_OK((*reader)->Refresh());
+  ASSERT_OK(writer_->Put(moved));
+  writer_.reset();  // Close flushes every memtable and drops the WAL
+  ASSERT_OK(reader_->Refresh());
 
-  EXPECT_EQ(Sessions(**reader), 19);
-  EXPECT_EQ(Total(**reader, "bot-c"), 1);
-  EXPECT_EQ(Total(**reader, "bot-a"), 9);  // 0..18 even, without 12
-  EXPECT_EQ(Total(**reader, "bot-b"), 9);  // 1..19 odd, without 3
+  EXPECT_EQ(Sessions(*reader_), 19);
+  EXPECT_EQ(Total(*reader_, "bot-c"), 1);
+  EXPECT_EQ(Total(*reader_, "bot-a"), 9);  // 0..18 even, without 12
+  EXPECT_EQ(Total(*reader_, "bot-b"), 9);  // 1..19 odd, without 3
 }
 
 // The same defect through a compaction: Compact flushes and rewrites the
 // bottommost level, whose files carry sequence number 0, and the counters'
 // merge operands the reader replayed were counted twice (from its memtable
 // and from the table) when only a flush's sequence numbers were watched.
-TEST(StoreReader, CountsEachSessionOnceAfterTheWriterCompacted) {
-  TempDir dir;
-  auto writer = Store::Open(Options(), dir.path());
-  ASSERT_OK(writer);
-  ASSERT_OK((*writer)->PutBatch(Range(0, 10)));
-  auto reader = Store::OpenReader(Options(), dir.path());
-  ASSERT_OK(reader);
-  ASSERT_OK((*writer)->PutBatch(Range(10, 20)));
-  ASSERT_OK((*reader)->Refresh());
-  ASSERT_EQ(Sessions(**reader), 20);
-  ASSERT_OK((*writer)->Compact());
-  ASSERT_OK((*reader)->Refresh());
-  EXPECT_EQ(Sessions(**reader), 20);
-  EXPECT_EQ(Total(**reader, "bot-a"), 10);
-  ASSERT_OK((*writer)->PutBatch(Range(100, 105)));
-  ASSERT_OK((*reader)->Refresh());
-  EXPECT_EQ(Sessions(**reader), 25);
+TEST_F(ReaderHoldingReplayedWrites,
+       CountsEachSessionOnceAfterTheWriterCompacted) {
+  ASSERT_OK(writer_->Compact());
+  ASSERT_OK(reader_->Refresh());
+  EXPECT_EQ(Sessions(*reader_), 20);
+  EXPECT_EQ(Total(*reader_, "bot-a"), 10);
+  ASSERT_OK(writer_->PutBatch(Range(100, 105)));
+  ASSERT_OK(reader_->Refresh());
+  EXPECT_EQ(Sessions(*reader_), 25);
 }
 
 // Refresh reopens the secondary instance after the writer flushed (above);
