@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -111,6 +112,7 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(
   std::unique_ptr<StorageEngine> engine(new StorageEngine());
   engine->options_ = options;
   engine->path_ = std::string(path);
+  engine->env_ = env;
   engine->write_options_.sync = options.sync_writes;
   if (!options.create_if_missing) {
     SESSIONDB_RETURN_IF_ERROR(
@@ -130,13 +132,15 @@ absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::Open(
 }
 
 absl::StatusOr<std::unique_ptr<StorageEngine>> StorageEngine::OpenReader(
-    const Options& options, std::string_view path) {
-  SESSIONDB_RETURN_IF_ERROR(RequireStore(rocksdb::Env::Default(), path));
+    const Options& options, std::string_view path, rocksdb::Env* env) {
+  SESSIONDB_RETURN_IF_ERROR(
+      RequireStore(env != nullptr ? env : rocksdb::Env::Default(), path));
   std::unique_ptr<StorageEngine> engine(new StorageEngine());
   engine->options_ = options;
   engine->path_ = std::string(path);
+  engine->env_ = env;
   SESSIONDB_ASSIGN_OR_RETURN(engine->secondary_dir_, NewReaderDir());
-  SESSIONDB_RETURN_IF_ERROR(engine->OpenDb(path, nullptr));
+  SESSIONDB_RETURN_IF_ERROR(engine->OpenDb(path, env));
   // Opening replays the writer's MANIFEST and WALs as they were; catching
   // up once more takes in what the writer did meanwhile.
   SESSIONDB_RETURN_IF_ERROR(engine->CatchUpWithWriter());
@@ -282,15 +286,54 @@ std::string StorageEngine::cursor_key() const {
 
 absl::Status StorageEngine::CatchUp() {
   if (!is_reader()) return absl::OkStatus();
-  absl::MutexLock lock(&views_mu_);
-  views_mu_.Await(absl::Condition(
-      +[](int* views) { return *views == 0; }, &views_));
+  std::unique_lock<std::mutex> lock(views_mu_);
+  no_views_.wait(lock, [this] { return views_ == 0; });
   SESSIONDB_RETURN_IF_ERROR(CatchUpWithWriter());
   SESSIONDB_RETURN_IF_ERROR(LoadBots());
   return LoadCursorKey();
 }
 
 absl::Status StorageEngine::CatchUpWithWriter() {
+  // Catching up reads the writer's MANIFEST, then replays its write-ahead
+  // logs, and skips a log that is gone by then. A log vanishes once the
+  // writer flushed every column family it held; if some of those flushes
+  // came after the MANIFEST was read, the instance holds one column
+  // family's part of a batch without another's (a change log entry without
+  // its alias, a session's index entry without its record) until it
+  // catches up again: the MANIFEST it reads then records them. The writer
+  // deletes logs oldest first, so one that vanished during a catch-up
+  // leaves the list of logs different after it from before it.
+  constexpr int kMaxCatchUps = 16;
+  for (int attempt = 1;; ++attempt) {
+    const std::vector<uint64_t> wals_before = WriterWals();
+    SESSIONDB_RETURN_IF_ERROR(CatchUpOnce());
+    // After kMaxCatchUps, each overlapping a flush, the writer flushes
+    // faster than the reader catches up: keep the state (as RocksDB gives
+    // it) rather than spin; the next Refresh repairs it.
+    if (WriterWals() == wals_before || attempt == kMaxCatchUps) {
+      return absl::OkStatus();
+    }
+  }
+}
+
+std::vector<uint64_t> StorageEngine::WriterWals() const {
+  rocksdb::Env* env = env_ != nullptr ? env_ : rocksdb::Env::Default();
+  std::vector<std::string> names;
+  std::vector<uint64_t> wals;
+  if (!env->GetChildren(path_, &names).ok()) return wals;
+  for (const std::string& name : names) {
+    uint64_t number = 0;
+    if (absl::EndsWith(name, ".log") &&
+        absl::SimpleAtoi(absl::string_view(name).substr(0, name.size() - 4),
+                         &number)) {
+      wals.push_back(number);
+    }
+  }
+  std::sort(wals.begin(), wals.end());
+  return wals;
+}
+
+absl::Status StorageEngine::CatchUpOnce() {
   const std::array<uint64_t, kNumCfs> before = NewestTableFiles();
   SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
       db_->TryCatchUpWithPrimary(),
@@ -324,7 +367,7 @@ absl::Status StorageEngine::CatchUpWithWriter() {
   std::unique_ptr<rocksdb::DB> previous = std::move(db_);
   const std::array<rocksdb::ColumnFamilyHandle*, kNumCfs> previous_handles =
       handles_;
-  absl::Status reopened = OpenDb(path_, nullptr);
+  absl::Status reopened = OpenDb(path_, env_);
   if (!reopened.ok()) {
     db_ = std::move(previous);
     handles_ = previous_handles;
@@ -365,7 +408,7 @@ ReadView::ReadView(StorageEngine& engine) : engine_(engine) { Begin(); }
 
 void ReadView::Begin() {
   if (engine_.is_reader()) {
-    absl::MutexLock lock(&engine_.views_mu_);
+    std::lock_guard<std::mutex> lock(engine_.views_mu_);
     ++engine_.views_;
   } else {
     snapshot_ = engine_.db_->GetSnapshot();
@@ -374,8 +417,8 @@ void ReadView::Begin() {
 
 ReadView::~ReadView() {
   if (engine_.is_reader()) {
-    absl::MutexLock lock(&engine_.views_mu_);
-    --engine_.views_;
+    std::lock_guard<std::mutex> lock(engine_.views_mu_);
+    if (--engine_.views_ == 0) engine_.no_views_.notify_all();
   } else {
     engine_.db_->ReleaseSnapshot(snapshot_);
   }

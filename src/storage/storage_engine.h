@@ -4,7 +4,9 @@
 #define SESSIONDB_STORAGE_STORAGE_ENGINE_H_
 
 #include <array>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -83,9 +85,11 @@ class StorageEngine {
   // OpenReader opens the store at `path` as a RocksDB secondary instance
   // (its own files in a temporary directory, removed at close) caught up
   // with the writer; see Store::OpenReader. Writes return
-  // FailedPrecondition.
+  // FailedPrecondition. `env` as for Open (tests interleave a writer's
+  // flushes with the reader's file reads through one).
   static absl::StatusOr<std::unique_ptr<StorageEngine>> OpenReader(
-      const Options& options, std::string_view path);
+      const Options& options, std::string_view path,
+      rocksdb::Env* env = nullptr);
   // Destroying a writer's engine flushes every memtable (FlushMemtables), so
   // the next open replays no write-ahead log, then closes RocksDB.
   ~StorageEngine();
@@ -208,9 +212,15 @@ class StorageEngine {
   }
   // Close flushes (a writer Open accepted) and closes RocksDB.
   void Close();
-  // CatchUpWithWriter catches a reader's secondary instance up, reopening
-  // it when its memtables may hide what the writer flushed since.
+  // CatchUpWithWriter catches a reader's secondary instance up until it
+  // holds one whole state of the writer's: it repeats CatchUpOnce while a
+  // write-ahead log vanished during the last one (a bounded number of times).
   absl::Status CatchUpWithWriter();
+  // CatchUpOnce catches up once, reopening the instance when its memtables
+  // may hide what the writer flushed since.
+  absl::Status CatchUpOnce();
+  // WriterWals lists the numbers of the writer's write-ahead logs on disk.
+  std::vector<uint64_t> WriterWals() const;
   // NewestTableFiles is each column family's newest table file's number
   // (0: none); every new file of the store gets a larger one.
   std::array<uint64_t, kNumCfs> NewestTableFiles() const;
@@ -241,8 +251,9 @@ class StorageEngine {
 
   // Constant after Open.
   Options options_;
-  std::string secondary_dir_;  // a reader's own directory; empty: a writer
-  bool opened_ = false;        // Open or OpenReader succeeded
+  std::string secondary_dir_;    // a reader's own directory; empty: a writer
+  rocksdb::Env* env_ = nullptr;  // Open's or OpenReader's; null: the default
+  bool opened_ = false;          // Open or OpenReader succeeded
   std::shared_ptr<rocksdb::Cache> cache_;  // the memory budget's (OpenDb)
   std::unique_ptr<rocksdb::DB> db_;
   std::array<rocksdb::ColumnFamilyHandle*, kNumCfs> handles_{};
@@ -264,9 +275,13 @@ class StorageEngine {
   std::string cursor_key_ ABSL_GUARDED_BY(cursor_key_mu_);
   bool cursor_key_stored_ ABSL_GUARDED_BY(cursor_key_mu_) = false;
 
-  // A reader's live ReadViews; CatchUp waits for none.
-  absl::Mutex views_mu_;
-  int views_ ABSL_GUARDED_BY(views_mu_) = 0;
+  // A reader's live ReadViews; CatchUp waits for none, holding views_mu_ so
+  // that new ones wait for it. std::mutex rather than absl::Mutex: with
+  // Debian's uninstrumented libabsl, TSan would see no order between a
+  // reopen and the reads around it (tools/run_tsan.sh checks it).
+  std::mutex views_mu_;
+  std::condition_variable no_views_;
+  int views_ = 0;  // guarded by views_mu_
 };
 
 // ReadView is what one read operation (a request, a check pass, an export)
