@@ -29,6 +29,12 @@ struct Touched {
   std::vector<SessionChange::Key> previous;
 };
 
+// AliasSince is an alias's state after the last entry that changed it.
+struct AliasSince {
+  uint64_t version = 0;                // that entry's number
+  std::optional<std::string> user_id;  // absent: the alias was removed
+};
+
 // Round is one pass over the change log at one state of the reader.
 struct Round {
   ChangeLogState state;
@@ -36,7 +42,7 @@ struct Round {
   uint64_t entries_behind = 0;
   double seconds_behind = 0;
   absl::flat_hash_map<std::string, Touched> sessions;
-  absl::flat_hash_map<std::string, uint64_t> aliases;  // -> last entry
+  absl::flat_hash_map<std::string, AliasSince> aliases;
 };
 
 // ReadSession reads session `id` at `ro`: false when the store has none.
@@ -106,7 +112,7 @@ absl::Status Collect(StorageEngine& engine, const ReadView& view,
       }
     }
     for (const AliasChange& a : entry.aliases) {
-      round->aliases[a.alias] = entry.number;
+      round->aliases[a.alias] = AliasSince{entry.number, a.user_id};
     }
     if (static_cast<int64_t>(round->sessions.size()) > max_sessions) {
       round->reship = true;
@@ -157,20 +163,14 @@ absl::Status ShipRound(StorageEngine& engine, const ReadView& view,
   }
   SESSIONDB_RETURN_IF_ERROR(shipper.Flush());
 
-  // Aliases go one version per alias: the last entry that changed it.
+  // Aliases go one version per alias: the last entry that changed it, with
+  // the value that entry wrote (the change log is the alias map's history,
+  // so nothing is read back from the map).
   absl::flat_hash_map<
       uint64_t, std::vector<std::pair<std::string, std::optional<std::string>>>>
       by_version;
-  for (const auto& [alias, version] : round.aliases) {
-    std::string user;
-    rocksdb::Status s = engine.Get(ro, Cf::kAliases, alias, &user);
-    std::optional<std::string> now;
-    if (s.ok()) {
-      now = std::move(user);
-    } else if (!s.IsNotFound()) {
-      return FromRocksStatus(s, "reading the alias map");
-    }
-    by_version[version].emplace_back(alias, std::move(now));
+  for (const auto& [alias, since] : round.aliases) {
+    by_version[since.version].emplace_back(alias, since.user_id);
     ++progress->aliases;
   }
   for (const auto& [version, aliases] : by_version) {
