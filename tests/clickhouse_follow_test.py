@@ -9,7 +9,9 @@ bulk-load it again (an `everything` change: follow reships the snapshot).
 After each burst and after the writers stop, follow catches up: ClickHouse
 FINAL/deleted = 0 holds exactly the store's sessions (ids, bots, JSON
 bytes, each bot on its shard) and aliases, meta shipped_through equals the
-store's SHIPPED file, and SIGTERM stops follow cleanly.
+store's SHIPPED file, and SIGTERM stops follow cleanly. Writes made while
+no follow runs reach ClickHouse through a restarted follow that resumes at
+the position ClickHouse's meta holds, without shipping the whole snapshot.
 
   python3 clickhouse_follow_test.py --cli build/release/tools/sessiondb \\
       --urls http://127.0.0.1:18523,http://127.0.0.1:18525
@@ -203,6 +205,30 @@ def main():
             text = log.read()
             check(code == 0 and "stopped" in text,
                   f"SIGTERM stops follow cleanly (exit {code}): {text[-300:]!r}")
+
+            # Writes while no follow runs, then a new follow: ClickHouse's
+            # meta says it holds the store through the stopped follow's
+            # position, so the new one ships only the changes after it.
+            store = ship_test.export(a.cli, db)
+            write_burst(a.cli, db, tmp, rng, store, 200, "stopped")
+            relinked = os.path.join(tmp, "relinked.ndjson")
+            with open(relinked, "w") as f:
+                f.write(json.dumps({"userId": "u-relinked",
+                                    "aliases": ["Linked@Example"]}) + "\n")
+            run(a.cli, "load-users", "--db", db, relinked)
+            aliases[b"linked@example"] = b"u-relinked"
+            log = open(os.path.join(tmp, "follow-again.log"), "w+")
+            follow = subprocess.Popen(
+                [a.cli, "ship", "--db", db, "--clickhouse", ",".join(urls), "--cluster",
+                 "sessiondb", "--database", database, "--follow", "--poll", "0.2"],
+                stdout=log, stderr=subprocess.STDOUT)
+            catch_up(a.cli, db, cluster, aliases, follow, "a restarted follow")
+            follow.send_signal(signal.SIGTERM)
+            follow.wait(timeout=30)
+            log.seek(0)
+            text = log.read()
+            check("following from there" in text and "(whole snapshot)" not in text,
+                  f"a restarted follow resumes without a whole ship: {text[-300:]!r}")
         finally:
             if follow.poll() is None:
                 follow.kill()

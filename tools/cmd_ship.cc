@@ -59,7 +59,11 @@ int RunFollow(Store& store, const ShipTarget& target, ShipOptions options,
         p.shipped_through, p.entries_behind, p.seconds_behind, p.sessions,
         p.tombstones, p.reshipped ? " (whole snapshot)" : "", p.rounds,
         p.total_sessions);
-    if (tty) {
+    if (p.resumed) {
+      line.Clear();
+      std::cerr << "ship --follow: ClickHouse holds this store through change "
+                << p.shipped_through << "; following from there\n";
+    } else if (tty) {
       line.Update(text);
     } else if (p.reshipped) {
       std::cerr << text << "\n";

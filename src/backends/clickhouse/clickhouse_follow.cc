@@ -215,13 +215,26 @@ absl::Status FollowChanges(Store& reader, const ShipTarget& target,
     ++progress.reships;
     return WriteShippedMark(engine->path(), summary.version);
   };
-  SESSIONDB_RETURN_IF_ERROR(reship());
-  progress.total_sessions += progress.sessions;
-  progress.total_tombstones += progress.tombstones;
-  if (options.progress) options.progress(progress);
-
   SESSIONDB_ASSIGN_OR_RETURN(std::unique_ptr<ClickHouseShipper> shipper,
                              ClickHouseShipper::Open(target, options.ship));
+  // A database this store was shipped into holds every change through the
+  // number its meta names (rows are written before the meta): follow goes
+  // on from there. The first round checks that the store still has the
+  // entries after it (else it ships the whole snapshot) and is not behind
+  // it (a store restored from an older copy: an error).
+  SESSIONDB_RETURN_IF_ERROR(shipper->CheckCursorKey(cursor_key_hex));
+  SESSIONDB_ASSIGN_OR_RETURN(std::optional<uint64_t> shipped,
+                             shipper->ShippedThrough(cursor_key_hex));
+  if (shipped.has_value()) {
+    progress.shipped_through = *shipped;
+    progress.resumed = true;
+  } else {
+    SESSIONDB_RETURN_IF_ERROR(reship());
+    progress.total_sessions += progress.sessions;
+    progress.total_tombstones += progress.tombstones;
+  }
+  if (options.progress) options.progress(progress);
+  progress.resumed = false;
   while (!options.stop()) {
     SESSIONDB_RETURN_IF_ERROR(reader.Refresh());
     progress.sessions = progress.tombstones = progress.aliases = 0;

@@ -1,6 +1,8 @@
-// `sessiondb ship --follow` (SPEC §9): after a full ship, ship the store's
-// later writes as they come, from its change log (storage/change_log.h),
-// reading beside the writer as a Store::OpenReader reader.
+// `sessiondb ship --follow` (SPEC §9): after a full ship (or, when the
+// database's meta says it holds this store through change P already, from
+// P), ship the store's later writes as they come, from its change log
+// (storage/change_log.h), reading beside the writer as a Store::OpenReader
+// reader.
 //
 // Each round: Refresh the reader; read the change entries after the
 // position P (everything <= P is in ClickHouse) up to the reader's sequence
@@ -42,6 +44,9 @@ struct FollowProgress {
   int64_t tombstones = 0;
   int64_t aliases = 0;
   bool reshipped = false;  // the round shipped the whole snapshot
+  // The first report only: ClickHouse already held the store through
+  // shipped_through (an earlier ship or follow), so no whole snapshot.
+  bool resumed = false;
   // Since FollowChanges started.
   int64_t rounds = 0;
   int64_t total_sessions = 0;
@@ -55,7 +60,7 @@ struct FollowOptions {
   // Rounds stop (after the current one) once this returns true; checked
   // between rounds and while waiting. Required.
   std::function<bool()> stop;
-  // Called after every round, and after the first full ship.
+  // Called after every round, and after the first full ship (or resume).
   std::function<void(const FollowProgress&)> progress;
   // More sessions touched since the position than this: ship the whole
   // snapshot instead (bounds a round's memory).
@@ -69,11 +74,12 @@ struct FollowOptions {
 // writer it may trim its change log up to it.
 absl::Status MarkShipped(Store& store, uint64_t version);
 
-// FollowChanges ships every session of `reader` (ShipSnapshot), then
-// follows its writer until options.stop() returns true. `reader` must come
-// from Store::OpenReader (or receive no other writes). The store directory
-// must be writable for its SHIPPED file: FollowChanges fails when it cannot
-// write it (the writer could not trim what was shipped).
+// FollowChanges ships every session of `reader` (ShipSnapshot) unless the
+// target's meta says it holds this store through change P (then it goes on
+// from P), then follows its writer until options.stop() returns true. `reader`
+// must come from Store::OpenReader (or receive no other writes). The store
+// directory must be writable for its SHIPPED file: FollowChanges fails when it
+// cannot write it (the writer could not trim what was shipped).
 absl::Status FollowChanges(Store& reader, const ShipTarget& target,
                            const FollowOptions& options);
 

@@ -419,6 +419,40 @@ absl::Status ClickHouseShipper::CheckCursorKey(
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<uint64_t>> ClickHouseShipper::ShippedThrough(
+    std::string_view cursor_key_hex) {
+  std::optional<uint64_t> lowest;
+  for (const auto& client : clients_) {
+    SESSIONDB_ASSIGN_OR_RETURN(
+        std::string answer,
+        client->Query(absl::StrCat("SELECT key, argMax(value, version) FROM ",
+                                   target_.database, ".", kMetaTable,
+                                   " WHERE key IN (", SqlString(kMetaCursorKey),
+                                   ", ", SqlString(kMetaShippedThrough),
+                                   ") GROUP BY key FORMAT TabSeparated")));
+    absl::string_view cursor_key;
+    std::optional<uint64_t> through;
+    for (absl::string_view line :
+         absl::StrSplit(answer, '\n', absl::SkipEmpty())) {
+      std::vector<absl::string_view> f =
+          absl::StrSplit(line, absl::MaxSplits('\t', 1));
+      uint64_t number = 0;
+      if (f.size() != 2) continue;
+      if (f[0] == kMetaCursorKey) {
+        cursor_key = f[1];
+      } else if (f[0] == kMetaShippedThrough &&
+                 absl::SimpleAtoi(f[1], &number)) {
+        through = number;
+      }
+    }
+    if (cursor_key != AsAbsl(cursor_key_hex) || !through.has_value()) {
+      return std::nullopt;
+    }
+    lowest = std::min(lowest.value_or(*through), *through);
+  }
+  return lowest;
+}
+
 absl::Status ClickHouseShipper::WriteAliases(
     const std::vector<std::pair<std::string, std::optional<std::string>>>&
         aliases,

@@ -155,6 +155,13 @@ class ClickHouseShipper {
   // per database, since versions are one store's sequence.
   absl::Status CheckCursorKey(std::string_view cursor_key_hex);
 
+  // ShippedThrough is the change number every server's meta says this
+  // store (`cursor_key_hex`) was shipped through (the lowest, when they
+  // differ: a follow stopped between its meta writes), or nullopt when a
+  // server holds no meta or another store's.
+  absl::StatusOr<std::optional<uint64_t>> ShippedThrough(
+      std::string_view cursor_key_hex);
+
   // WriteMeta writes cursor_key, shipped_through = `version` and
   // store_format on every server, at `version`.
   absl::Status WriteMeta(std::string_view cursor_key_hex, uint64_t version);
