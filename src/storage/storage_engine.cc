@@ -300,27 +300,34 @@ absl::Status StorageEngine::CatchUpWithWriter() {
   // came after the MANIFEST was read, the instance holds one column
   // family's part of a batch without another's (a change log entry without
   // its alias, a session's index entry without its record) until it
-  // catches up again: the MANIFEST it reads then records them. The writer
-  // deletes logs oldest first, so one that vanished during a catch-up
-  // leaves the list of logs different after it from before it.
-  constexpr int kMaxCatchUps = 16;
+  // catches up again: the MANIFEST it reads then records them. Log numbers
+  // only grow and a log is retired only once a newer one exists, so a log
+  // lost during a catch-up leaves the list of logs different after it
+  // (a new log appearing makes it differ too: one more catch-up, harmless).
   for (int attempt = 1;; ++attempt) {
-    const std::vector<uint64_t> wals_before = WriterWals();
+    SESSIONDB_ASSIGN_OR_RETURN(const std::vector<uint64_t> wals_before,
+                               WriterWals());
     SESSIONDB_RETURN_IF_ERROR(CatchUpOnce());
-    // After kMaxCatchUps, each overlapping a flush, the writer flushes
-    // faster than the reader catches up: keep the state (as RocksDB gives
-    // it) rather than spin; the next Refresh repairs it.
-    if (WriterWals() == wals_before || attempt == kMaxCatchUps) {
+    SESSIONDB_ASSIGN_OR_RETURN(const std::vector<uint64_t> wals_after,
+                               WriterWals());
+    const bool whole = wals_after == wals_before;
+    // After max_catch_ups_, each overlapping a change of the logs, keep the
+    // state RocksDB gave rather than spin; caught_up_whole() says so, and
+    // the next Refresh tries again.
+    if (whole || attempt >= max_catch_ups_) {
+      caught_up_whole_.store(whole, std::memory_order_relaxed);
       return absl::OkStatus();
     }
   }
 }
 
-std::vector<uint64_t> StorageEngine::WriterWals() const {
+absl::StatusOr<std::vector<uint64_t>> StorageEngine::WriterWals() const {
   rocksdb::Env* env = env_ != nullptr ? env_ : rocksdb::Env::Default();
   std::vector<std::string> names;
+  SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
+      env->GetChildren(path_, &names),
+      absl::StrCat("listing the write-ahead logs of ", AsAbsl(path_))));
   std::vector<uint64_t> wals;
-  if (!env->GetChildren(path_, &names).ok()) return wals;
   for (const std::string& name : names) {
     uint64_t number = 0;
     if (absl::EndsWith(name, ".log") &&

@@ -4,6 +4,7 @@
 #define SESSIONDB_STORAGE_STORAGE_ENGINE_H_
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -185,6 +186,13 @@ class StorageEngine {
   // holds new ones back while it runs. A writer's engine is always current:
   // OK at once.
   absl::Status CatchUp();
+  // caught_up_whole is false when the reader's last catch-up (OpenReader or
+  // CatchUp) gave up with the writer still changing its logs: its state may
+  // hold part of a batch until the next CatchUp. A consumer that must not
+  // act on such a state (ship --follow) waits for the next one.
+  bool caught_up_whole() const {
+    return caught_up_whole_.load(std::memory_order_relaxed);
+  }
 
   // Repair runs `find_and_fix` with every other write held out; the fixes it
   // stages on its RepairWriter are written in atomic, synced batches (the
@@ -212,15 +220,16 @@ class StorageEngine {
   }
   // Close flushes (a writer Open accepted) and closes RocksDB.
   void Close();
-  // CatchUpWithWriter catches a reader's secondary instance up until it
-  // holds one whole state of the writer's: it repeats CatchUpOnce while a
-  // write-ahead log vanished during the last one (a bounded number of times).
+  // CatchUpWithWriter catches a reader's secondary instance up, repeating
+  // CatchUpOnce while the writer's write-ahead logs changed during the last
+  // one (a log lost then may leave a batch torn across column families), at
+  // most max_catch_ups_ times; sets caught_up_whole_.
   absl::Status CatchUpWithWriter();
   // CatchUpOnce catches up once, reopening the instance when its memtables
   // may hide what the writer flushed since.
   absl::Status CatchUpOnce();
   // WriterWals lists the numbers of the writer's write-ahead logs on disk.
-  std::vector<uint64_t> WriterWals() const;
+  absl::StatusOr<std::vector<uint64_t>> WriterWals() const;
   // NewestTableFiles is each column family's newest table file's number
   // (0: none); every new file of the store gets a larger one.
   std::array<uint64_t, kNumCfs> NewestTableFiles() const;
@@ -253,6 +262,7 @@ class StorageEngine {
   Options options_;
   std::string secondary_dir_;    // a reader's own directory; empty: a writer
   rocksdb::Env* env_ = nullptr;  // Open's or OpenReader's; null: the default
+  int max_catch_ups_ = 16;       // CatchUpWithWriter's bound (tests lower it)
   bool opened_ = false;          // Open or OpenReader succeeded
   std::shared_ptr<rocksdb::Cache> cache_;  // the memory budget's (OpenDb)
   std::unique_ptr<rocksdb::DB> db_;
@@ -275,10 +285,14 @@ class StorageEngine {
   std::string cursor_key_ ABSL_GUARDED_BY(cursor_key_mu_);
   bool cursor_key_stored_ ABSL_GUARDED_BY(cursor_key_mu_) = false;
 
-  // A reader's live ReadViews; CatchUp waits for none, holding views_mu_ so
-  // that new ones wait for it. std::mutex rather than absl::Mutex: with
-  // Debian's uninstrumented libabsl, TSan would see no order between a
-  // reopen and the reads around it (tools/run_tsan.sh checks it).
+  // The reader's last catch-up ended with the writer's logs unchanged.
+  std::atomic<bool> caught_up_whole_{true};
+
+  // A reader's live ReadViews: CatchUp waits until there are none, then
+  // holds views_mu_ while it catches up so that new ones wait for it.
+  // std::mutex rather than absl::Mutex: with Debian's uninstrumented libabsl,
+  // TSan would see no order between a reopen and the reads around it
+  // (tools/run_tsan.sh checks it).
   std::mutex views_mu_;
   std::condition_variable no_views_;
   int views_ = 0;  // guarded by views_mu_

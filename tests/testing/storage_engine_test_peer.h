@@ -17,6 +17,9 @@ class StorageEngineTestPeer {
                                              Cf cf) {
     return engine.handle(cf);
   }
+  static void set_max_catch_ups(StorageEngine& engine, int n) {
+    engine.max_catch_ups_ = n;
+  }
 };
 
 }  // namespace sessiondb

@@ -189,6 +189,20 @@ bool WaitOrStop(absl::Duration d, const std::function<bool()>& stop) {
   return stop();
 }
 
+// RefreshUntilWhole refreshes `reader` until its last catch-up ended whole
+// (StorageEngine::caught_up_whole): a state torn across column families,
+// once shipped, would stay in ClickHouse. False when stop() said so first.
+absl::StatusOr<bool> RefreshUntilWhole(Store& reader,
+                                       const StorageEngine& engine,
+                                       const FollowOptions& options) {
+  SESSIONDB_RETURN_IF_ERROR(reader.Refresh());
+  while (!engine.caught_up_whole()) {
+    if (WaitOrStop(options.poll, options.stop)) return false;
+    SESSIONDB_RETURN_IF_ERROR(reader.Refresh());
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::Status MarkShipped(Store& store, uint64_t version) {
@@ -229,6 +243,9 @@ absl::Status FollowChanges(Store& reader, const ShipTarget& target,
     progress.shipped_through = *shipped;
     progress.resumed = true;
   } else {
+    SESSIONDB_ASSIGN_OR_RETURN(bool go_on,
+                               RefreshUntilWhole(reader, *engine, options));
+    if (!go_on) return absl::OkStatus();
     SESSIONDB_RETURN_IF_ERROR(reship());
     progress.total_sessions += progress.sessions;
     progress.total_tombstones += progress.tombstones;
@@ -236,7 +253,9 @@ absl::Status FollowChanges(Store& reader, const ShipTarget& target,
   if (options.progress) options.progress(progress);
   progress.resumed = false;
   while (!options.stop()) {
-    SESSIONDB_RETURN_IF_ERROR(reader.Refresh());
+    SESSIONDB_ASSIGN_OR_RETURN(bool go_on,
+                               RefreshUntilWhole(reader, *engine, options));
+    if (!go_on) break;
     progress.sessions = progress.tombstones = progress.aliases = 0;
     progress.reshipped = false;
     ++progress.rounds;

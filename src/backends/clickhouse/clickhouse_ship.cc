@@ -520,6 +520,18 @@ absl::StatusOr<ShipSummary> ShipSnapshot(Store& store, const ShipTarget& target,
   };
   SESSIONDB_ASSIGN_OR_RETURN(StorageEngine * engine,
                              StoreInternals::EngineOf(store));
+  // A reader's state torn across column families (its writer changed its
+  // logs during every catch-up) is not shipped: a few more tries, then
+  // Unavailable.
+  for (int i = 0; i < 20 && !engine->caught_up_whole(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    SESSIONDB_RETURN_IF_ERROR(store.Refresh());
+  }
+  if (!engine->caught_up_whole()) {
+    return absl::UnavailableError(
+        "ship: the store's writer changed its write-ahead logs during every "
+        "catch-up of the reader; try again");
+  }
   const std::string cursor_key_hex =
       absl::BytesToHexString(engine->cursor_key());
   SESSIONDB_ASSIGN_OR_RETURN(std::unique_ptr<ClickHouseShipper> shipper,
