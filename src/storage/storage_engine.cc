@@ -407,7 +407,7 @@ absl::Status StorageEngine::RefuseOnReader(std::string_view what) const {
 }
 
 ReadView::ReadView(StorageEngine& engine, BetweenWrites) : engine_(engine) {
-  absl::MutexLock lock(&engine_.write_mu_);
+  std::lock_guard<std::mutex> lock(engine_.write_mu_);
   Begin();
 }
 
@@ -473,7 +473,7 @@ absl::Status StorageEngine::FlushMemtables() {
   if (s.ok()) s = marker.SingleDelete(handle(Cf::kDefault), key);
   SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "staging the close marker"));
   {
-    absl::MutexLock lock(&write_mu_);
+    std::lock_guard<std::mutex> lock(write_mu_);
     SESSIONDB_RETURN_IF_ERROR(Write(&marker, "writing the close marker"));
   }
   return FromRocksStatus(
@@ -588,7 +588,7 @@ absl::StatusOr<int64_t> StorageEngine::Repair(
     int batch_ops,
     absl::FunctionRef<absl::Status(RepairWriter& writer)> find_and_fix) {
   SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("repairing"));
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   RepairWriter writer(*this, batch_ops);
   SESSIONDB_RETURN_IF_ERROR(find_and_fix(writer));
   if (writer.writes_ > 0) {
@@ -636,7 +636,7 @@ absl::Status StorageEngine::CommitChange(rocksdb::WriteBatch* batch,
 }
 
 absl::Status StorageEngine::LoadChangeLog() {
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   SESSIONDB_ASSIGN_OR_RETURN(ChangeLogState state,
                              ReadChangeLogState(*this, nullptr));
   change_seq_ = state.sequence;
@@ -646,18 +646,18 @@ absl::Status StorageEngine::LoadChangeLog() {
 }
 
 uint64_t StorageEngine::change_sequence() {
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   return change_seq_;
 }
 
 void StorageEngine::SetChangeLogLimits(const ChangeLogLimits& limits) {
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   change_limits_ = limits;
 }
 
 absl::Status StorageEngine::TrimChangeLog() {
   SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("trimming the change log"));
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   return TrimChangeLogLocked();
 }
 
@@ -691,14 +691,14 @@ absl::Status StorageEngine::TrimChangeLogLocked() {
 
 absl::Status StorageEngine::UpsertSessions(absl::Span<const Session> sessions) {
   SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("writing sessions"));
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   return WriteUpserts(sessions);
 }
 
 absl::StatusOr<BulkLoadSummary> StorageEngine::BulkLoad(
     SessionSource& source, const BulkLoadOptions& options) {
   SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("bulk loading sessions"));
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   return RunBulkLoad(*this, source, options);
 }
 
@@ -716,7 +716,7 @@ absl::Status StorageEngine::WriteUpserts(absl::Span<const Session> sessions) {
 
 absl::Status StorageEngine::DeleteSession(std::string_view session_id) {
   SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("deleting a session"));
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   SessionBatch batch(*this);
   bool found = false;
   SESSIONDB_RETURN_IF_ERROR(batch.Delete(session_id, &found));
@@ -733,7 +733,7 @@ absl::StatusOr<int64_t> StorageEngine::DeleteSessionsIf(
     absl::Span<const std::string> session_ids,
     absl::FunctionRef<bool(const fb::Session&)> condition) {
   SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("deleting sessions"));
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   SessionBatch batch(*this);
   int64_t deleted = 0;
   for (const std::string& id : session_ids) {
@@ -752,7 +752,7 @@ absl::StatusOr<int64_t> StorageEngine::DeleteSessionsIf(
 absl::StatusOr<int64_t> StorageEngine::ForgetUserIdentity(
     std::string_view user_id, absl::Span<const std::string> alias_keys) {
   SESSIONDB_RETURN_IF_ERROR(RefuseOnReader("forgetting a user identity"));
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   rocksdb::WriteBatch batch;
   ChangeEntry entry;
   int64_t removed = 0;
@@ -794,7 +794,7 @@ absl::Status StorageEngine::PutAliases(const UserIdentity& identity) {
     entry.aliases.push_back({std::move(key), identity.user_id});
   }
   if (batch.Count() == 0) return absl::OkStatus();
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard<std::mutex> lock(write_mu_);
   return CommitChange(&batch, std::move(entry), "writing user aliases");
 }
 

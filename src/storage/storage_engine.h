@@ -243,20 +243,19 @@ class StorageEngine {
   absl::Status Write(rocksdb::WriteBatch* batch, std::string_view what);
   // CommitChange adds the next change number and `entry` (its number and
   // time set here) to `batch`, writes it, and on success advances the
-  // sequence (and now and then trims the log).
+  // sequence (and now and then trims the log). Requires write_mu_.
   absl::Status CommitChange(rocksdb::WriteBatch* batch, ChangeEntry entry,
-                            std::string_view what)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+                            std::string_view what);
   // StageChange adds number `number`'s change_seq and entry to `batch`.
   void StageChange(rocksdb::WriteBatch* batch, ChangeEntry* entry,
                    uint64_t number);
   // LoadChangeLog reads the sequence and the trimmed mark (a writer, at
   // open).
   absl::Status LoadChangeLog();
-  absl::Status TrimChangeLogLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // WriteUpserts is UpsertSessions under the lock the caller holds.
-  absl::Status WriteUpserts(absl::Span<const Session> sessions)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // TrimChangeLogLocked trims the change log. Requires write_mu_.
+  absl::Status TrimChangeLogLocked();
+  // WriteUpserts is UpsertSessions under write_mu_, which the caller holds.
+  absl::Status WriteUpserts(absl::Span<const Session> sessions);
 
   // Constant after Open.
   Options options_;
@@ -273,13 +272,15 @@ class StorageEngine {
   std::string path_;
 
   // Held by every write, so each upsert reads the state the previous one
-  // left, and by a repair from its first read to its last write.
-  absl::Mutex write_mu_;
-  // The last committed change number and the trimmed mark (change_log.h).
-  uint64_t change_seq_ ABSL_GUARDED_BY(write_mu_) = 0;
-  uint64_t change_trimmed_ ABSL_GUARDED_BY(write_mu_) = 0;
-  uint64_t last_trim_check_ ABSL_GUARDED_BY(write_mu_) = 0;
-  ChangeLogLimits change_limits_ ABSL_GUARDED_BY(write_mu_);
+  // left, and by a repair from its first read to its last write. A
+  // std::mutex rather than absl::Mutex, as views_mu_: TSan sees its order.
+  std::mutex write_mu_;
+  // Guarded by write_mu_: the last committed change number and the trimmed
+  // mark (change_log.h), and when and how the log is trimmed.
+  uint64_t change_seq_ = 0;
+  uint64_t change_trimmed_ = 0;
+  uint64_t last_trim_check_ = 0;
+  ChangeLogLimits change_limits_;
 
   mutable absl::Mutex cursor_key_mu_;
   std::string cursor_key_ ABSL_GUARDED_BY(cursor_key_mu_);
