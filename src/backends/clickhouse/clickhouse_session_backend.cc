@@ -293,11 +293,25 @@ absl::StatusOr<std::string> ClickHouseSessionBackend::CursorKey() {
   return key;
 }
 
-absl::StatusOr<std::optional<std::string>>
-ClickHouseSessionBackend::ResolveUser(const std::string& value) {
+absl::StatusOr<std::string> ClickHouseSessionBackend::ResolveUser(
+    const std::string& value) {
+  // The alias map first: one key of a small table. A value that is no
+  // alias is the id itself whether or not a live session has it: with
+  // none, matching user_id = value matches nothing, which is what "nothing
+  // matches" answers. Only an alias needs to know whether it is also a live
+  // session's id (the id wins), which scans user_id (not in the sort key).
+  SESSIONDB_ASSIGN_OR_RETURN(
+      std::string alias,
+      Query(absl::StrCat(
+          "SELECT user_id FROM ", database_, ".", kAliasesTable,
+          " FINAL WHERE deleted = 0 AND alias = ", SqlString(AsciiLower(value)),
+          " LIMIT 1 FORMAT RowBinary")));
+  if (alias.empty()) return value;
+  RowBinaryReader reader(alias);
+  std::string_view aliased;
+  if (!reader.ReadString(&aliased)) return Malformed("alias");
   // Any row at all first: without FINAL a scan stops at the first match and
-  // reads no key columns, and most values that are not an id (an email, an
-  // enterprise id) have none. Only then FINAL, for a live one.
+  // reads no key columns. Only then FINAL, for a live one.
   const std::string where = absl::StrCat(" WHERE user_id = ", SqlString(value));
   SESSIONDB_ASSIGN_OR_RETURN(
       std::string any, Query(absl::StrCat("SELECT 1 FROM ", sessions_table_,
@@ -309,17 +323,7 @@ ClickHouseSessionBackend::ResolveUser(const std::string& value) {
                            " AND deleted = 0 LIMIT 1 FORMAT RowBinary")));
     if (!live.empty()) return value;
   }
-  SESSIONDB_ASSIGN_OR_RETURN(
-      std::string alias,
-      Query(absl::StrCat(
-          "SELECT user_id FROM ", database_, ".", kAliasesTable,
-          " FINAL WHERE deleted = 0 AND alias = ", SqlString(AsciiLower(value)),
-          " LIMIT 1 FORMAT RowBinary")));
-  if (alias.empty()) return std::nullopt;
-  RowBinaryReader reader(alias);
-  std::string_view user_id;
-  if (!reader.ReadString(&user_id)) return Malformed("alias");
-  return std::string(user_id);
+  return std::string(aliased);
 }
 
 absl::StatusOr<LookupOutcome> ClickHouseSessionBackend::Lookup(
@@ -370,12 +374,6 @@ absl::StatusOr<PageOutcome> ClickHouseSessionBackend::RunPage(
   std::optional<std::string> user_id;
   if (query.user_id.has_value()) {
     SESSIONDB_ASSIGN_OR_RETURN(user_id, ResolveUser(*query.user_id));
-    if (!user_id.has_value()) {
-      out.plan = "empty (userId resolves to no user)";
-      stats->page_path = "none";
-      if (facets != nullptr) stats->facets_path = "none (nothing can match)";
-      return out;
-    }
   }
   const std::string from =
       absl::StrCat(" FROM ", sessions_table_, " FINAL WHERE ",

@@ -88,9 +88,9 @@ class ClickHouseSessionBackend final : public SessionBackend {
   ClickHouseSessionBackend(std::string url, std::string sessions_table,
                            std::string database, int64_t one_pass_max_rows);
   // ResolveUser applies API.md §2 in ClickHouse: the value itself if a live
-  // session has it, else the id its alias maps to, else nullopt.
-  absl::StatusOr<std::optional<std::string>> ResolveUser(
-      const std::string& value);
+  // session has it, else the id its alias maps to, else the value itself
+  // too (it then matches no live session: the answer "nothing matches").
+  absl::StatusOr<std::string> ResolveUser(const std::string& value);
 
   const std::string url_;
   const std::string sessions_table_;  // DB.sessions or DB.sessions_local
