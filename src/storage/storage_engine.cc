@@ -304,12 +304,12 @@ absl::Status StorageEngine::CatchUpWithWriter() {
   // only grow and a log is retired only once a newer one exists, so a log
   // lost during a catch-up leaves the list of logs different after it
   // (a new log appearing makes it differ too: one more catch-up, harmless).
+  // One listing per attempt: the list after one is the list before the
+  // next.
+  SESSIONDB_ASSIGN_OR_RETURN(std::vector<uint64_t> wals_before, WriterWals());
   for (int attempt = 1;; ++attempt) {
-    SESSIONDB_ASSIGN_OR_RETURN(const std::vector<uint64_t> wals_before,
-                               WriterWals());
     SESSIONDB_RETURN_IF_ERROR(CatchUpOnce());
-    SESSIONDB_ASSIGN_OR_RETURN(const std::vector<uint64_t> wals_after,
-                               WriterWals());
+    SESSIONDB_ASSIGN_OR_RETURN(std::vector<uint64_t> wals_after, WriterWals());
     const bool whole = wals_after == wals_before;
     // After max_catch_ups_, each overlapping a change of the logs, keep the
     // state RocksDB gave rather than spin; caught_up_whole() says so, and
@@ -318,6 +318,7 @@ absl::Status StorageEngine::CatchUpWithWriter() {
       caught_up_whole_.store(whole, std::memory_order_relaxed);
       return absl::OkStatus();
     }
+    wals_before = std::move(wals_after);
   }
 }
 

@@ -235,8 +235,8 @@ absl::Status FollowChanges(Store& reader, const ShipTarget& target,
   // number its meta names (rows are written before the meta): follow goes
   // on from there. The first round checks that the store still has the
   // entries after it (else it ships the whole snapshot) and is not behind
-  // it (a store restored from an older copy: an error).
-  SESSIONDB_RETURN_IF_ERROR(shipper->CheckCursorKey(cursor_key_hex));
+  // it (a store restored from an older copy: an error). Meta naming another
+  // store gives nullopt, and the full ship refuses it (CheckCursorKey).
   SESSIONDB_ASSIGN_OR_RETURN(std::optional<uint64_t> shipped,
                              shipper->ShippedThrough(cursor_key_hex));
   if (shipped.has_value()) {
