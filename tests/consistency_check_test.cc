@@ -354,8 +354,8 @@ TEST_F(ConsistencyCheck, NamesARecordWithAnOutOfRangeEnumByte) {
 }
 
 TEST_F(ConsistencyCheck, NamesAChangedCounterAndRepairRecountsIt) {
-  const std::string minute_key =
-      CounterKey(BotNumber("bot-a"), 0, kBase + 1 * 3'600'123);  // s1's
+  const std::string minute_key = CounterKey(BotNumber("bot-a"), kMinuteLevel,
+                                            kBase + 1 * 3'600'123);  // s1's
   const std::string total_key = BotTotalCounterKey(BotNumber("bot-a"));
   CellCounts plus_one{}, minus_two{};
   plus_one[3] = 1;
@@ -387,7 +387,7 @@ TEST_F(ConsistencyCheck, ADayCounterAboveItsHoursLeavesADeepPageExact) {
   ASSERT_GT(real, 10);
   CellCounts extra{};
   extra[0] = 5;
-  RawMerge(Cf::kCounts, CounterKey(BotNumber("bot-a"), 2, kBase),
+  RawMerge(Cf::kCounts, CounterKey(BotNumber("bot-a"), kDayLevel, kBase),
            EncodeCellCounts(extra));
   raw_.reset();
   auto store = Store::Open(Options(), dir_.path());
@@ -400,7 +400,8 @@ TEST_F(ConsistencyCheck, ADayCounterAboveItsHoursLeavesADeepPageExact) {
 }
 
 TEST_F(ConsistencyCheck, NamesACounterNoRecordAccountsFor) {
-  const std::string key = CounterKey(BotNumber("bot-b"), 2, kBase + 300 * kDay);
+  const std::string key =
+      CounterKey(BotNumber("bot-b"), kDayLevel, kBase + 300 * kDay);
   CellCounts one{};
   one[1] = 1;
   RawMerge(Cf::kCounts, key, EncodeCellCounts(one));

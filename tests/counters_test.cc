@@ -69,7 +69,7 @@ TEST(DecomposeWindow, DayAlignedWeekIsSevenDayBuckets) {
   const int64_t from = 20'000 * kDay;
   std::vector<WindowPiece> pieces = DecomposeWindow(from, from + 7 * kDay);
   ASSERT_EQ(pieces.size(), 7u);
-  for (const WindowPiece& p : pieces) EXPECT_EQ(p.level, 2);
+  for (const WindowPiece& p : pieces) EXPECT_EQ(p.level, kDayLevel);
 }
 
 TEST(DecomposeWindow, UnalignedEdgesBecomePartialMinutes) {
@@ -79,8 +79,9 @@ TEST(DecomposeWindow, UnalignedEdgesBecomePartialMinutes) {
   ExpectTiles(from, to, pieces);
   EXPECT_EQ(pieces.front().level, -1);
   EXPECT_EQ(pieces.back().level, -1);
-  // At most 59 minutes + 23 hours on each side plus the whole days.
-  EXPECT_LE(pieces.size(), 2u + 2 * (59 + 23) + 3);
+  // At most 14 minutes + 3 quarter hours + 23 hours on each side plus the
+  // whole days.
+  EXPECT_LE(pieces.size(), 2u + 2 * (14 + 3 + 23) + 3);
 }
 
 TEST(DecomposeWindow, WindowInsideOneMinuteIsOnePartialPiece) {
@@ -108,8 +109,8 @@ TEST(DecomposeWindow, RandomWindowsAreTiledExactlyIncludingNegativeTimes) {
 TEST(DecomposeWindow, HourMinimumLeavesPartialHoursAtTheEdges) {
   const int64_t from = 20'000 * kDay + 5 * kHour + 7 * kMinute + 1234;
   const int64_t to = from + 3 * kDay + 17;
-  std::vector<WindowPiece> pieces = DecomposeWindow(from, to, 1);
-  ExpectTiles(from, to, pieces, 1);
+  std::vector<WindowPiece> pieces = DecomposeWindow(from, to, kHourLevel);
+  ExpectTiles(from, to, pieces, kHourLevel);
   EXPECT_EQ(pieces.front().level, -1);
   EXPECT_EQ(pieces.back().level, -1);
   // At most 23 hours on each side plus the whole days.
@@ -121,36 +122,77 @@ TEST(DecomposeWindow, RandomWindowsWithAnHourMinimumAreTiledExactly) {
   for (int i = 0; i < 2000; ++i) {
     int64_t from = static_cast<int64_t>(rng() % (40 * kDay)) - 20 * kDay;
     int64_t to = from + static_cast<int64_t>(rng() % (7 * kDay + 1));
-    ExpectTiles(from, to, DecomposeWindow(from, to, 1), 1);
+    ExpectTiles(from, to, DecomposeWindow(from, to, kHourLevel), kHourLevel);
   }
 }
 
 TEST(CounterKey, ScopesOfOneBotNeverShareAKey) {
   // Bot-scope keys are bot|level|bucket; user and tag scopes insert a
   // distinct byte after the bot, so no key of one is a key of another.
-  const std::string bot = CounterKey(BotCounterScope(1), 1, kHour);
-  const std::string user = CounterKey(UserCounterScope(1, ""), 1, kHour);
+  const std::string bot = CounterKey(BotCounterScope(1), kHourLevel, kHour);
+  const std::string user =
+      CounterKey(UserCounterScope(1, ""), kHourLevel, kHour);
   const std::string tag =
-      CounterKey(TagCounterScope(1, kTagKindUser, "", ""), 1, kHour);
+      CounterKey(TagCounterScope(1, kTagKindUser, "", ""), kHourLevel, kHour);
   EXPECT_NE(bot, user);
   EXPECT_NE(user, tag);
   EXPECT_NE(bot.substr(0, 5), user.substr(0, 5));
   EXPECT_NE(user.substr(0, 5), tag.substr(0, 5));
   EXPECT_NE(BotTotalCounterKey(1).substr(0, 5), user.substr(0, 5));
-  EXPECT_EQ(CounterKey(1, 2, kDay), CounterKey(BotCounterScope(1), 2, kDay));
+  EXPECT_EQ(CounterKey(1, kDayLevel, kDay),
+            CounterKey(BotCounterScope(1), kDayLevel, kDay));
+}
+
+TEST(CounterKey, LevelsOfFormatThreeKeepTheirBytes) {
+  // Byte 4 (after the bot) is the level: minute 0, hour 1, day 2 as in
+  // format 3; the quarter hour, added by format 4, is 3. An upgrade only
+  // adds keys (format_upgrade.h).
+  EXPECT_EQ(CounterKey(1, kMinuteLevel, kDay)[4], '\x00');
+  EXPECT_EQ(CounterKey(1, kHourLevel, kDay)[4], '\x01');
+  EXPECT_EQ(CounterKey(1, kDayLevel, kDay)[4], '\x02');
+  EXPECT_EQ(CounterKey(1, kQuarterHourLevel, kDay)[4], '\x03');
 }
 
 TEST(SplitPiece, DayBecomesTwentyFourHours) {
-  std::vector<WindowPiece> hours = SplitPiece({kDay, 2 * kDay, 2});
+  std::vector<WindowPiece> hours = SplitPiece({kDay, 2 * kDay, kDayLevel});
   ASSERT_EQ(hours.size(), 24u);
   ExpectTiles(kDay, 2 * kDay, hours);
-  for (const WindowPiece& p : hours) EXPECT_EQ(p.level, 1);
+  for (const WindowPiece& p : hours) EXPECT_EQ(p.level, kHourLevel);
+}
+
+TEST(SplitPiece, HourBecomesFourQuartersAndAQuarterFifteenMinutes) {
+  std::vector<WindowPiece> quarters =
+      SplitPiece({kDay, kDay + kHour, kHourLevel});
+  ASSERT_EQ(quarters.size(), 4u);
+  ExpectTiles(kDay, kDay + kHour, quarters);
+  for (const WindowPiece& p : quarters) EXPECT_EQ(p.level, kQuarterHourLevel);
+  std::vector<WindowPiece> minutes = SplitPiece(quarters[1]);
+  ASSERT_EQ(minutes.size(), 15u);
+  ExpectTiles(kDay + 15 * kMinute, kDay + 30 * kMinute, minutes);
+}
+
+TEST(DecomposeWindow, HalfHourOffsetMidnightIsQuartersNotMinutes) {
+  // Asia/Kolkata's midnight is 18:30 UTC: [18:30, 24:00) is two quarter
+  // hours and five hours.
+  const int64_t from = 20'000 * kDay + 18 * kHour + 30 * kMinute;
+  std::vector<WindowPiece> pieces = DecomposeWindow(from, 20'001 * kDay);
+  ExpectTiles(from, 20'001 * kDay, pieces);
+  ASSERT_EQ(pieces.size(), 7u);
+  EXPECT_EQ(pieces[0].level, kQuarterHourLevel);
+  EXPECT_EQ(pieces[1].level, kQuarterHourLevel);
+  for (size_t i = 2; i < pieces.size(); ++i)
+    EXPECT_EQ(pieces[i].level, kHourLevel);
 }
 
 TEST(CounterKey, BucketsOfOneLevelSortByTime) {
   EXPECT_LT(CounterKey(1, 0, -kMinute), CounterKey(1, 0, 0));
   EXPECT_LT(CounterKey(1, 0, 0), CounterKey(1, 0, kMinute));
-  EXPECT_EQ(CounterKey(1, 1, kHour + 5), CounterKey(1, 1, kHour + kHour - 1));
+  EXPECT_EQ(CounterKey(1, kHourLevel, kHour + 5),
+            CounterKey(1, kHourLevel, kHour + kHour - 1));
+  EXPECT_EQ(CounterKey(1, kQuarterHourLevel, 15 * kMinute),
+            CounterKey(1, kQuarterHourLevel, 30 * kMinute - 1));
+  EXPECT_NE(CounterKey(1, kQuarterHourLevel, 15 * kMinute),
+            CounterKey(1, kQuarterHourLevel, 30 * kMinute));
 }
 
 TEST(CountsMergeOperator, AddsCellVectorsElementWise) {

@@ -62,14 +62,30 @@ TEST(LocalDayPieces, SignedSumsAreEachDaysCount) {
   }
 }
 
+// The bot scope's pieces of the seven local days from `from`, a local
+// midnight in `zone`.
+LocalDayPieces BotScopeWeek(const char* zone, int64_t from) {
+  absl::StatusOr<absl::TimeZone> tz = LoadRequestTimeZone(zone);
+  EXPECT_TRUE(tz.ok()) << zone;
+  if (!tz.ok()) return {};
+  return DecomposeLocalDays(LocalDaysOf({from, from + 7 * 86'400'000}, *tz),
+                            kBotScopeMinLevel);
+}
+
 TEST(LocalDayPieces, NewYorkWeekReadsFewBuckets) {
-  absl::StatusOr<absl::TimeZone> tz = LoadRequestTimeZone("America/New_York");
-  ASSERT_TRUE(tz.ok());
   // 2026-01-19..25 local: 8 boundaries at 05:00Z, 7 UTC days between them.
-  const int64_t from = 1'768'798'800'000;  // 2026-01-19T05:00:00Z
-  const LocalDayPieces d = DecomposeLocalDays(
-      LocalDaysOf({from, from + 7 * 86'400'000}, *tz), kBotScopeMinLevel);
+  const LocalDayPieces d =
+      BotScopeWeek("America/New_York", 1'768'798'800'000);  // 05:00Z
   EXPECT_EQ(d.pieces.size(), 8u * 5 + 7);  // not 7 x 24 hour buckets
+}
+
+TEST(LocalDayPieces, KolkataWeekReadsQuarterHoursNotMinutes) {
+  // 2026-01-19..25 local: 8 boundaries at 18:30Z, each -[18:30, 24:00) =
+  // two quarter hours and five hours; 7 UTC days between them.
+  const LocalDayPieces d =
+      BotScopeWeek("Asia/Kolkata", 1'768'761'000'000);  // 01-18T18:30Z
+  EXPECT_EQ(d.pieces.size(), 8u * 7 + 7);  // not 8 x (30 minutes + 5 hours)
+  for (const WindowPiece& p : d.pieces) EXPECT_GT(p.level, kMinuteLevel);
 }
 
 }  // namespace

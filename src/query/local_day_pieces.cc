@@ -5,7 +5,7 @@
 namespace sessiondb {
 namespace {
 
-constexpr int64_t kDayMs = kLevelWidthMs[2];
+constexpr int64_t kDayMs = kLevelWidthMs[kDayLevel];
 // A partial piece is scanned: weigh it as this many bucket reads.
 constexpr size_t kPartialPieceCost = 16;
 

@@ -139,7 +139,7 @@ std::string CounterKey(std::string_view scope, int level,
   std::string key;
   key.reserve(scope.size() + 1 + 8);
   key.append(scope);
-  key.push_back(static_cast<char>(level));
+  key.push_back(static_cast<char>(kLevelKeyByte[level]));
   int64_t bucket = FloorDiv(start_ms_in_bucket, kLevelWidthMs[level]);
   AppendBigEndian64(static_cast<uint64_t>(bucket) ^ kSignBit, &key);
   return key;

@@ -3,8 +3,8 @@
 // A counter belongs to a scope (a set of sessions with its own index range)
 // and a time bucket, and holds a CellCounts: one count per cell
 // (containment x sessionType). Scopes:
-//   bot            every session of the bot; levels minute, hour, day, plus
-//                  the bot's total
+//   bot            every session of the bot; levels minute, quarter hour,
+//                  hour, day, plus the bot's total
 //   bot + user     the bot's sessions of one userId; levels hour, day
 //   bot + tag      the bot's sessions carrying one (kind, name, value);
 //                  levels hour, day
@@ -50,9 +50,21 @@ std::string EncodeCount(int64_t v);
 // the end of a short value read as zero.
 int64_t DecodeCount(std::string_view bytes);
 
-inline constexpr int kCounterLevels = 3;
-inline constexpr int64_t kLevelWidthMs[kCounterLevels] = {60'000, 3'600'000,
-                                                          86'400'000};
+// Levels are numbered by width; a level's children are the level below.
+// The quarter hour exists so that a local midnight in any time zone (every
+// UTC offset is a multiple of 15 minutes) is a few aligned buckets of the
+// bot scope away from a UTC hour, not up to 59 minute counters.
+inline constexpr int kMinuteLevel = 0;
+inline constexpr int kQuarterHourLevel = 1;
+inline constexpr int kHourLevel = 2;
+inline constexpr int kDayLevel = 3;
+inline constexpr int kCounterLevels = 4;
+inline constexpr int64_t kLevelWidthMs[kCounterLevels] = {
+    60'000, 900'000, 3'600'000, 86'400'000};
+// A level's byte in a counter key (key_codec.h): the levels of format 3 kept
+// their bytes when format 4 added the quarter hour, so an upgrade only adds
+// keys (format_upgrade.h).
+inline constexpr uint8_t kLevelKeyByte[kCounterLevels] = {0, 3, 1, 2};
 inline constexpr uint8_t kTotalLevel = 0xFF;
 
 std::string EncodeCellCounts(const CellCounts& counts);
@@ -60,8 +72,8 @@ std::string EncodeCellCounts(const CellCounts& counts);
 CellCounts DecodeCellCounts(std::string_view value);
 
 // The smallest level each scope keeps.
-inline constexpr int kBotScopeMinLevel = 0;
-inline constexpr int kIndexScopeMinLevel = 1;
+inline constexpr int kBotScopeMinLevel = kMinuteLevel;
+inline constexpr int kIndexScopeMinLevel = kHourLevel;
 
 // A session with more distinct tags than this adds to no pair scope (it
 // would add n(n-1)/2 of them) but to its bot's many-tags scope.

@@ -46,14 +46,15 @@
 //                kind: 1 = userTags, 2 = sessionTags (frozen)
 //   counts:      scope level(1) bucket(8)          -> CellCounts (merge add)
 //                bot 0xFF                          -> CellCounts, bot total
-//                scope := bot                      (levels 0, 1, 2)
+//                scope := bot                      (levels 0, 1, 2, 3)
 //                       | bot 0x10 asc(userId)     (levels 1, 2)
 //                       | bot 0x20 tag              (levels 1, 2)
 //                       | bot 0x30 tag tag          (levels 1, 2; the two
 //                                                    tags in byte order)
 //                       | bot 0x31                 (levels 1, 2)
 //                tag := kind(1) asc(name) asc(value)
-//                level 0/1/2 = minute/hour/day buckets (counters.h);
+//                level 0/1/2/3 = minute/hour/day/quarter-hour buckets
+//                (counters.h: kLevelKeyByte; 3 since format 4);
 //                bucket := floor(ms / width) with the sign bit flipped
 //   users:       userId                            -> int64 (merge add):
 //                                                     sessions with it
@@ -75,7 +76,7 @@ inline constexpr uint8_t kTagKindSession = 2;
 inline constexpr int kCells = 6;
 // The byte after `bot` that starts a user, tag, tag-pair or many-tags
 // counter scope; distinct
-// from the bot scope's level bytes (0, 1, 2) and its total (0xFF).
+// from the bot scope's level bytes (0 to 3) and its total (0xFF).
 inline constexpr uint8_t kUserScopeByte = 0x10;
 inline constexpr uint8_t kTagScopeByte = 0x20;
 inline constexpr uint8_t kTagPairScopeByte = 0x30;

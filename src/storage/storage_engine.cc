@@ -20,6 +20,7 @@
 #include "rocksdb/metadata.h"
 #include "storage/bulk_loader.h"
 #include "storage/counters.h"
+#include "storage/format_upgrade.h"
 #include "storage/info_log.h"
 #include "storage/key_codec.h"
 #include "storage/rocksdb_status.h"
@@ -220,12 +221,22 @@ absl::Status StorageEngine::CheckFormat(std::string_view path) {
   }
   SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(s, "reading the format version"));
   int found = 0;
-  if (!absl::SimpleAtoi(version, &found) || found != kFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "opening ", AsAbsl(path), ": store format version \"", version,
-        "\" is not the supported version ", kFormatVersion));
+  const bool parsed = absl::SimpleAtoi(version, &found);
+  if (parsed && found == kFormatVersion) return absl::OkStatus();
+  if (parsed && found >= kOldestUpgradableFormat && found < kFormatVersion) {
+    if (is_reader()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "opening ", AsAbsl(path), ": store format version ", found,
+          " is older than this code's ", kFormatVersion,
+          "; open it once for writing (e.g. `sessiondb compact`) to upgrade "
+          "it"));
+    }
+    return UpgradeFormat(*db_, handle(Cf::kDefault), handle(Cf::kCounts),
+                         found);
   }
-  return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "opening ", AsAbsl(path), ": store format version \"", version,
+      "\" is not the supported version ", kFormatVersion));
 }
 
 absl::Status StorageEngine::LoadBots() {

@@ -30,8 +30,9 @@
 
 namespace sessiondb {
 
-// The on-disk format this code reads and writes. Open refuses any other.
-inline constexpr int kFormatVersion = 3;
+// The on-disk format this code reads and writes. A writer's Open upgrades an
+// older one it can (format_upgrade.h); every other is refused.
+inline constexpr int kFormatVersion = 4;
 inline constexpr std::string_view kFormatVersionKey = "format_version";
 // The key cursors are signed with (query/page_cursor.h): kCursorKeyBytes
 // random bytes, written by the first writer that opens the store without
@@ -235,7 +236,8 @@ class StorageEngine {
   std::array<uint64_t, kNumCfs> NewestTableFiles() const;
   // OpenDb opens RocksDB (OpenAsSecondary when secondary_dir_ is set).
   absl::Status OpenDb(std::string_view path, rocksdb::Env* env);
-  // CheckFormat checks (a writer: on a new store, writes) the format version.
+  // CheckFormat checks (a writer: on a new store, writes; on an older one,
+  // upgrades) the format version.
   absl::Status CheckFormat(std::string_view path);
   absl::Status LoadBots();
   // LoadCursorKey reads the cursor key; a writer creates a missing one.

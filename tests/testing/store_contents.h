@@ -167,7 +167,7 @@ inline void ExpectStoreHolds(const std::string& path,
       }
     }
     for (const std::string& scope : scopes) {
-      for (int level : {1, 2})
+      for (int level : {kHourLevel, kDayLevel})
         counts[CounterKey(scope, level, s.start_time_ms)][Cell(s)] += 1;
     }
     users[s.user_id] += 1;
