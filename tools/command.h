@@ -54,8 +54,7 @@ struct ReadSourceFlags {
   std::string clickhouse;  // comma-separated HTTP endpoints
   std::string cluster;     // empty: one server, DB.sessions_local
   std::string database = "sessiondb";
-  int64_t one_pass_rows =
-      1'000'000;  // ClickHouseReadOptions::one_pass_max_rows
+  int64_t one_pass_rows = 0;  // ClickHouseReadOptions::one_pass_max_rows
   void AddTo(CLI::App* app);
   // where names the source for messages: the store's path or the URL.
   std::string where() const;

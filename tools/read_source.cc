@@ -28,7 +28,7 @@ void ReadSourceFlags::AddTo(CLI::App* app) {
   app->add_option("--one-pass-rows", one_pass_rows,
                   "with --clickhouse: the most rows a shard may read to "
                   "answer the total and the page's keys in one FINAL read "
-                  "(0: always two statements; default 1000000)")
+                  "(default 0: always two statements)")
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
 }
 

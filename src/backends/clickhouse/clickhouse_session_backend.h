@@ -7,9 +7,9 @@
 // WHERE deleted = 0` (FINAL: the newest version of each key, tombstones
 // dropped; every version of a key lives on one shard): the exact total (or
 // the facets, whose sum is the total) and the page's keys come from one
-// FINAL read (OnePassSql) while it reads at most one_pass_max_rows rows per
-// shard and no day facets are asked, else from two statements run at once
-// on two connections; the
+// FINAL read (OnePassSql) when one_pass_max_rows is set and a shard reads at
+// most that many rows and no day facets are asked, else (by default) from
+// two statements run at once on two connections; the
 // page's JSON is then read by key, never sorted (18.16 sorts a selected
 // column's whole window). Every value from a request goes
 // through SqlString (sql_literal.h). docs/SCALE-OUT.md "Querying".
@@ -45,8 +45,11 @@ struct ClickHouseReadOptions {
   // The most rows a shard may read for the one FINAL read that answers the
   // count (or facets) and the page's keys at once: it holds every match's
   // key in memory (~150 bytes each measured on 18.16). Past it, or at 0,
-  // the count and the keys are two statements run at once.
-  int64_t one_pass_max_rows = 1'000'000;
+  // the count and the keys are two statements run at once. Default 0: on
+  // an idle machine the two statements were faster at 1M and 10M, and a
+  // refused one pass cost a whole read (docs/PERFORMANCE.md, "On a quiet
+  // machine").
+  int64_t one_pass_max_rows = 0;
 };
 
 // Safe for concurrent use: each statement borrows a connection from a pool.
