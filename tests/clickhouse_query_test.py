@@ -8,8 +8,9 @@ requests (getsessions_requests.py: every rule of SPEC §3, §4 and §7, cursor
 walks included) between `sessiondb query --db` and `sessiondb query
 --clickhouse --cluster sessiondb`, byte for byte, through `--batch`. Then
 again after upserts that move sessions between bots and change their
-fields, purge, forget-user and a re-ship, both on the reader's one FINAL
-read and on the two statements it falls back to (`--one-pass-rows 1`). Any
+fields, purge, forget-user and a re-ship, on the reader's opt-in one FINAL
+read (`--one-pass-rows 1000000`), on its default two statements, and on
+the two statements after a refused one pass (`--one-pass-rows 1`). Any
 difference fails the test, printing the first differing pair.
 
   clickhouse_query_test.py --cli build/release/tools/sessiondb \\
@@ -233,7 +234,9 @@ def main():
             run([args.cli, "forget-user", "--db", d.db, u])
         d.ship()
         d.export()
-        d.variants["two statements"] = ["--one-pass-rows", "1"]
+        d.variants["two statements (the default)"] = []
+        d.variants["two statements after a refused one pass"] = [
+            "--one-pass-rows", "1"]
         d.round("after-changes", args.requests, SEED + 2)
         print(f"ok: {d.compared} answers compared, zero differences")
         return 0

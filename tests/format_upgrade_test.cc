@@ -76,8 +76,8 @@ void RewriteAsFormat(const std::string& path, const std::string& version) {
 
 class FormatUpgrade : public ::testing::Test {
  protected:
-  // A store of three days of varied sessions, some moved and deleted (their
-  // counters went back to zero); closed.
+  // A store of three days of varied sessions and two days before 1970, some
+  // moved and deleted (their counters went back to zero); closed.
   void SetUp() override {
     const uint64_t seed = sessiondb::testing::TestSeed(44);
     SCOPED_TRACE(::testing::Message() << "SESSIONDB_TEST_SEED=" << seed);
@@ -85,6 +85,10 @@ class FormatUpgrade : public ::testing::Test {
     auto store = Store::Open(Options(), dir_.path());
     ASSERT_OK(store);
     ASSERT_OK((*store)->PutBatch(corpus.sessions));
+    // Sessions before 1970 too: negative buckets, sign bit flipped.
+    RandomSessions old(seed + 1, -2 * kDayMs, 0, 200);
+    for (Session& s : old.sessions) s.session_id = "old-" + s.session_id;
+    ASSERT_OK((*store)->PutBatch(old.sessions));
     for (size_t i = 0; i < corpus.sessions.size(); i += 7) {
       Session moved = corpus.sessions[i];
       moved.start_time_ms += 47 * 60'000;  // into another quarter hour

@@ -52,7 +52,9 @@ class SESSIONDB_EXPORT Store {
   // naming `path` when it holds no store and create_if_missing is false
   // (nothing is created), FailedPrecondition for a store of an unknown
   // format version, Unavailable when another process holds it, DataLoss
-  // when it is corrupt.
+  // when it is corrupt. A store of an older format this code knows is
+  // upgraded in place before Open returns (docs/STORAGE.md, "Format
+  // upgrades").
   static absl::StatusOr<std::unique_ptr<Store>> Open(const Options& options,
                                                      std::string_view path);
 
@@ -61,7 +63,8 @@ class SESSIONDB_EXPORT Store {
   // when none does. It sees every write acknowledged before it opened, and
   // later ones after Refresh. Writes (Put, PutBatch, Delete,
   // LinkUserAliases, Compact, a repairing Check, retention) return
-  // FailedPrecondition. NotFound naming `path` when it holds no store;
+  // FailedPrecondition, as does opening a store of an older format (Open it
+  // once to upgrade it). NotFound naming `path` when it holds no store;
   // nothing is created there. create_if_missing and sync_writes are
   // ignored. Its own files (a RocksDB secondary instance's) live in a
   // temporary directory under $TMPDIR, removed at close.

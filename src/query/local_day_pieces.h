@@ -2,10 +2,10 @@
 // (SPEC §7's day facets) with the fewest buckets, by differences.
 //
 // A local day [b_i, b_i+1) rarely starts at a UTC midnight, so summing its
-// own aligned buckets takes ~24 hour buckets a day in New York and ~80
-// (minutes around the half hours) in Kolkata. Instead each boundary b is
-// tied to a UTC midnight a(b) — the one before it (+[a, b)) or the one
-// after it (-[b, a)), whichever decomposes into fewer buckets — and
+// own aligned buckets takes ~24 hour buckets a day in New York and ~26
+// (hours and the quarter hours around the half hours) in Kolkata. Instead each
+// boundary b is tied to a UTC midnight a(b) — the one before it (+[a, b)) or
+// the one after it (-[b, a)), whichever decomposes into fewer buckets — and
 //   count[b_i, b_i+1) = count[a_i, a_i+1) + off(b_i+1) - off(b_i)
 // where [a_i, a_i+1) is whole UTC days (day buckets) and off(b) is the
 // signed boundary piece. Adjacent days share their boundary's pieces, which

@@ -13,10 +13,11 @@ namespace sessiondb {
 // The oldest format version UpgradeFormat reads.
 inline constexpr int kOldestUpgradableFormat = 3;
 
-// UpgradeFormat brings a store of format `from` to this code's format in one
-// synced, atomic batch that also writes the new version: nothing changes
-// unless all of it does.
-//   3 -> 4: adds the bot scope's quarter-hour counters, each the sum of its
+// UpgradeFormat brings a store of format `from` to this code's format in
+// synced batches, the new version in the last: readers refuse the store
+// until then, and an upgrade interrupted midway is redone whole by the next
+// writer open (each step only puts values derived from older keys).
+//   3 -> 4: puts the bot scope's quarter-hour counters, each the sum of its
 //           fifteen minute counters (counters.h); no other key changes.
 // REQUIRES: kOldestUpgradableFormat <= from < kFormatVersion, and the caller
 // holds the store open for writing.

@@ -43,9 +43,9 @@ void ForEachDistinctTag(
 
 // ForEachCounterKey calls `fn(key)` for every counter (counters.h) whose
 // count in the record's cell includes the record: the bot scope's minute,
-// hour and day buckets and the bot total; the hour and day buckets of the
-// (bot, userId) scope, of each distinct tag and of each pair of distinct
-// tags (or, past kMaxPairedTags tags, of the bot's many-tags scope).
+// quarter-hour, hour and day buckets and the bot total; the hour and day
+// buckets of the (bot, userId) scope, of each distinct tag and of each pair of
+// distinct tags (or, past kMaxPairedTags tags, of the bot's many-tags scope).
 void ForEachCounterKey(uint32_t bot_no, const fb::Session& record,
                        absl::FunctionRef<void(std::string&&)> fn);
 

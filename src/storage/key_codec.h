@@ -46,12 +46,12 @@
 //                kind: 1 = userTags, 2 = sessionTags (frozen)
 //   counts:      scope level(1) bucket(8)          -> CellCounts (merge add)
 //                bot 0xFF                          -> CellCounts, bot total
-//                scope := bot                      (levels 0, 1, 2, 3)
-//                       | bot 0x10 asc(userId)     (levels 1, 2)
-//                       | bot 0x20 tag              (levels 1, 2)
-//                       | bot 0x30 tag tag          (levels 1, 2; the two
+//                scope := bot                      (level bytes 0-3)
+//                       | bot 0x10 asc(userId)     (level bytes 1, 2)
+//                       | bot 0x20 tag              (level bytes 1, 2)
+//                       | bot 0x30 tag tag          (level bytes 1, 2;
 //                                                    tags in byte order)
-//                       | bot 0x31                 (levels 1, 2)
+//                       | bot 0x31                 (level bytes 1, 2)
 //                tag := kind(1) asc(name) asc(value)
 //                level 0/1/2/3 = minute/hour/day/quarter-hour buckets
 //                (counters.h: kLevelKeyByte; 3 since format 4);
