@@ -15,7 +15,6 @@
 namespace sessiondb {
 namespace {
 
-constexpr size_t kBotBytes = 4;
 constexpr size_t kBucketBytes = 8;
 constexpr uint64_t kBucketSignBit = uint64_t{1} << 63;
 constexpr int64_t kMinuteMs = kLevelWidthMs[kMinuteLevel];
