@@ -53,6 +53,23 @@ TEST(AfterPositionSql, ComparesTheOrderTuple) {
             R"(start_ms <= 5 AND (start_ms, session_id) < (5, 'a\'b'))");
 }
 
+TEST(LatestSpanStart, IsTheWindowsLastSpanOrNothingWhenItIsTheWhole) {
+  const DateWindow week{1'000, 1'000 + 7 * 100};
+  EXPECT_EQ(LatestSpanStart(week, std::nullopt, 100), 1'600);
+  EXPECT_EQ(LatestSpanStart(week, std::nullopt, 700), std::nullopt);
+  EXPECT_EQ(LatestSpanStart(week, std::nullopt, 699), 1'001);
+}
+
+TEST(LatestSpanStart, EndsJustAfterTheCursorsPosition) {
+  const DateWindow week{1'000, 1'700};
+  // The keys after (1'300, "s") start at or before 1'300.
+  EXPECT_EQ(LatestSpanStart(week, OrderPosition{1'300, "s"}, 100), 1'201);
+  EXPECT_EQ(LatestSpanStart(week, OrderPosition{1'050, "s"}, 100),
+            std::nullopt);
+  // A position past the window's end leaves the window's own end.
+  EXPECT_EQ(LatestSpanStart(week, OrderPosition{5'000, "s"}, 100), 1'600);
+}
+
 TEST(DayBucketSql, NumbersDaysByTheirStarts) {
   EXPECT_EQ(DayBucketSql({}), "toUInt32(0)");
   EXPECT_EQ(DayBucketSql({100, 200}),

@@ -81,6 +81,16 @@ std::string AfterPositionSql(const OrderPosition& after) {
                       SqlString(after.session_id), ")");
 }
 
+std::optional<int64_t> LatestSpanStart(
+    const DateWindow& window, const std::optional<OrderPosition>& after,
+    int64_t span_ms) {
+  // AfterPositionSql keeps start_ms <= after's: the end is one past it.
+  int64_t end = window.to_ms;
+  if (after.has_value() && after->start_ms < end) end = after->start_ms + 1;
+  if (end - window.from_ms <= span_ms) return std::nullopt;
+  return end - span_ms;
+}
+
 std::string DayBucketSql(const std::vector<int64_t>& day_starts_ms) {
   if (day_starts_ms.empty()) return "toUInt32(0)";
   std::string sql = "toUInt32(multiIf(";

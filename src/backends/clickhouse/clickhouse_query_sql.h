@@ -43,6 +43,15 @@ void AppendSqlList(const Strings& values, std::string* out) {
 // primary key.
 std::string AfterPositionSql(const OrderPosition& after);
 
+// LatestSpanStart: where the page's keys are first looked for, the last
+// `span_ms` of the window before `after` (or of the window), as the lower
+// bound of start_ms: the matches there are the first ones in the API's
+// order, so when they hold skip + limit + 1 the page read from them alone is
+// exact. nullopt when that span is the whole window (read it at once).
+std::optional<int64_t> LatestSpanStart(
+    const DateWindow& window, const std::optional<OrderPosition>& after,
+    int64_t span_ms);
+
 // DayBucketSql numbers the local day of start_ms: 0 for the first day, i
 // for a start at or after day_starts_ms[i - 1] (the later days' first
 // milliseconds, ascending).

@@ -9,8 +9,9 @@
 // the facets, whose sum is the total) and the page's keys come from one
 // FINAL read (OnePassSql) when one_pass_max_rows is set and a shard reads at
 // most that many rows and no day facets are asked, else (by default) from
-// two statements run at once on two connections; the
-// page's JSON is then read by key, never sorted (18.16 sorts a selected
+// two statements run at once on two connections (the keys from the
+// window's last day first, LatestSpanStart); the page's JSON is then read
+// by key, never sorted (18.16 sorts a selected
 // column's whole window). Every value from a request goes
 // through SqlString (sql_literal.h). docs/SCALE-OUT.md "Querying".
 //
@@ -86,6 +87,13 @@ class ClickHouseSessionBackend final : public SessionBackend {
   // read whose index estimate is past it, before reading); past either,
   // the two statements run.
   static constexpr int64_t kOnePassMaxSkip = 10'000;
+
+  // The two statements' keys are first read from the window's last day
+  // (LatestSpanStart) when skip + limit is at most kLatestSpanMaxKeys:
+  // exact when that day holds as many matches, else the whole window is
+  // read after it (docs/SCALE-OUT.md "Querying").
+  static constexpr int64_t kLatestSpanMs = 24 * 3'600'000;
+  static constexpr int64_t kLatestSpanMaxKeys = 10'000;
 
  private:
   ClickHouseSessionBackend(std::string url, std::string sessions_table,
