@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -193,6 +194,25 @@ TEST(CounterKey, BucketsOfOneLevelSortByTime) {
             CounterKey(1, kQuarterHourLevel, 30 * kMinute - 1));
   EXPECT_NE(CounterKey(1, kQuarterHourLevel, 15 * kMinute),
             CounterKey(1, kQuarterHourLevel, 30 * kMinute));
+}
+
+TEST(CounterKey, BucketDecodesToTheStartOverTheLevelsWidth) {
+  for (int level = 0; level < kCounterLevels; ++level) {
+    for (int64_t start : {int64_t{0}, int64_t{-1}, -kDay - 5, kDay + 7 * kHour,
+                          int64_t{59'999}, -kMinute}) {
+      const std::string key = CounterKey(9, level, start);
+      const int64_t width = kLevelWidthMs[level];
+      // Rounded down, negative times included.
+      const int64_t expected =
+          start >= 0 ? start / width : -((-start + width - 1) / width);
+      EXPECT_EQ(DecodeCounterBucket(key), expected)
+          << "level " << level << " start " << start;
+    }
+  }
+  EXPECT_EQ(
+      DecodeCounterBucket(CounterKey(BotCounterScope(3), kDayLevel,
+                                     std::numeric_limits<int64_t>::min())),
+      std::numeric_limits<int64_t>::min() / kDay - 1);
 }
 
 TEST(CountsMergeOperator, AddsCellVectorsElementWise) {

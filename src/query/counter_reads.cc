@@ -1,6 +1,7 @@
 #include "query/counter_reads.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -12,14 +13,15 @@ namespace sessiondb {
 namespace {
 
 // IsNextBucket: `key` is the counter after `previous` in the same scope and
-// level (key_codec: scope, level, then the bucket big-endian, 8 bytes).
+// level (CounterKey: scope, level, then the bucket).
 bool IsNextBucket(std::string_view previous, std::string_view key) {
-  constexpr size_t kBucketBytes = 8;
-  if (previous.size() != key.size() || key.size() < kBucketBytes) return false;
-  const size_t prefix = key.size() - kBucketBytes;
+  if (previous.size() != key.size() || key.size() < kCounterBucketBytes) {
+    return false;
+  }
+  const size_t prefix = key.size() - kCounterBucketBytes;
+  const int64_t bucket = DecodeCounterBucket(previous);
   return previous.substr(0, prefix) == key.substr(0, prefix) &&
-         DecodeBigEndian64(previous.data() + prefix) + 1 ==
-             DecodeBigEndian64(key.data() + prefix);
+         bucket != INT64_MAX && bucket + 1 == DecodeCounterBucket(key);
 }
 
 }  // namespace

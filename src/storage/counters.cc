@@ -145,6 +145,12 @@ std::string CounterKey(std::string_view scope, int level,
   return key;
 }
 
+int64_t DecodeCounterBucket(std::string_view key) {
+  return static_cast<int64_t>(
+      DecodeBigEndian64(key.data() + key.size() - kCounterBucketBytes) ^
+      kSignBit);
+}
+
 std::string CounterKey(uint32_t bot_no, int level, int64_t start_ms_in_bucket) {
   return CounterKey(BotCounterScope(bot_no), level, start_ms_in_bucket);
 }

@@ -98,9 +98,19 @@ std::string TagPairCounterScope(uint32_t bot_no, const TagRef& a,
                                 const TagRef& b);
 std::string ManyTagsCounterScope(uint32_t bot_no);
 
+// CounterKey is scope, the level's key byte, then the bucket (the start
+// divided by the level's width, rounded down) as 8 big-endian bytes with the
+// sign bit flipped: one level's keys sort by time, negative times first.
 std::string CounterKey(std::string_view scope, int level,
                        int64_t start_ms_in_bucket);
 std::string CounterKey(uint32_t bot_no, int level, int64_t start_ms_in_bucket);
+
+// The bytes that end every CounterKey: its bucket.
+inline constexpr size_t kCounterBucketBytes = 8;
+
+// DecodeCounterBucket reads the bucket a CounterKey ends with (the start
+// divided by its level's width). REQUIRES key.size() >= kCounterBucketBytes.
+int64_t DecodeCounterBucket(std::string_view key);
 std::string BotTotalCounterKey(uint32_t bot_no);
 
 // WindowPiece is [lo_ms, hi_ms): an aligned bucket of `level`, or with level

@@ -15,8 +15,6 @@
 namespace sessiondb {
 namespace {
 
-constexpr size_t kBucketBytes = 8;
-constexpr uint64_t kBucketSignBit = uint64_t{1} << 63;
 constexpr int64_t kMinuteMs = kLevelWidthMs[kMinuteLevel];
 // Quarter-hour counters per batch: bounds the upgrade's memory whatever the
 // store's number of bots and days.
@@ -75,12 +73,11 @@ absl::Status AddQuarterHours(rocksdb::DB& db,
     for (it->Seek(minutes); it->Valid() && it->key().starts_with(minutes);
          it->Next()) {
       const std::string_view key(it->key().data(), it->key().size());
-      if (key.size() != minutes.size() + kBucketBytes) {
+      if (key.size() != minutes.size() + kCounterBucketBytes) {
         return absl::DataLossError(absl::StrCat(
             "upgrading: malformed minute counter ", DebugKey(key)));
       }
-      const int64_t minute = static_cast<int64_t>(
-          DecodeBigEndian64(key.data() + minutes.size()) ^ kBucketSignBit);
+      const int64_t minute = DecodeCounterBucket(key);
       if (minute > INT64_MAX / kMinuteMs || minute < INT64_MIN / kMinuteMs) {
         return absl::DataLossError(absl::StrCat(
             "upgrading: minute counter out of range ", DebugKey(key)));
