@@ -217,6 +217,32 @@ TEST_F(BulkLoadTest, IntoAStoreWithSessionsItUpserts) {
   ExpectStoreHolds(path, model);
 }
 
+TEST_F(BulkLoadTest, UpsertsSpanningSeveralBatchesKeepEachSessionsLastValue) {
+  // More upserts than two of the upsert path's batches (4,000 sessions):
+  // a session of the first batch rewritten in the third, one of the store
+  // rewritten at the end.
+  const std::vector<Session> sessions = Corpus(9000);
+  const std::vector<Session> first(sessions.begin(), sessions.begin() + 400);
+  std::vector<Session> rest(sessions.begin() + 400, sessions.end());
+  rest.push_back(rest[10]);
+  rest.back().user_id = "rewritten-in-a-later-batch";
+  rest.back().containment_type = ContainmentType::kDropOff;
+  rest.push_back(first[3]);
+  rest.back().user_id = "moved-user";
+  const std::string path = dir_.Sub("bulk");
+  {
+    std::unique_ptr<Store> store = Open(path);
+    ASSERT_OK(store->PutBatch(first));
+    absl::StatusOr<BulkLoadSummary> summary = Load(*store, rest);
+    ASSERT_OK(summary);
+    EXPECT_EQ(summary->upserted, static_cast<int64_t>(rest.size()));
+    ExpectCheckPasses(*store);
+  }
+  std::map<std::string, Session> model = ModelOf(first);
+  for (const Session& s : rest) model[s.session_id] = s;
+  ExpectStoreHolds(path, model);
+}
+
 TEST_F(BulkLoadTest, AStoreWhoseSessionsWereAllDeletedTakesTheFilePath) {
   const std::vector<Session> sessions = Corpus(600);
   const std::string path = dir_.Sub("bulk");
