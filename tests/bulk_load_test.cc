@@ -131,6 +131,26 @@ class BulkLoadTest : public ::testing::Test {
     }
   }
 
+  // ExpectLoadUpserts puts `first`, then loads `rest` into that store: every
+  // session takes the upsert path, the store passes Check and holds each
+  // sessionId's last value.
+  void ExpectLoadUpserts(const std::string& path,
+                         const std::vector<Session>& first,
+                         const std::vector<Session>& rest) {
+    {
+      std::unique_ptr<Store> store = Open(path);
+      ASSERT_OK(store->PutBatch(first));
+      absl::StatusOr<BulkLoadSummary> summary = Load(*store, rest);
+      ASSERT_OK(summary);
+      EXPECT_EQ(summary->ingested, 0);
+      EXPECT_EQ(summary->upserted, static_cast<int64_t>(rest.size()));
+      ExpectCheckPasses(*store);
+    }
+    std::map<std::string, Session> model = ModelOf(first);
+    for (const Session& s : rest) model[s.session_id] = s;
+    ExpectStoreHolds(path, model);
+  }
+
   static void ExpectCheckPasses(Store& store) {
     absl::StatusOr<CheckReport> report = store.Check(CheckOptions());
     ASSERT_OK(report);
@@ -202,45 +222,19 @@ TEST_F(BulkLoadTest, IntoAStoreWithSessionsItUpserts) {
   std::vector<Session> rest(sessions.begin() + 400, sessions.end());
   rest.push_back(first[3]);
   rest.back().user_id = "moved-user";
-  const std::string path = dir_.Sub("bulk");
-  {
-    std::unique_ptr<Store> store = Open(path);
-    ASSERT_OK(store->PutBatch(first));
-    absl::StatusOr<BulkLoadSummary> summary = Load(*store, rest);
-    ASSERT_OK(summary);
-    EXPECT_EQ(summary->ingested, 0);
-    EXPECT_EQ(summary->upserted, static_cast<int64_t>(rest.size()));
-    ExpectCheckPasses(*store);
-  }
-  std::map<std::string, Session> model = ModelOf(first);
-  for (const Session& s : rest) model[s.session_id] = s;
-  ExpectStoreHolds(path, model);
+  ExpectLoadUpserts(dir_.Sub("bulk"), first, rest);
 }
 
 TEST_F(BulkLoadTest, UpsertsSpanningSeveralBatchesKeepEachSessionsLastValue) {
-  // More upserts than two of the upsert path's batches (4,000 sessions):
-  // a session of the first batch rewritten in the third, one of the store
-  // rewritten at the end.
+  // More upserts than two of the upsert path's batches (4,000 sessions): a
+  // session of the first batch rewritten in the third.
   const std::vector<Session> sessions = Corpus(9000);
   const std::vector<Session> first(sessions.begin(), sessions.begin() + 400);
   std::vector<Session> rest(sessions.begin() + 400, sessions.end());
   rest.push_back(rest[10]);
   rest.back().user_id = "rewritten-in-a-later-batch";
   rest.back().containment_type = ContainmentType::kDropOff;
-  rest.push_back(first[3]);
-  rest.back().user_id = "moved-user";
-  const std::string path = dir_.Sub("bulk");
-  {
-    std::unique_ptr<Store> store = Open(path);
-    ASSERT_OK(store->PutBatch(first));
-    absl::StatusOr<BulkLoadSummary> summary = Load(*store, rest);
-    ASSERT_OK(summary);
-    EXPECT_EQ(summary->upserted, static_cast<int64_t>(rest.size()));
-    ExpectCheckPasses(*store);
-  }
-  std::map<std::string, Session> model = ModelOf(first);
-  for (const Session& s : rest) model[s.session_id] = s;
-  ExpectStoreHolds(path, model);
+  ExpectLoadUpserts(dir_.Sub("bulk"), first, rest);
 }
 
 TEST_F(BulkLoadTest, AStoreWhoseSessionsWereAllDeletedTakesTheFilePath) {
