@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sessiondb/store.h"
@@ -227,14 +229,37 @@ TEST_F(BulkLoadTest, IntoAStoreWithSessionsItUpserts) {
 
 TEST_F(BulkLoadTest, UpsertsSpanningSeveralBatchesKeepEachSessionsLastValue) {
   // More upserts than two of the upsert path's batches (4,000 sessions): a
-  // session of the first batch rewritten in the third.
+  // session of the first batch rewritten in the third, and one moved early
+  // in the second; a new bot in each of the first two batches.
   const std::vector<Session> sessions = Corpus(9000);
   const std::vector<Session> first(sessions.begin(), sessions.begin() + 400);
   std::vector<Session> rest(sessions.begin() + 400, sessions.end());
+  rest[3995].bot_id = "st-new-bot-a";
+  rest[4010].bot_id = "st-new-bot-b";
+  Session again = rest[3990];
+  again.user_id = "rewritten-in-the-next-batch";
+  again.start_time_ms += 60'000;  // moved: its old keys must go
+  if (again.end_time_ms.has_value()) *again.end_time_ms += 60'000;
+  rest.insert(rest.begin() + 4005, again);
   rest.push_back(rest[10]);
   rest.back().user_id = "rewritten-in-a-later-batch";
   rest.back().containment_type = ContainmentType::kDropOff;
   ExpectLoadUpserts(dir_.Sub("bulk"), first, rest);
+  // Each new bot answers its own session only (two bots given one number
+  // would answer both).
+  std::unique_ptr<Store> store = Open(dir_.Sub("bulk"));
+  for (const Session* s : {&rest[3995], &rest[4011]}) {
+    const std::string day =
+        absl::FormatTime("%Y-%m-%d", absl::FromUnixMillis(s->start_time_ms),
+                         absl::UTCTimeZone());
+    ApiResponse answer = store->HandleGetSessions(
+        s->bot_id, std::nullopt,
+        absl::StrCat(R"({"dateFrom":")", day, R"(","dateTo":")", day, R"("})"));
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    EXPECT_THAT(answer.body, ::testing::StartsWith(R"({"total":1,)"))
+        << s->bot_id;
+    EXPECT_THAT(answer.body, ::testing::HasSubstr(s->session_id));
+  }
 }
 
 TEST_F(BulkLoadTest, AStoreWhoseSessionsWereAllDeletedTakesTheFilePath) {
