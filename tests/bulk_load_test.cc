@@ -224,7 +224,7 @@ TEST_F(BulkLoadTest, IntoAStoreWithSessionsItUpserts) {
   std::vector<Session> rest(sessions.begin() + 400, sessions.end());
   rest.push_back(first[3]);
   rest.back().user_id = "moved-user";
-  ExpectLoadUpserts(dir_.Sub("bulk"), first, rest);
+  ASSERT_NO_FATAL_FAILURE(ExpectLoadUpserts(dir_.Sub("bulk"), first, rest));
 }
 
 TEST_F(BulkLoadTest, UpsertsSpanningSeveralBatchesKeepEachSessionsLastValue) {
@@ -244,7 +244,7 @@ TEST_F(BulkLoadTest, UpsertsSpanningSeveralBatchesKeepEachSessionsLastValue) {
   rest.push_back(rest[10]);
   rest.back().user_id = "rewritten-in-a-later-batch";
   rest.back().containment_type = ContainmentType::kDropOff;
-  ExpectLoadUpserts(dir_.Sub("bulk"), first, rest);
+  ASSERT_NO_FATAL_FAILURE(ExpectLoadUpserts(dir_.Sub("bulk"), first, rest));
   // Each new bot answers its own session only (two bots given one number
   // would answer both).
   std::unique_ptr<Store> store = Open(dir_.Sub("bulk"));

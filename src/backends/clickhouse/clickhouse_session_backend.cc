@@ -454,7 +454,7 @@ absl::StatusOr<PageOutcome> ClickHouseSessionBackend::RunPage(
     // every row it reads (18.16), so a page found there costs a span's
     // sort, not the window's.
     std::optional<int64_t> span_start;
-    if (page.skip + page.limit <= kLatestSpanMaxKeys) {
+    if (page.skip <= kLatestSpanMaxKeys - page.limit) {  // no overflow
       span_start = LatestSpanStart(page.window, page.after, kLatestSpanMs);
     }
     // read_keys appends the keys of `sql` (they point into `answer`).
@@ -488,11 +488,11 @@ absl::StatusOr<PageOutcome> ClickHouseSessionBackend::RunPage(
                              page.skip, page.limit + 1),
                     &keys_answer);
       const int64_t found = static_cast<int64_t>(keys.size());
-      keys_path = "over the window's last day, which held them";
+      keys_path = "over the window's last 24 hours, which held them";
       if (!keys_status.ok() || found > page.limit) {
         // Done: the span's matches come first in the API's order.
       } else if (found > 0 || page.skip == 0) {
-        keys_path = "over the window's last day, then the days before it";
+        keys_path = "over the window's last 24 hours, then the time before";
         // The span held exactly skip + found matches (none with skip 0):
         // the page goes on with the earlier days' first ones.
         keys_status =
@@ -501,7 +501,7 @@ absl::StatusOr<PageOutcome> ClickHouseSessionBackend::RunPage(
                       &rest_answer);
       } else {
         // The span held skip or fewer: how many is unknown, read it all.
-        keys_path = "over the window's last day, then the whole window";
+        keys_path = "over the window's last 24 hours, then the whole window";
         keys_status =
             read_keys(keys_sql("", page.skip, page.limit + 1), &keys_answer);
       }
@@ -528,10 +528,11 @@ absl::StatusOr<PageOutcome> ClickHouseSessionBackend::RunPage(
   stats->keys_visited = static_cast<int64_t>(keys.size());
   stats->page_path = absl::StrCat(
       "ClickHouse: the page's keys ",
-      one_pass ? "(with the count, one FINAL read: groupArray sorted per "
-                 "shard, merged)"
-               : absl::StrCat("(ORDER BY start_ms DESC, session_id DESC LIMIT ",
-                              keys_path, ", beside the count)"),
+      one_pass
+          ? "(with the count, one FINAL read: groupArray sorted per "
+            "shard, merged)"
+          : absl::StrCat("(ORDER BY start_ms DESC, session_id DESC LIMIT, ",
+                         keys_path, ", beside the count)"),
       ", then their json by key (no FINAL: the newest version of each key)");
   if (!keys.empty()) {
     // The page's JSON by key: the keys' bots and time span use the primary

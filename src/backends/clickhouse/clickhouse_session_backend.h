@@ -17,7 +17,9 @@
 //
 // Not a snapshot: the statements of one request read what ClickHouse holds
 // when each runs; a ship in between can make total and page disagree by the
-// sessions it changed (the embedded store reads one snapshot).
+// sessions it changed, or (between the last day's keys and the earlier
+// days') leave out of the page a session it moved across that boundary (the
+// embedded store reads one snapshot).
 #ifndef SESSIONDB_BACKENDS_CLICKHOUSE_CLICKHOUSE_SESSION_BACKEND_H_
 #define SESSIONDB_BACKENDS_CLICKHOUSE_CLICKHOUSE_SESSION_BACKEND_H_
 
@@ -88,10 +90,11 @@ class ClickHouseSessionBackend final : public SessionBackend {
   // the two statements run.
   static constexpr int64_t kOnePassMaxSkip = 10'000;
 
-  // The two statements' keys are first read from the window's last day
-  // (LatestSpanStart) when skip + limit is at most kLatestSpanMaxKeys:
-  // exact when that day holds as many matches, else the whole window is
-  // read after it (docs/SCALE-OUT.md "Querying").
+  // The two statements' keys are first read from the window's last 24
+  // hours (LatestSpanStart) when skip + limit is at most
+  // kLatestSpanMaxKeys: exact when they hold skip + limit + 1 matches; else
+  // the time before them continues the page (or, with a skip and no key in
+  // them, the whole window is read). docs/SCALE-OUT.md "The SQL".
   static constexpr int64_t kLatestSpanMs = 24 * 3'600'000;
   static constexpr int64_t kLatestSpanMaxKeys = 10'000;
 
