@@ -104,6 +104,7 @@ std::string ManyTagsCounterScope(uint32_t bot_no);
 std::string CounterKey(std::string_view scope, int level,
                        int64_t start_ms_in_bucket);
 std::string CounterKey(uint32_t bot_no, int level, int64_t start_ms_in_bucket);
+std::string BotTotalCounterKey(uint32_t bot_no);
 
 // The bytes that end every CounterKey: its bucket.
 inline constexpr size_t kCounterBucketBytes = 8;
@@ -111,7 +112,6 @@ inline constexpr size_t kCounterBucketBytes = 8;
 // DecodeCounterBucket reads the bucket a CounterKey ends with (the start
 // divided by its level's width). REQUIRES key.size() >= kCounterBucketBytes.
 int64_t DecodeCounterBucket(std::string_view key);
-std::string BotTotalCounterKey(uint32_t bot_no);
 
 // WindowPiece is [lo_ms, hi_ms): an aligned bucket of `level`, or with level
 // -1 a partial minute that must be counted by iteration.

@@ -479,10 +479,8 @@ absl::StatusOr<PageOutcome> ClickHouseSessionBackend::RunPage(
                           skip, ", ", n, " FORMAT RowBinary");
     };
     absl::Status keys_status;
-    if (!span_start.has_value()) {
-      keys_status =
-          read_keys(keys_sql("", page.skip, page.limit + 1), &keys_answer);
-    } else {
+    bool whole_window = !span_start.has_value();
+    if (span_start.has_value()) {
       keys_status =
           read_keys(keys_sql(absl::StrCat(" AND start_ms >= ", *span_start),
                              page.skip, page.limit + 1),
@@ -502,9 +500,12 @@ absl::StatusOr<PageOutcome> ClickHouseSessionBackend::RunPage(
       } else {
         // The span held skip or fewer: how many is unknown, read it all.
         keys_path = "over the window's last 24 hours, then the whole window";
-        keys_status =
-            read_keys(keys_sql("", page.skip, page.limit + 1), &keys_answer);
+        whole_window = true;
       }
+    }
+    if (whole_window) {
+      keys_status =
+          read_keys(keys_sql("", page.skip, page.limit + 1), &keys_answer);
     }
     counter.join();
     SESSIONDB_RETURN_IF_ERROR(keys_status);
