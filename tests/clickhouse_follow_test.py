@@ -86,6 +86,10 @@ def catch_up(cli, db, cluster, aliases, follow, label, timeout=300):
         if follow.poll() is not None:
             check(False, f"{label}: ship --follow is running (exited {follow.returncode})")
             return
+        if not cluster.ready():  # follow has not created its tables yet
+            why = "no tables yet"
+            time.sleep(0.5)
+            continue
         why = mirrors(cli, db, cluster, aliases)
         mark = shipped(db)
         meta = [cluster.meta(u).get(b"shipped_through") for u in cluster.urls]

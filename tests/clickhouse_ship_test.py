@@ -88,6 +88,13 @@ class Cluster:
         self.urls = urls
         self.db = database
 
+    def ready(self):
+        """Every shard has the tables live(), aliases() and meta() read (a
+        ship creates them when it starts)."""
+        sql = (f"SELECT count() FROM system.tables WHERE database = '{self.db}' "
+               "AND name IN ('sessions_local', 'aliases_local', 'meta_local')")
+        return all(ch(url, sql).strip() == b"3" for url in self.urls)
+
     def live(self):
         """{session_id: (bot, json, shard)} of every live row, shard by shard."""
         out = {}
