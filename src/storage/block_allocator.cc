@@ -9,6 +9,8 @@
 #include <mutex>
 #include <vector>
 
+#include "storage/huge_page_memory.h"
+
 namespace sessiondb {
 namespace {
 
@@ -23,7 +25,7 @@ struct Header {
 static_assert(sizeof(Header) <= kHeader);
 
 // The region is populated, and its huge pages come, in steps of this.
-constexpr size_t kStep = size_t{2} << 20;
+constexpr size_t kStep = kHugePageBytes;
 
 // ClassSizes are the slot sizes (header included): 1 KiB steps up to 64 KiB,
 // where data blocks (16 KiB target) fall with at most 1 KiB lost, then steps
@@ -50,33 +52,24 @@ class BlockAllocator : public rocksdb::MemoryAllocator {
     // Under the lock so that ThreadSanitizer orders these writes before any
     // use on RocksDB's threads (every method locks mu_ first).
     std::lock_guard<std::mutex> lock(mu_);
-    size_t size = capacity / kStep * kStep;
+    const size_t size = capacity / kStep * kStep;
     if (size == 0) return;
-    // Reserve one step more to align the region to a huge page.
-    void* raw = mmap(nullptr, size + kStep, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (raw == MAP_FAILED) return;  // Every block comes from malloc.
-    raw_ = static_cast<char*>(raw);
-    raw_size_ = size + kStep;
-    uintptr_t aligned =
-        (reinterpret_cast<uintptr_t>(raw_) + kStep - 1) / kStep * kStep;
-    base_ = reinterpret_cast<char*>(aligned);
+    void* region = MapHugePages(size, /*noreserve=*/true);
+    if (region == nullptr) return;  // Every block comes from malloc.
+    base_ = static_cast<char*>(region);
     size_ = size;
-#ifdef MADV_HUGEPAGE
-    madvise(base_, size_, MADV_HUGEPAGE);  // Advice: failure is harmless.
-#endif
     // Under AddressSanitizer a block is addressable only while it is
     // allocated, as a malloc'd one would be (no-ops otherwise).
     ASAN_POISON_MEMORY_REGION(base_, size_);
   }
   ~BlockAllocator() override {
     std::lock_guard<std::mutex> lock(mu_);
-    if (raw_ == nullptr) return;
+    if (base_ == nullptr) return;
     // The address range goes back to the OS and may be mapped again (a
     // thread's stack, malloc's arenas): AddressSanitizer's shadow must not
     // call it poisoned then.
     ASAN_UNPOISON_MEMORY_REGION(base_, size_);
-    munmap(raw_, raw_size_);
+    UnmapHugePages(base_, size_);
   }
 
   const char* Name() const override { return "SessiondbBlockAllocator"; }
@@ -157,8 +150,6 @@ class BlockAllocator : public rocksdb::MemoryAllocator {
     }
   }
 
-  char* raw_ = nullptr;
-  size_t raw_size_ = 0;
   char* base_ = nullptr;
   size_t size_ = 0;
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <queue>
@@ -24,6 +25,7 @@
 #include "rocksdb/sst_file_writer.h"
 #include "storage/bot_dictionary.h"
 #include "storage/counters.h"
+#include "storage/huge_page_memory.h"
 #include "storage/index_entries.h"
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
@@ -83,7 +85,7 @@ class KeyValueArena {
   size_t Add(std::string_view key, std::string_view value) {
     const size_t size = key.size() + value.size();
     if (block_used_ + size > block_size_) NextBlock(size);
-    char* dest = blocks_[block_].get() + block_used_;
+    char* dest = blocks_[block_].data() + block_used_;
     std::memcpy(dest, key.data(), key.size());
     std::memcpy(dest + key.size(), value.data(), value.size());
     block_used_ += size;
@@ -103,7 +105,9 @@ class KeyValueArena {
                 return a.key() < b.key();
               });
   }
-  const std::vector<Entry>& entries() const { return entries_; }
+  const std::vector<Entry, HugePageAllocator<Entry>>& entries() const {
+    return entries_;
+  }
   bool empty() const { return entries_.empty(); }
   // Clear forgets every entry; the blocks stay for the next ones (a spill is
   // followed by as many entries again).
@@ -115,8 +119,9 @@ class KeyValueArena {
 
  private:
   // Blocks are kept across spills (fresh memory costs page faults), so a
-  // shard holds up to one block per column family beyond its budget.
-  static constexpr size_t kBlockBytes = size_t{1} << 20;
+  // shard holds up to one block per column family beyond its budget; each
+  // is one huge page (huge_page_memory.h).
+  static constexpr size_t kBlockBytes = kHugePageBytes;
 
   static uint64_t BigEndianPrefix(std::string_view key, size_t from) {
     uint64_t v = 0;
@@ -129,29 +134,21 @@ class KeyValueArena {
 
   void NextBlock(size_t at_least) {
     ++block_;
-    if (static_cast<size_t>(block_) == blocks_.size() ||
-        block_sizes_[block_] < at_least) {
-      const size_t size = std::max(kBlockBytes, at_least);
-      // Not value-initialized: every byte is written before it is read.
-      std::unique_ptr<char[]> block(new char[size]);
-      if (static_cast<size_t>(block_) == blocks_.size()) {
-        blocks_.push_back(std::move(block));
-        block_sizes_.push_back(size);
-      } else {
-        blocks_[block_] = std::move(block);
-        block_sizes_[block_] = size;
-      }
+    if (static_cast<size_t>(block_) == blocks_.size()) {
+      blocks_.emplace_back(std::max(kBlockBytes, at_least));
+    } else if (blocks_[block_].size() < at_least) {
+      blocks_[block_] = HugePageBuffer(at_least);
     }
-    block_size_ = block_sizes_[block_];
+    block_size_ = blocks_[block_].size();
     block_used_ = 0;
   }
 
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  std::vector<size_t> block_sizes_;
+  // Not zeroed by us: every byte is written before it is read.
+  std::vector<HugePageBuffer> blocks_;
   int block_ = -1;  // the block being filled
   size_t block_used_ = 0;
   size_t block_size_ = 0;
-  std::vector<Entry> entries_;
+  std::vector<Entry, HugePageAllocator<Entry>> entries_;
 };
 
 // SortedFileSink writes the key-values of one column family, in key order,
@@ -294,7 +291,7 @@ class ColumnFamilyRuns {
         /*run=*/true);
     SESSIONDB_RETURN_IF_ERROR(sink.Open());
     buffer_.Sort();
-    const std::vector<KeyValueArena::Entry>& entries = buffer_.entries();
+    const auto& entries = buffer_.entries();
     std::string sum;
     for (size_t i = 0; i < entries.size();) {
       const std::string_view key = entries[i].key();
@@ -491,8 +488,14 @@ class ShardBuilder {
     for (auto& [key, counts] : counts_)
       Buffer(Cf::kCounts, key, EncodeCellCounts(counts));
     for (auto& [user, n] : users_) Buffer(Cf::kUsers, user, EncodeCount(n));
+    // The next fill reaches about as many keys: reserved at once, the
+    // tables are not rehashed again as they grow (absl's clear() frees a
+    // large table).
+    const size_t counts = counts_.size(), users = users_.size();
     counts_.clear();
     users_.clear();
+    counts_.reserve(counts);
+    users_.reserve(users);
     counter_bytes_ = 0;
   }
 
@@ -504,8 +507,14 @@ class ShardBuilder {
 
   const size_t memory_bytes_;
   std::vector<std::unique_ptr<ColumnFamilyRuns>> runs_;  // by Cf
-  absl::flat_hash_map<std::string, CellCounts> counts_;
-  absl::flat_hash_map<std::string, int64_t> users_;
+  // On huge pages: a table of a million counters is ~80 MB, and its growth
+  // was half the load's page faults (huge_page_memory.h).
+  template <typename Value>
+  using SumMap = absl::flat_hash_map<
+      std::string, Value, absl::Hash<std::string>, std::equal_to<std::string>,
+      HugePageAllocator<std::pair<const std::string, Value>>>;
+  SumMap<CellCounts> counts_;
+  SumMap<int64_t> users_;
   flatbuffers::FlatBufferBuilder builder_{1024};
   size_t buffered_bytes_ = 0;  // in runs_' buffers
   size_t counter_bytes_ = 0;   // in counts_ and users_ (estimated)
