@@ -21,7 +21,6 @@
 #include "absl/types/span.h"
 #include "base/status_macros.h"
 #include "flatbuffers/flatbuffers.h"
-#include "rocksdb/sst_file_reader.h"
 #include "rocksdb/sst_file_writer.h"
 #include "storage/bot_dictionary.h"
 #include "storage/counters.h"
@@ -31,6 +30,7 @@
 #include "storage/record_codec.h"
 #include "storage/rocksdb_status.h"
 #include "storage/session_batch.h"
+#include "storage/sorted_run.h"
 #include "storage/storage_engine.h"
 
 namespace sessiondb {
@@ -152,17 +152,13 @@ class KeyValueArena {
 };
 
 // SortedFileSink writes the key-values of one column family, in key order,
-// into one table file.
+// into one table file of the store.
 class SortedFileSink {
  public:
-  // run: a file read back once by the merge: no filters, and its pages stay
-  // in the OS cache for that read.
   SortedFileSink(const rocksdb::Options& options,
-                 rocksdb::ColumnFamilyHandle* handle, std::string path,
-                 bool run)
+                 rocksdb::ColumnFamilyHandle* handle, std::string path)
       : writer_(rocksdb::EnvOptions(), options, handle,
-                /*invalidate_page_cache=*/!run, rocksdb::Env::IO_TOTAL,
-                /*skip_filters=*/run),
+                /*invalidate_page_cache=*/true),
         path_(std::move(path)) {}
 
   absl::Status Open() {
@@ -215,8 +211,7 @@ class SplitFileSink {
     }
     if (sink_ == nullptr) {
       sink_ = std::make_unique<SortedFileSink>(
-          options_, handle_, absl::StrCat(prefix_, "-", paths_.size(), ".sst"),
-          /*run=*/false);
+          options_, handle_, absl::StrCat(prefix_, "-", paths_.size(), ".sst"));
       SESSIONDB_RETURN_IF_ERROR(sink_->Open());
     }
     return sink_->Add(key, value);
@@ -244,16 +239,9 @@ class SplitFileSink {
 
 // FileOptions are the options of the table files for column family `cf`:
 // those of the column family (SstFileWriter compresses as the bottommost
-// level does, where the files land) or, for runs, which are read back once,
-// without compression.
-rocksdb::Options FileOptions(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
-                             bool run) {
-  rocksdb::Options options(db.GetDBOptions(), db.GetOptions(cf));
-  if (run) {
-    options.compression = rocksdb::kNoCompression;
-    options.bottommost_compression = rocksdb::kNoCompression;
-  }
-  return options;
+// level does, where the files land).
+rocksdb::Options FileOptions(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) {
+  return rocksdb::Options(db.GetDBOptions(), db.GetOptions(cf));
 }
 
 absl::Status Combine(Cf cf, std::string_view key, std::string* value,
@@ -271,12 +259,8 @@ absl::Status Combine(Cf cf, std::string_view key, std::string* value,
 // spills them, sorted, as runs.
 class ColumnFamilyRuns {
  public:
-  ColumnFamilyRuns(Cf cf, rocksdb::Options run_options,
-                   rocksdb::ColumnFamilyHandle* handle, std::string prefix)
-      : cf_(cf),
-        run_options_(std::move(run_options)),
-        handle_(handle),
-        prefix_(std::move(prefix)) {}
+  ColumnFamilyRuns(Cf cf, std::string prefix)
+      : cf_(cf), prefix_(std::move(prefix)) {}
 
   size_t Add(std::string_view key, std::string_view value) {
     return buffer_.Add(key, value);
@@ -285,10 +269,8 @@ class ColumnFamilyRuns {
   // Spill writes the buffer as a sorted run (equal keys summed).
   absl::Status Spill() {
     if (buffer_.empty()) return absl::OkStatus();
-    SortedFileSink sink(
-        run_options_, handle_,
-        absl::StrCat(prefix_, CfName(cf_), "-", runs_.size(), ".sst"),
-        /*run=*/true);
+    SortedRunWriter sink(
+        absl::StrCat(prefix_, CfName(cf_), "-", runs_.size(), ".run"));
     SESSIONDB_RETURN_IF_ERROR(sink.Open());
     buffer_.Sort();
     const auto& entries = buffer_.entries();
@@ -316,60 +298,48 @@ class ColumnFamilyRuns {
 
  private:
   const Cf cf_;
-  const rocksdb::Options run_options_;
-  rocksdb::ColumnFamilyHandle* handle_;
   const std::string prefix_;
   KeyValueArena buffer_;
   std::vector<std::string> runs_;
 };
 
 // MergeRuns merges sorted runs of column family `cf` into `sink` (a
-// SortedFileSink or a SplitFileSink), summing equal keys.
+// SortedRunWriter or a SplitFileSink), summing equal keys.
 template <typename Sink>
-absl::Status MergeRuns(Cf cf, const rocksdb::Options& run_options,
-                       const std::vector<std::string>& runs, Sink* sink) {
-  std::vector<std::unique_ptr<rocksdb::SstFileReader>> readers;
-  std::vector<std::unique_ptr<rocksdb::Iterator>> iters;
-  rocksdb::ReadOptions ro;
-  ro.verify_checksums = true;
-  ro.fill_cache = false;
+absl::Status MergeRuns(Cf cf, const std::vector<std::string>& runs,
+                       Sink* sink) {
+  std::vector<std::unique_ptr<SortedRunReader>> readers;
   for (const std::string& run : runs) {
-    auto reader = std::make_unique<rocksdb::SstFileReader>(run_options);
-    SESSIONDB_RETURN_IF_ERROR(
-        FromRocksStatus(reader->Open(run), "reading a bulk-load run"));
-    iters.emplace_back(reader->NewIterator(ro));
-    iters.back()->SeekToFirst();
+    SESSIONDB_ASSIGN_OR_RETURN(std::unique_ptr<SortedRunReader> reader,
+                               SortedRunReader::Open(run));
     readers.push_back(std::move(reader));
   }
   auto greater = [&](size_t a, size_t b) {
-    return iters[a]->key().compare(iters[b]->key()) > 0;
+    return readers[a]->key() > readers[b]->key();
   };
   std::priority_queue<size_t, std::vector<size_t>, decltype(greater)> heap(
       greater);
-  for (size_t i = 0; i < iters.size(); ++i) {
-    if (iters[i]->Valid()) heap.push(i);
-    SESSIONDB_RETURN_IF_ERROR(
-        FromRocksStatus(iters[i]->status(), "reading a bulk-load run"));
+  for (size_t i = 0; i < readers.size(); ++i) {
+    if (readers[i]->Valid()) heap.push(i);
+    SESSIONDB_RETURN_IF_ERROR(readers[i]->status());
   }
   std::string key, value;
   bool pending = false;
   while (!heap.empty()) {
     const size_t i = heap.top();
     heap.pop();
-    rocksdb::Iterator& it = *iters[i];
-    if (pending && it.key() == rocksdb::Slice(key)) {
-      SESSIONDB_RETURN_IF_ERROR(
-          Combine(cf, key, &value, it.value().ToStringView()));
+    SortedRunReader& run = *readers[i];
+    if (pending && run.key() == key) {
+      SESSIONDB_RETURN_IF_ERROR(Combine(cf, key, &value, run.value()));
     } else {
       if (pending) SESSIONDB_RETURN_IF_ERROR(sink->Add(key, value));
-      key.assign(it.key().data(), it.key().size());
-      value.assign(it.value().data(), it.value().size());
+      key.assign(run.key());
+      value.assign(run.value());
       pending = true;
     }
-    it.Next();
-    if (it.Valid()) heap.push(i);
-    SESSIONDB_RETURN_IF_ERROR(
-        FromRocksStatus(it.status(), "reading a bulk-load run"));
+    run.Next();
+    if (run.Valid()) heap.push(i);
+    SESSIONDB_RETURN_IF_ERROR(run.status());
   }
   if (pending) SESSIONDB_RETURN_IF_ERROR(sink->Add(key, value));
   return absl::OkStatus();
@@ -424,14 +394,11 @@ using Chunk = std::vector<NumberedSession>;
 class ShardBuilder {
  public:
   // handles: the store's column families, indexed by Cf.
-  ShardBuilder(rocksdb::DB& db,
-               absl::Span<rocksdb::ColumnFamilyHandle* const> handles,
-               size_t memory_bytes, const std::string& prefix)
+  ShardBuilder(size_t memory_bytes, const std::string& prefix)
       : memory_bytes_(memory_bytes) {
     for (int i = 0; i < kNumCfs; ++i) {
-      runs_.push_back(std::make_unique<ColumnFamilyRuns>(
-          static_cast<Cf>(i), FileOptions(db, handles[i], /*run=*/true),
-          handles[i], prefix));
+      runs_.push_back(
+          std::make_unique<ColumnFamilyRuns>(static_cast<Cf>(i), prefix));
     }
   }
 
@@ -633,7 +600,6 @@ class BulkFileBuilder {
     }
     for (int w = 0; w < kWorkers; ++w) {
       shards_.push_back(std::make_unique<ShardBuilder>(
-          *engine_.db_, engine_.handles_,
           std::max(options_.memory_bytes, kMinMemoryBytes) / kWorkers,
           absl::StrCat(dir_, "/w", w, "-")));
       shard_status_.emplace_back();
@@ -731,11 +697,8 @@ class BulkFileBuilder {
     for (const auto& shard : shards_) {
       runs.insert(runs.end(), shard->runs(cf).begin(), shard->runs(cf).end());
     }
-    rocksdb::ColumnFamilyHandle* handle = engine_.handle(cf);
-    const rocksdb::Options run_options =
-        FileOptions(*engine_.db_, handle, /*run=*/true);
     if (cf == Cf::kDefault) {
-      ColumnFamilyRuns bots(cf, run_options, handle, dir_ + "/bots-");
+      ColumnFamilyRuns bots(cf, dir_ + "/bots-");
       for (const auto& [bot_id, bot_no] : new_bots_) {
         std::string value;
         AppendBigEndian32(bot_no, &value);
@@ -751,20 +714,19 @@ class BulkFileBuilder {
     for (int step = 0; runs.size() > kMaxMergeWidth; ++step) {
       std::vector<std::string> group(runs.begin(),
                                      runs.begin() + kMaxMergeWidth);
-      SortedFileSink sink(
-          run_options, handle,
-          absl::StrCat(dir_, "/", CfName(cf), "-merge-", step, ".sst"),
-          /*run=*/true);
+      SortedRunWriter sink(
+          absl::StrCat(dir_, "/", CfName(cf), "-merge-", step, ".run"));
       SESSIONDB_RETURN_IF_ERROR(sink.Open());
-      SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, run_options, group, &sink));
+      SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, group, &sink));
       SESSIONDB_RETURN_IF_ERROR(sink.Finish());
       RemoveFiles(group);
       runs.erase(runs.begin(), runs.begin() + kMaxMergeWidth);
       runs.push_back(sink.path());
     }
-    SplitFileSink sink(FileOptions(*engine_.db_, handle, /*run=*/false), handle,
+    rocksdb::ColumnFamilyHandle* handle = engine_.handle(cf);
+    SplitFileSink sink(FileOptions(*engine_.db_, handle), handle,
                        absl::StrCat(dir_, "/", CfName(cf)));
-    SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, run_options, runs, &sink));
+    SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, runs, &sink));
     SESSIONDB_RETURN_IF_ERROR(sink.Finish());
     RemoveFiles(runs);  // disk: the runs go as soon as their files are made
     *files = sink.paths();

@@ -9,6 +9,27 @@ constexpr uint64_t kSignBit = uint64_t{1} << 63;
 
 }  // namespace
 
+void AppendVarint32(uint32_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+bool ReadVarint32(std::string_view bytes, size_t* pos, uint32_t* v) {
+  uint32_t result = 0;
+  for (int shift = 0; shift <= 28 && *pos < bytes.size(); shift += 7) {
+    uint8_t b = static_cast<uint8_t>(bytes[(*pos)++]);
+    result |= static_cast<uint32_t>(b & 0x7F) << shift;
+    if ((b & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
 void AppendBigEndian32(uint32_t v, std::string* out) {
   char buf[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
                  static_cast<char>(v >> 8), static_cast<char>(v)};

@@ -86,6 +86,12 @@ inline uint8_t CellOf(uint8_t containment, uint8_t session_type) {
   return static_cast<uint8_t>(containment * 2 + session_type);
 }
 
+// Varint32: 7 bits a byte, least significant first; the high bit says
+// another byte follows. ReadVarint32 reads at *pos and advances it; false
+// when the bytes end first or the value takes more than 5 bytes.
+void AppendVarint32(uint32_t v, std::string* out);
+bool ReadVarint32(std::string_view bytes, size_t* pos, uint32_t* v);
+
 void AppendBigEndian32(uint32_t v, std::string* out);
 void AppendBigEndian64(uint64_t v, std::string* out);
 uint32_t DecodeBigEndian32(const char* p);
