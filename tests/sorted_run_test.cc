@@ -108,6 +108,35 @@ TEST_F(SortedRunTest, AChangedByteIsDataLoss) {
   EXPECT_NE(std::string(status.message()).find(path_), std::string::npos);
 }
 
+TEST_F(SortedRunTest, DamageInALaterPieceIsDataLossAfterEarlierEntries) {
+  // ~3 MiB: the damage is in the third 1 MiB piece, after entries of the
+  // first two were handed out.
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (int i = 0; i < 40000; ++i) {
+    entries.emplace_back("key-" + std::to_string(100000 + i),
+                         std::string(90, static_cast<char>('a' + i % 26)));
+  }
+  Write(entries);
+  std::string bad = ReadFile();
+  ASSERT_GT(bad.size(), size_t{3} << 20);
+  const size_t at = (size_t{5} << 19) + 1000;  // 2.5 MiB in
+  bad[at] = static_cast<char>(bad[at] ^ 0x01);
+  WriteFile(bad);
+  auto [read, status] = ReadAll();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+}
+
+TEST_F(SortedRunTest, ATrailerCountingOtherEntriesIsDataLoss) {
+  Write({{"a", "1"}, {"b", "2"}, {"c", "3"}});
+  std::string bad = ReadFile();
+  bad[bad.size() - 16] = 4;  // the count (the checksum does not cover it)
+  WriteFile(bad);
+  auto [read, status] = ReadAll();
+  EXPECT_EQ(read.size(), 3u);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status;
+  EXPECT_NE(std::string(status.message()).find("trailer"), std::string::npos);
+}
+
 TEST_F(SortedRunTest, ATruncatedRunIsDataLoss) {
   std::vector<std::pair<std::string, std::string>> entries;
   for (int i = 0; i < 1000; ++i) {

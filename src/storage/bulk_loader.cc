@@ -84,7 +84,7 @@ class KeyValueArena {
   // Add copies the entry in; returns the bytes it costs.
   size_t Add(std::string_view key, std::string_view value) {
     const size_t size = key.size() + value.size();
-    if (block_used_ + size > block_size_) NextBlock(size);
+    if (block_ < 0 || block_used_ + size > block_size_) NextBlock(size);
     char* dest = blocks_[block_].data() + block_used_;
     std::memcpy(dest, key.data(), key.size());
     std::memcpy(dest + key.size(), value.data(), value.size());
@@ -303,11 +303,11 @@ class ColumnFamilyRuns {
   std::vector<std::string> runs_;
 };
 
-// MergeRuns merges sorted runs of column family `cf` into `sink` (a
+// MergeRunsInto merges sorted runs of column family `cf` into `sink` (a
 // SortedRunWriter or a SplitFileSink), summing equal keys.
 template <typename Sink>
-absl::Status MergeRuns(Cf cf, const std::vector<std::string>& runs,
-                       Sink* sink) {
+absl::Status MergeRunsInto(Cf cf, const std::vector<std::string>& runs,
+                           Sink* sink) {
   std::vector<std::unique_ptr<SortedRunReader>> readers;
   for (const std::string& run : runs) {
     SESSIONDB_ASSIGN_OR_RETURN(std::unique_ptr<SortedRunReader> reader,
@@ -343,6 +343,26 @@ absl::Status MergeRuns(Cf cf, const std::vector<std::string>& runs,
   }
   if (pending) SESSIONDB_RETURN_IF_ERROR(sink->Add(key, value));
   return absl::OkStatus();
+}
+
+// MergeRuns is MergeRunsInto, except that when it fails, a damaged run is
+// named as the cause: a run's entries are handed out before the checksum of
+// its last piece is checked, so damage can first show as an error it causes
+// (a key out of order, a key written twice). The rest of every run is read
+// to find it; only on this error path.
+template <typename Sink>
+absl::Status MergeRuns(Cf cf, const std::vector<std::string>& runs,
+                       Sink* sink) {
+  absl::Status status = MergeRunsInto(cf, runs, sink);
+  if (status.ok() || absl::IsDataLoss(status)) return status;
+  for (const std::string& run : runs) {
+    absl::StatusOr<std::unique_ptr<SortedRunReader>> reader =
+        SortedRunReader::Open(run);
+    if (!reader.ok()) continue;
+    while ((*reader)->Valid()) (*reader)->Next();
+    if (absl::IsDataLoss((*reader)->status())) return (*reader)->status();
+  }
+  return status;
 }
 
 // RemoveFiles removes merged runs, ignoring errors (the directory goes at the
@@ -455,14 +475,11 @@ class ShardBuilder {
     for (auto& [key, counts] : counts_)
       Buffer(Cf::kCounts, key, EncodeCellCounts(counts));
     for (auto& [user, n] : users_) Buffer(Cf::kUsers, user, EncodeCount(n));
-    // The next fill reaches about as many keys: reserved at once, the
-    // tables are not rehashed again as they grow (absl's clear() frees a
-    // large table).
-    const size_t counts = counts_.size(), users = users_.size();
+    // Not reserved again at the size they reached: a reserved table is
+    // resident at once (huge pages) but not in counter_bytes_, and would
+    // let the shard overrun its budget.
     counts_.clear();
     users_.clear();
-    counts_.reserve(counts);
-    users_.reserve(users);
     counter_bytes_ = 0;
   }
 

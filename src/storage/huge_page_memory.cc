@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <new>
 
 namespace sessiondb {
 namespace {
@@ -38,6 +39,19 @@ void* MapHugePages(size_t bytes, bool noreserve) {
 
 void UnmapHugePages(void* p, size_t bytes) {
   if (p != nullptr) munmap(p, RoundUp(bytes));
+}
+
+void* AllocateLargeBuffer(size_t bytes) {
+  if (kLargeBuffersOnHeap) return ::operator new(bytes, std::nothrow);
+  return MapHugePages(bytes);
+}
+
+void FreeLargeBuffer(void* p, size_t bytes) {
+  if (kLargeBuffersOnHeap) {
+    ::operator delete(p);
+  } else {
+    UnmapHugePages(p, bytes);
+  }
 }
 
 }  // namespace sessiondb

@@ -29,12 +29,32 @@ void* MapHugePages(size_t bytes, bool noreserve = false);
 // UnmapHugePages returns what MapHugePages(bytes) mapped to the OS.
 void UnmapHugePages(void* p, size_t bytes);
 
-// HugePageBuffer owns MapHugePages(size) bytes. Move-only.
+// Under AddressSanitizer the buffers below come from the heap instead, so
+// that its checks (overflow, use after free, leaks) cover the code that
+// fills them; mapped memory is invisible to it.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kLargeBuffersOnHeap = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kLargeBuffersOnHeap = true;
+#else
+inline constexpr bool kLargeBuffersOnHeap = false;
+#endif
+#else
+inline constexpr bool kLargeBuffersOnHeap = false;
+#endif
+
+// AllocateLargeBuffer is MapHugePages(bytes), or operator new under
+// AddressSanitizer; nullptr on failure. FreeLargeBuffer frees it.
+void* AllocateLargeBuffer(size_t bytes);
+void FreeLargeBuffer(void* p, size_t bytes);
+
+// HugePageBuffer owns AllocateLargeBuffer(size) bytes. Move-only.
 class HugePageBuffer {
  public:
   // Throws std::bad_alloc when the memory cannot be mapped, as new would.
   explicit HugePageBuffer(size_t size)
-      : data_(static_cast<char*>(MapHugePages(size))), size_(size) {
+      : data_(static_cast<char*>(AllocateLargeBuffer(size))), size_(size) {
     if (data_ == nullptr) throw std::bad_alloc();
   }
   HugePageBuffer(HugePageBuffer&& other) noexcept
@@ -43,14 +63,14 @@ class HugePageBuffer {
   }
   HugePageBuffer& operator=(HugePageBuffer&& other) noexcept {
     if (this != &other) {
-      UnmapHugePages(data_, size_);
+      FreeLargeBuffer(data_, size_);
       data_ = other.data_;
       size_ = other.size_;
       other.data_ = nullptr;
     }
     return *this;
   }
-  ~HugePageBuffer() { UnmapHugePages(data_, size_); }
+  ~HugePageBuffer() { FreeLargeBuffer(data_, size_); }
 
   char* data() const { return data_; }
   size_t size() const { return size_; }
@@ -61,7 +81,7 @@ class HugePageBuffer {
 };
 
 // HugePageAllocator is a standard allocator that maps allocations of at
-// least kMinBytes with MapHugePages and leaves smaller ones to
+// least kMinBytes with AllocateLargeBuffer and leaves smaller ones to
 // std::allocator. For containers that grow to many megabytes.
 template <typename T>
 class HugePageAllocator {
@@ -76,7 +96,7 @@ class HugePageAllocator {
   T* allocate(size_t n) {
     const size_t bytes = n * sizeof(T);
     if (bytes < kMinBytes) return std::allocator<T>().allocate(n);
-    void* p = MapHugePages(bytes);
+    void* p = AllocateLargeBuffer(bytes);
     if (p == nullptr) throw std::bad_alloc();
     return static_cast<T*>(p);
   }
@@ -85,7 +105,7 @@ class HugePageAllocator {
     if (bytes < kMinBytes) {
       std::allocator<T>().deallocate(p, n);
     } else {
-      UnmapHugePages(p, bytes);
+      FreeLargeBuffer(p, bytes);
     }
   }
 

@@ -20,6 +20,8 @@ namespace {
 // its start, so the writer (whatever its buffer) and the reader agree.
 constexpr size_t kPieceBytes = size_t{1} << 20;
 constexpr size_t kTrailerBytes = 16;
+// The reader's buffer: a piece and the entry that ends in the next one.
+constexpr size_t kBufferBytes = 2 * kPieceBytes;
 // Three varint32s: shared key bytes, the key's other bytes, value bytes.
 constexpr size_t kMaxHeaderBytes = 15;
 
@@ -61,6 +63,10 @@ absl::Status SortedRunWriter::Open() {
 
 absl::Status SortedRunWriter::Add(std::string_view key,
                                   std::string_view value) {
+  if (key.size() > UINT32_MAX || value.size() > UINT32_MAX) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bulk-load run ", path_, ": an entry of 4 GiB or more"));
+  }
   const size_t limit = std::min(key.size(), last_key_.size());
   size_t shared = 0;
   while (shared < limit && key[shared] == last_key_[shared]) ++shared;
@@ -116,6 +122,8 @@ absl::Status SortedRunWriter::Write(std::string_view bytes) {
 
 absl::StatusOr<std::unique_ptr<SortedRunReader>> SortedRunReader::Open(
     const std::string& path) {
+  // Allocated first: nothing below can throw while the file is open.
+  std::unique_ptr<char[]> buffer(new char[kBufferBytes]);
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError("opening", path);
   struct stat st;
@@ -126,30 +134,42 @@ absl::StatusOr<std::unique_ptr<SortedRunReader>> SortedRunReader::Open(
   }
   const size_t size = static_cast<size_t>(st.st_size);
   char trailer[kTrailerBytes];
-  if (size < kTrailerBytes || pread(fd, trailer, kTrailerBytes,
-                                    static_cast<off_t>(size - kTrailerBytes)) !=
-                                  static_cast<ssize_t>(kTrailerBytes)) {
+  ssize_t r = 0;
+  if (size >= kTrailerBytes) {
+    do {
+      r = pread(fd, trailer, kTrailerBytes,
+                static_cast<off_t>(size - kTrailerBytes));
+    } while (r < 0 && errno == EINTR);
+  }
+  if (r < 0) {
+    absl::Status status = ErrnoError("reading", path);
+    close(fd);
+    return status;
+  }
+  if (size < kTrailerBytes || r != static_cast<ssize_t>(kTrailerBytes)) {
     close(fd);
     return absl::DataLossError(
         absl::StrCat("bulk-load run ", path, " is truncated"));
   }
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);  // Advice.
   std::unique_ptr<SortedRunReader> reader(
-      new SortedRunReader(path, fd, size - kTrailerBytes, ReadFixed(trailer, 8),
-                          ReadFixed(trailer + 8, 8)));
+      new SortedRunReader(path, fd, std::move(buffer), size - kTrailerBytes,
+                          ReadFixed(trailer, 8), ReadFixed(trailer + 8, 8)));
   reader->Next();
   return reader;
 }
 
-SortedRunReader::SortedRunReader(std::string path, int fd, size_t data_size,
-                                 uint64_t entries, uint64_t checksum)
+SortedRunReader::SortedRunReader(std::string path, int fd,
+                                 std::unique_ptr<char[]> buffer,
+                                 size_t data_size, uint64_t entries,
+                                 uint64_t checksum)
     : path_(std::move(path)),
       fd_(fd),
       data_size_(data_size),
       expected_entries_(entries),
       expected_checksum_(checksum),
-      buffer_(new char[2 * kPieceBytes]),
-      buffer_capacity_(2 * kPieceBytes) {}
+      buffer_(std::move(buffer)),
+      buffer_capacity_(kBufferBytes) {}
 
 SortedRunReader::~SortedRunReader() { close(fd_); }
 

@@ -40,8 +40,8 @@ class SortedRunWriter {
 
   // Open creates (or truncates) the file.
   absl::Status Open();
-  // Add appends an entry. REQUIRES: Open succeeded; key and value are each
-  // shorter than 4 GiB.
+  // Add appends an entry (InvalidArgument for a key or value of 4 GiB or
+  // more). REQUIRES: Open succeeded.
   absl::Status Add(std::string_view key, std::string_view value);
   // Finish writes the trailer and closes the file.
   absl::Status Finish();
@@ -89,8 +89,8 @@ class SortedRunReader {
   const absl::Status& status() const { return status_; }
 
  private:
-  SortedRunReader(std::string path, int fd, size_t data_size, uint64_t entries,
-                  uint64_t checksum);
+  SortedRunReader(std::string path, int fd, std::unique_ptr<char[]> buffer,
+                  size_t data_size, uint64_t entries, uint64_t checksum);
   // Fill makes the file's bytes [offset_, offset_ + n) readable in
   // buffer_, reading and checksumming whole pieces in order.
   bool Fill(size_t n);
