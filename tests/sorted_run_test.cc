@@ -129,7 +129,8 @@ TEST_F(SortedRunTest, DamageInALaterPieceIsDataLossAfterEarlierEntries) {
 TEST_F(SortedRunTest, ATrailerCountingOtherEntriesIsDataLoss) {
   Write({{"a", "1"}, {"b", "2"}, {"c", "3"}});
   std::string bad = ReadFile();
-  bad[bad.size() - 16] = 4;  // the count (the checksum does not cover it)
+  // The count's last byte (big-endian; the checksum does not cover it).
+  bad[bad.size() - 9] = 4;
   WriteFile(bad);
   auto [read, status] = ReadAll();
   EXPECT_EQ(read.size(), 3u);

@@ -18,7 +18,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
-#include "absl/types/span.h"
 #include "base/status_macros.h"
 #include "flatbuffers/flatbuffers.h"
 #include "rocksdb/sst_file_writer.h"
@@ -413,7 +412,6 @@ using Chunk = std::vector<NumberedSession>;
 // the loader's worker threads owns it.
 class ShardBuilder {
  public:
-  // handles: the store's column families, indexed by Cf.
   ShardBuilder(size_t memory_bytes, const std::string& prefix)
       : memory_bytes_(memory_bytes) {
     for (int i = 0; i < kNumCfs; ++i) {

@@ -20,25 +20,13 @@ namespace {
 // its start, so the writer (whatever its buffer) and the reader agree.
 constexpr size_t kPieceBytes = size_t{1} << 20;
 constexpr size_t kTrailerBytes = 16;
-// The reader's buffer: a piece and the entry that ends in the next one.
+// Either end's buffer: a piece and the entry that crosses into the next one.
 constexpr size_t kBufferBytes = 2 * kPieceBytes;
 // Three varint32s: shared key bytes, the key's other bytes, value bytes.
 constexpr size_t kMaxHeaderBytes = 15;
 
 uint64_t ExtendChecksum(uint64_t checksum, std::string_view piece) {
   return absl::HashOf(checksum, piece);
-}
-
-void AppendFixed(uint64_t v, size_t bytes, std::string* out) {
-  char buf[8];
-  std::memcpy(buf, &v, sizeof(v));
-  out->append(buf, bytes);
-}
-
-uint64_t ReadFixed(const char* p, size_t bytes) {
-  uint64_t v = 0;
-  std::memcpy(&v, p, bytes);
-  return v;
 }
 
 absl::Status ErrnoError(const char* what, const std::string& path) {
@@ -57,7 +45,7 @@ SortedRunWriter::~SortedRunWriter() {
 absl::Status SortedRunWriter::Open() {
   fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) return ErrnoError("creating", path_);
-  buffer_.reserve(2 * kPieceBytes);
+  buffer_.reserve(kBufferBytes);
   return absl::OkStatus();
 }
 
@@ -85,8 +73,8 @@ absl::Status SortedRunWriter::Finish() {
   absl::Status status = WriteFull(/*all=*/true);
   if (status.ok()) {
     std::string trailer;
-    AppendFixed(entries_, 8, &trailer);
-    AppendFixed(checksum_, 8, &trailer);
+    AppendBigEndian64(entries_, &trailer);
+    AppendBigEndian64(checksum_, &trailer);
     status = Write(trailer);
   }
   if (close(fd_) != 0 && status.ok()) status = ErrnoError("closing", path_);
@@ -152,9 +140,9 @@ absl::StatusOr<std::unique_ptr<SortedRunReader>> SortedRunReader::Open(
         absl::StrCat("bulk-load run ", path, " is truncated"));
   }
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);  // Advice.
-  std::unique_ptr<SortedRunReader> reader(
-      new SortedRunReader(path, fd, std::move(buffer), size - kTrailerBytes,
-                          ReadFixed(trailer, 8), ReadFixed(trailer + 8, 8)));
+  std::unique_ptr<SortedRunReader> reader(new SortedRunReader(
+      path, fd, std::move(buffer), size - kTrailerBytes,
+      DecodeBigEndian64(trailer), DecodeBigEndian64(trailer + 8)));
   reader->Next();
   return reader;
 }

@@ -8,10 +8,10 @@
 // each three varint32s (the bytes its key shares with the key before it,
 // the key's other bytes, the value's size), the key's other bytes and the
 // value; then a trailer of the entry count and a checksum of
-// every byte before it (8 bytes each). The checksum (absl::Hash over 1 MiB
-// pieces) is stable only within one process, which is all a run needs: a
-// damaged run fails the load instead of reaching the store. Runs are read
-// with pread into one buffer, not mapped: a mapping's pages count in the
+// every byte before it (8 bytes each, big-endian). The checksum (absl::Hash
+// over 1 MiB pieces) is stable only within one process, which is all a run
+// needs: a damaged run fails the load instead of reaching the store. Runs are
+// read with pread into one buffer, not mapped: a mapping's pages count in the
 // process's resident size (a 1M load's merge showed 1.25 GB) and each costs
 // a fault.
 #ifndef SESSIONDB_STORAGE_SORTED_RUN_H_
