@@ -1,7 +1,8 @@
-// Store::BulkLoad: the sorted-file path into an empty store writes exactly
-// what PutBatch upserts would (every column family compared key by key and
-// value by value), whatever the memory budget, and the upsert path takes
-// over, exactly, for repeated sessionIds and non-empty stores.
+// Store::BulkLoad: the sorted-file path writes exactly what PutBatch upserts
+// would (every column family compared key by key and value by value), into
+// an empty store or one with sessions, whatever the memory budget, and the
+// upsert path takes over, exactly, from the first sessionId the files or the
+// store already hold.
 #include "sessiondb/bulk_load.h"
 
 #include <filesystem>
@@ -15,12 +16,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sessiondb/store.h"
+#include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
 #include "testing/random_sessions.h"
 #include "testing/status_matchers.h"
 #include "testing/store_contents.h"
 #include "testing/temp_dir.h"
 #include "testing/temp_store.h"
+#include "utilities/engine_access.h"
 
 namespace sessiondb {
 namespace {
@@ -112,9 +115,9 @@ class BulkLoadTest : public ::testing::Test {
 
   // ExpectSameColumnFamilies compares two stores key for key, but for the
   // cursor key: each store draws its own (storage_engine.h), and both must
-  // have one; and for the change log, which differs by construction (the
-  // files' one `everything` entry against one entry per upsert batch;
-  // change_log_test.cc checks it).
+  // have one; and for the change log, which differs by construction (a
+  // load's entries against one entry per PutBatch; change_log_test.cc
+  // checks them).
   static void ExpectSameColumnFamilies(
       std::map<std::string, testing::KeyValues> actual,
       std::map<std::string, testing::KeyValues> expected) {
@@ -133,24 +136,34 @@ class BulkLoadTest : public ::testing::Test {
     }
   }
 
-  // ExpectLoadUpserts puts `first`, then loads `rest` into that store: every
-  // session takes the upsert path, the store passes Check and holds each
-  // sessionId's last value.
-  void ExpectLoadUpserts(const std::string& path,
-                         const std::vector<Session>& first,
-                         const std::vector<Session>& rest) {
+  // ExpectLoadIntoAStoreWithSessions puts `first`, then loads `rest` into
+  // that store: the first `ingested` sessions of `rest` take the file path
+  // and the others the upsert path; the store passes Check, holds each
+  // sessionId's last value, and every column family is what upserting
+  // `first` then `rest` writes.
+  void ExpectLoadIntoAStoreWithSessions(const std::string& path,
+                                        const std::vector<Session>& first,
+                                        const std::vector<Session>& rest,
+                                        int64_t ingested,
+                                        size_t memory_bytes = size_t{64}
+                                                              << 20) {
     {
       std::unique_ptr<Store> store = Open(path);
       ASSERT_OK(store->PutBatch(first));
-      absl::StatusOr<BulkLoadSummary> summary = Load(*store, rest);
+      absl::StatusOr<BulkLoadSummary> summary =
+          Load(*store, rest, memory_bytes);
       ASSERT_OK(summary);
-      EXPECT_EQ(summary->ingested, 0);
-      EXPECT_EQ(summary->upserted, static_cast<int64_t>(rest.size()));
+      EXPECT_EQ(summary->ingested, ingested);
+      EXPECT_EQ(summary->upserted,
+                static_cast<int64_t>(rest.size()) - ingested);
       ExpectCheckPasses(*store);
     }
     std::map<std::string, Session> model = ModelOf(first);
     for (const Session& s : rest) model[s.session_id] = s;
     ExpectStoreHolds(path, model);
+    std::vector<Session> all = first;
+    all.insert(all.end(), rest.begin(), rest.end());
+    ExpectSameColumnFamilies(ReadAllColumnFamilies(path), Upserted(all));
   }
 
   static void ExpectCheckPasses(Store& store) {
@@ -218,22 +231,136 @@ TEST_F(BulkLoadTest, ARepeatedSessionIdSwitchesToUpsertsAndTheLastValueWins) {
   ExpectSameColumnFamilies(ReadAllColumnFamilies(path), Upserted(sessions));
 }
 
-TEST_F(BulkLoadTest, IntoAStoreWithSessionsItUpserts) {
+TEST_F(BulkLoadTest, IntoAStoreWithSessionsNewSessionsTakeTheFilePath) {
+  // The same bots, users, tags and days as the stored sessions: the files'
+  // keys interleave with the store's, and their counters add to its counters.
+  const std::vector<Session> sessions = Corpus(3000);
+  const std::vector<Session> first(sessions.begin(), sessions.begin() + 400);
+  std::vector<Session> rest(sessions.begin() + 400, sessions.end());
+  rest[7].bot_id = "st-new-bot";  // a new bot takes the next number
+  ASSERT_NO_FATAL_FAILURE(ExpectLoadIntoAStoreWithSessions(
+      dir_.Sub("bulk"), first, rest, static_cast<int64_t>(rest.size())));
+}
+
+TEST_F(BulkLoadTest,
+       IntoAStoreWithSessionsASmallBudgetSpillsEveryColumnFamily) {
+  // Runs of every column family merged in steps, counters merged as
+  // operands, and the change entries spilled as runs of their own.
+  const std::vector<Session> sessions = Corpus(16000);
+  const std::vector<Session> first(sessions.begin(), sessions.begin() + 400);
+  const std::vector<Session> rest(sessions.begin() + 400, sessions.end());
+  ASSERT_NO_FATAL_FAILURE(ExpectLoadIntoAStoreWithSessions(
+      dir_.Sub("bulk"), first, rest, static_cast<int64_t>(rest.size()),
+      size_t{40} << 10));
+}
+
+TEST_F(BulkLoadTest, NewBotsSessionsLandBesideTheStoresAndSurviveCompaction) {
+  // Only new bots: the files of the bot-keyed column families overlap
+  // nothing stored, and RocksDB puts them in the bottommost level with
+  // sequence number 0 (its LOG says so), the counters as bare merge
+  // operands; a compaction then folds them.
+  const std::vector<Session> first = Corpus(600);
+  std::vector<Session> rest = Corpus(900);
+  for (Session& s : rest) {
+    s.session_id = "other-" + s.session_id;
+    s.bot_id = "other-" + s.bot_id;
+  }
+  const std::string path = dir_.Sub("bulk");
+  ASSERT_NO_FATAL_FAILURE(ExpectLoadIntoAStoreWithSessions(
+      path, first, rest, static_cast<int64_t>(rest.size())));
+  std::vector<Session> all = first;
+  all.insert(all.end(), rest.begin(), rest.end());
+  {
+    std::unique_ptr<Store> store = Open(path);
+    ASSERT_OK(store->Compact());
+    ExpectCheckPasses(*store);
+  }
+  ExpectSameColumnFamilies(ReadAllColumnFamilies(path), Upserted(all));
+}
+
+TEST_F(BulkLoadTest, IntoAStoreWithDeletesNewCountsAddToTheZeroedOnes) {
+  const std::vector<Session> sessions = Corpus(2000);
+  const std::vector<Session> first(sessions.begin(), sessions.begin() + 600);
+  const std::vector<Session> rest(sessions.begin() + 600, sessions.end());
+  auto write_first = [&](Store& store) {
+    ASSERT_OK(store.PutBatch(first));
+    for (size_t i = 0; i < first.size(); i += 2)
+      ASSERT_OK(store.Delete(first[i].session_id));
+  };
+  const std::string bulk = dir_.Sub("bulk"), upserted = dir_.Sub("upserted");
+  {
+    std::unique_ptr<Store> store = Open(bulk);
+    ASSERT_NO_FATAL_FAILURE(write_first(*store));
+    absl::StatusOr<BulkLoadSummary> summary = Load(*store, rest);
+    ASSERT_OK(summary);
+    EXPECT_EQ(summary->ingested, static_cast<int64_t>(rest.size()));
+    ExpectCheckPasses(*store);
+  }
+  {
+    std::unique_ptr<Store> store = Open(upserted);
+    ASSERT_NO_FATAL_FAILURE(write_first(*store));
+    ASSERT_OK(store->PutBatch(rest));
+  }
+  ExpectSameColumnFamilies(ReadAllColumnFamilies(bulk),
+                           ReadAllColumnFamilies(upserted));
+}
+
+TEST_F(BulkLoadTest, ASnapshotTakenBeforeALoadSeesNoneOfIt) {
+  const std::vector<Session> sessions = Corpus(1500);
+  const std::vector<Session> first(sessions.begin(), sessions.begin() + 500);
+  const std::vector<Session> rest(sessions.begin() + 500, sessions.end());
+  std::unique_ptr<Store> store = Open(dir_.Sub("bulk"));
+  ASSERT_OK(store->PutBatch(first));
+  absl::StatusOr<StorageEngine*> engine = StoreInternals::EngineOf(*store);
+  ASSERT_OK(engine);
+  auto read = [&](const rocksdb::Snapshot* snapshot, Cf cf) {
+    rocksdb::ReadOptions options;
+    options.snapshot = snapshot;
+    testing::KeyValues kv;
+    std::unique_ptr<rocksdb::Iterator> it = (*engine)->NewIterator(options, cf);
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      kv[it->key().ToString()] = it->value().ToString();
+    EXPECT_OK(FromRocksStatus(it->status(), "reading"));
+    return kv;
+  };
+  ReadView view(**engine);
+  const testing::KeyValues sessions_before =
+      read(view.snapshot(), Cf::kSessions);
+  const testing::KeyValues counts_before = read(view.snapshot(), Cf::kCounts);
+  absl::StatusOr<BulkLoadSummary> summary = Load(*store, rest);
+  ASSERT_OK(summary);
+  EXPECT_EQ(summary->ingested, static_cast<int64_t>(rest.size()));
+  EXPECT_EQ(sessions_before.size(), first.size());
+  EXPECT_TRUE(read(view.snapshot(), Cf::kSessions) == sessions_before);
+  EXPECT_TRUE(read(view.snapshot(), Cf::kCounts) == counts_before);
+  // Without the snapshot, the load is there.
+  EXPECT_EQ(read(nullptr, Cf::kSessions).size(), sessions.size());
+  EXPECT_FALSE(read(nullptr, Cf::kCounts) == counts_before);
+}
+
+TEST_F(BulkLoadTest, ASessionTheStoreHoldsSwitchesToUpserts) {
   const std::vector<Session> sessions = Corpus(1200);
   const std::vector<Session> first(sessions.begin(), sessions.begin() + 400);
   std::vector<Session> rest(sessions.begin() + 400, sessions.end());
-  rest.push_back(first[3]);
-  rest.back().user_id = "moved-user";
-  ASSERT_NO_FATAL_FAILURE(ExpectLoadUpserts(dir_.Sub("bulk"), first, rest));
+  Session moved = first[3];
+  moved.user_id = "moved-user";
+  moved.start_time_ms += 60'000;  // its old keys must go
+  if (moved.end_time_ms.has_value()) *moved.end_time_ms += 60'000;
+  rest.insert(rest.begin() + 500, moved);
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectLoadIntoAStoreWithSessions(dir_.Sub("bulk"), first, rest, 500));
 }
 
 TEST_F(BulkLoadTest, UpsertsSpanningSeveralBatchesKeepEachSessionsLastValue) {
   // More upserts than two of the upsert path's batches (4,000 sessions): a
   // session of the first batch rewritten in the third, and one moved early
-  // in the second; a new bot in each of the first two batches.
+  // in the second; a new bot in each of the first two batches. The first
+  // session is one the store holds, so every session takes the upsert path.
   const std::vector<Session> sessions = Corpus(9000);
   const std::vector<Session> first(sessions.begin(), sessions.begin() + 400);
   std::vector<Session> rest(sessions.begin() + 400, sessions.end());
+  rest.insert(rest.begin(), first[5]);
+  rest.front().user_id = "rewritten-first";
   rest[3995].bot_id = "st-new-bot-a";
   rest[4010].bot_id = "st-new-bot-b";
   Session again = rest[3990];
@@ -244,7 +371,8 @@ TEST_F(BulkLoadTest, UpsertsSpanningSeveralBatchesKeepEachSessionsLastValue) {
   rest.push_back(rest[10]);
   rest.back().user_id = "rewritten-in-a-later-batch";
   rest.back().containment_type = ContainmentType::kDropOff;
-  ASSERT_NO_FATAL_FAILURE(ExpectLoadUpserts(dir_.Sub("bulk"), first, rest));
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectLoadIntoAStoreWithSessions(dir_.Sub("bulk"), first, rest, 0));
   // Each new bot answers its own session only (two bots given one number
   // would answer both).
   std::unique_ptr<Store> store = Open(dir_.Sub("bulk"));

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "sessiondb/bulk_load.h"
@@ -21,6 +23,7 @@
 #include "testing/session_builder.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
+#include "testing/writer_store.h"
 #include "utilities/engine_access.h"
 
 namespace sessiondb {
@@ -47,12 +50,10 @@ class ChangeLogTest : public ::testing::Test {
 
   void Reopen() {
     store_.reset();
-    auto store = Store::Open(Options(), dir_.path());
-    ASSERT_OK(store);
-    store_ = *std::move(store);
-    auto engine = StoreInternals::EngineOf(*store_);
-    ASSERT_OK(engine);
-    engine_ = *engine;
+    testing::WriterStore opened = testing::OpenWriterStore(dir_.path());
+    ASSERT_NE(opened.engine, nullptr);
+    store_ = std::move(opened.store);
+    engine_ = opened.engine;
   }
 
   ChangeLogState State(StorageEngine& engine) {
@@ -145,6 +146,12 @@ class VectorSource : public SessionSource {
   std::vector<Session> sessions_;
   size_t next_ = 0;
 };
+
+absl::StatusOr<BulkLoadSummary> BulkLoad(Store& store,
+                                         std::vector<Session> sessions) {
+  VectorSource source(std::move(sessions));
+  return store.BulkLoad(source, BulkLoadOptions());
+}
 
 TEST_F(ChangeLogTest, NumbersIncreaseAcrossBatchesAndReopens) {
   EXPECT_EQ(State().sequence, 0u);
@@ -259,9 +266,7 @@ TEST_F(ChangeLogTest, BulkLoadPaths) {
   // A repeated id sends the rest through upserts: s3 moved to bot-3.
   sessions.push_back(MakeSession("s3", "bot-3", kBase + 100));
   sessions.push_back(MakeSession("s99", "bot-3", kBase + 101));
-  VectorSource source(sessions);
-  absl::StatusOr<BulkLoadSummary> summary =
-      store_->BulkLoad(source, BulkLoadOptions());
+  absl::StatusOr<BulkLoadSummary> summary = BulkLoad(*store_, sessions);
   ASSERT_OK(summary);
   EXPECT_EQ(summary->ingested, 50);
   EXPECT_EQ(summary->upserted, 2);
@@ -278,9 +283,8 @@ TEST_F(ChangeLogTest, BulkLoadPaths) {
   EXPECT_EQ(State().sequence, 2u);
 
   // Into a store with sessions: upsert batches with previous keys.
-  VectorSource more({MakeSession("s4", "bot-1", kBase + 200),
-                     MakeSession("new", "bot-1", kBase)});
-  ASSERT_OK(store_->BulkLoad(more, BulkLoadOptions()));
+  ASSERT_OK(BulkLoad(*store_, {MakeSession("s4", "bot-1", kBase + 200),
+                               MakeSession("new", "bot-1", kBase)}));
   EXPECT_THAT(Sessions(Last()),
               ElementsAre(Change("s4", At("bot-2", kBase + 4), true),
                           Change("new", Prev(), true)));
@@ -296,9 +300,8 @@ TEST_F(ChangeLogTest, BulkLoadPaths) {
 TEST_F(ChangeLogTest, BulkLoadIntoAStoreEmptiedByDeletes) {
   ASSERT_OK(store_->Put(MakeSession("a", "bot-1", kBase)));
   ASSERT_OK(store_->Delete("a"));
-  VectorSource source({MakeSession("a", "bot-1", kBase + 1)});
   absl::StatusOr<BulkLoadSummary> summary =
-      store_->BulkLoad(source, BulkLoadOptions());
+      BulkLoad(*store_, {MakeSession("a", "bot-1", kBase + 1)});
   ASSERT_OK(summary);
   EXPECT_EQ(summary->ingested, 1);
   EXPECT_EQ(State().sequence, 3u);
@@ -307,6 +310,80 @@ TEST_F(ChangeLogTest, BulkLoadIntoAStoreEmptiedByDeletes) {
   Reopen();
   EXPECT_EQ(State().sequence, 3u);
   ExpectCheckPasses();
+}
+
+TEST_F(ChangeLogTest, BulkLoadIntoAStoreWithSessionsListsTheLoadedSessions) {
+  ASSERT_OK(store_->Put(MakeSession("held", "bot-1", kBase)));
+  // 9,001 new sessions take the file path; `held` sends the rest through an
+  // upsert batch.
+  std::vector<Session> sessions;
+  for (int i = 0; i <= 9000; ++i) {
+    sessions.push_back(MakeSession("n" + std::to_string(i),
+                                   i % 3 ? "bot-1" : "bot-2", kBase + i));
+  }
+  sessions.push_back(MakeSession("held", "bot-2", kBase + 1));
+  absl::StatusOr<BulkLoadSummary> summary = BulkLoad(*store_, sessions);
+  ASSERT_OK(summary);
+  EXPECT_EQ(summary->ingested, 9001);
+  EXPECT_EQ(summary->upserted, 1);
+  // The files' entries list their sessions in source order, an upsert
+  // batch's worth (4,000) each, none with a previous key.
+  std::vector<ChangeEntry> entries = Entries(/*after=*/1);
+  ASSERT_EQ(entries.size(), 4u);
+  const size_t sizes[] = {4000, 4000, 1001};
+  size_t next = 0;
+  for (size_t e = 0; e < 3; ++e) {
+    EXPECT_EQ(entries[e].number, e + 2);
+    EXPECT_FALSE(entries[e].everything);
+    ASSERT_EQ(entries[e].sessions.size(), sizes[e]);
+    for (const Expected& change : Sessions(entries[e])) {
+      EXPECT_THAT(change, Change("n" + std::to_string(next), Prev(), true));
+      ++next;
+    }
+  }
+  EXPECT_EQ(entries[3].number, 5u);
+  EXPECT_THAT(Sessions(entries[3]),
+              ElementsAre(Change("held", At("bot-1", kBase), true)));
+  EXPECT_EQ(State().sequence, 5u);
+  Reopen();
+  EXPECT_EQ(State().sequence, 5u);
+  ExpectCheckPasses();
+}
+
+// EndsLate: a source that waits before saying it has no more sessions.
+class EndsLate : public VectorSource {
+ public:
+  using VectorSource::VectorSource;
+  absl::StatusOr<bool> Next(Session* session) override {
+    absl::StatusOr<bool> more = VectorSource::Next(session);
+    if (more.ok() && !*more && ended_ms_ == 0) {
+      absl::SleepFor(absl::Milliseconds(20));
+      ended_ms_ = absl::ToUnixMillis(absl::Now());
+    }
+    return more;
+  }
+  int64_t ended_ms() const { return ended_ms_; }
+
+ private:
+  int64_t ended_ms_ = 0;
+};
+
+TEST_F(ChangeLogTest, BulkLoadEntriesCarryTheTimeTheLoadCommitted) {
+  // Entries staged early in a load (the first when its 4,001st session
+  // comes) are stamped when the files are finished, after the source ends.
+  ASSERT_OK(store_->Put(MakeSession("held", "bot-1", kBase)));
+  std::vector<Session> sessions;
+  for (int i = 0; i < 8001; ++i)
+    sessions.push_back(MakeSession("n" + std::to_string(i), "bot-1", kBase));
+  EndsLate source(sessions);
+  ASSERT_OK(store_->BulkLoad(source, BulkLoadOptions()));
+  const int64_t after_ms = absl::ToUnixMillis(absl::Now());
+  std::vector<ChangeEntry> entries = Entries(/*after=*/1);
+  ASSERT_EQ(entries.size(), 3u);
+  for (const ChangeEntry& entry : entries) {
+    EXPECT_GE(entry.time_ms, source.ended_ms()) << entry.number;
+    EXPECT_LE(entry.time_ms, after_ms) << entry.number;
+  }
 }
 
 TEST_F(ChangeLogTest, ReaderSeesEntriesAfterRefresh) {
@@ -427,6 +504,28 @@ TEST_F(ChangeLogTest, EntriesRoundTripAndRejectDamage) {
   }
   EXPECT_FALSE(DecodeChangeEntry(ChangeKey(9), value + "x").ok());
   EXPECT_FALSE(DecodeChangeEntry("changes/1", value).ok());
+}
+
+TEST_F(ChangeLogTest, SetEncodedChangeTimeChangesOnlyTheTime) {
+  ChangeEntry entry;
+  entry.time_ms = 5;
+  entry.everything = true;
+  entry.sessions.push_back({"a", SessionChange::Key{3, 4}, true});
+  std::string value = EncodeChangeEntry(entry);
+  ASSERT_TRUE(SetEncodedChangeTime(-987654321012, &value));
+  absl::StatusOr<ChangeEntry> back = DecodeChangeEntry(ChangeKey(2), value);
+  ASSERT_OK(back);
+  EXPECT_EQ(back->time_ms, -987654321012);
+  EXPECT_TRUE(back->everything);
+  ASSERT_EQ(back->sessions.size(), 1u);
+  EXPECT_EQ(back->sessions[0].session_id, "a");
+  EXPECT_EQ(back->sessions[0].previous, entry.sessions[0].previous);
+  // Not an entry: too short, or another format byte.
+  for (std::string other : {value.substr(0, 8), "\x02" + value.substr(1)}) {
+    const std::string before = other;
+    EXPECT_FALSE(SetEncodedChangeTime(1, &other));
+    EXPECT_EQ(other, before);
+  }
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Bulk loading: many sessions into a store at once (a migration, a restore,
-// `sessiondb load`), much faster than PutBatch when the store is empty.
+// `sessiondb load`), much faster than PutBatch for sessions the store does not
+// hold yet.
 //
 // Example:
 //   class VectorSource : public sessiondb::SessionSource { ... };

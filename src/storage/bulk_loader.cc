@@ -18,10 +18,13 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "flatbuffers/flatbuffers.h"
 #include "rocksdb/sst_file_writer.h"
 #include "storage/bot_dictionary.h"
+#include "storage/change_log.h"
 #include "storage/counters.h"
 #include "storage/huge_page_memory.h"
 #include "storage/index_entries.h"
@@ -151,24 +154,26 @@ class KeyValueArena {
 };
 
 // SortedFileSink writes the key-values of one column family, in key order,
-// into one table file of the store.
+// into one table file of the store: as values, or all as merge operands.
 class SortedFileSink {
  public:
   SortedFileSink(const rocksdb::Options& options,
-                 rocksdb::ColumnFamilyHandle* handle, std::string path)
+                 rocksdb::ColumnFamilyHandle* handle, std::string path,
+                 bool merge)
       : writer_(rocksdb::EnvOptions(), options, handle,
                 /*invalidate_page_cache=*/true),
-        path_(std::move(path)) {}
+        path_(std::move(path)),
+        merge_(merge) {}
 
   absl::Status Open() {
     return FromRocksStatus(writer_.Open(path_), "opening a bulk-load file");
   }
   absl::Status Add(std::string_view key, std::string_view value) {
     ++entries_;
-    return FromRocksStatus(
-        writer_.Put(rocksdb::Slice(key.data(), key.size()),
-                    rocksdb::Slice(value.data(), value.size())),
-        "writing a bulk-load file");
+    const rocksdb::Slice k(key.data(), key.size());
+    const rocksdb::Slice v(value.data(), value.size());
+    return FromRocksStatus(merge_ ? writer_.Merge(k, v) : writer_.Put(k, v),
+                           "writing a bulk-load file");
   }
   absl::Status Finish() {
     return FromRocksStatus(writer_.Finish(), "finishing a bulk-load file");
@@ -180,6 +185,7 @@ class SortedFileSink {
  private:
   rocksdb::SstFileWriter writer_;
   std::string path_;
+  const bool merge_;  // entries are merge operands
   int64_t entries_ = 0;
 };
 
@@ -193,24 +199,31 @@ class SortedFileSink {
 // (column_families.cc): one too large is read from the file again at every
 // point lookup. Capped, every file's filter stays under ~2.6 MB and its
 // index under ~1.5 MB, as in the files compaction writes
-// (target_file_size_base, 64 MiB).
+// (target_file_size_base, 64 MiB). `scale` multiplies both caps (below).
 class SplitFileSink {
  public:
   static constexpr int64_t kMaxFileEntries = int64_t{1} << 21;
   static constexpr uint64_t kMaxFileBytes = uint64_t{64} << 20;
 
   SplitFileSink(const rocksdb::Options& options,
-                rocksdb::ColumnFamilyHandle* handle, std::string prefix)
-      : options_(options), handle_(handle), prefix_(std::move(prefix)) {}
+                rocksdb::ColumnFamilyHandle* handle, std::string prefix,
+                bool merge, uint64_t scale)
+      : options_(options),
+        handle_(handle),
+        prefix_(std::move(prefix)),
+        merge_(merge),
+        max_entries_(kMaxFileEntries * static_cast<int64_t>(scale)),
+        max_bytes_(kMaxFileBytes * scale) {}
 
   absl::Status Add(std::string_view key, std::string_view value) {
-    if (sink_ != nullptr && (sink_->entries() >= kMaxFileEntries ||
-                             sink_->FileSize() >= kMaxFileBytes)) {
+    if (sink_ != nullptr &&
+        (sink_->entries() >= max_entries_ || sink_->FileSize() >= max_bytes_)) {
       SESSIONDB_RETURN_IF_ERROR(FinishFile());
     }
     if (sink_ == nullptr) {
       sink_ = std::make_unique<SortedFileSink>(
-          options_, handle_, absl::StrCat(prefix_, "-", paths_.size(), ".sst"));
+          options_, handle_, absl::StrCat(prefix_, "-", paths_.size(), ".sst"),
+          merge_);
       SESSIONDB_RETURN_IF_ERROR(sink_->Open());
     }
     return sink_->Add(key, value);
@@ -232,13 +245,17 @@ class SplitFileSink {
   const rocksdb::Options options_;
   rocksdb::ColumnFamilyHandle* const handle_;
   const std::string prefix_;
+  const bool merge_;
+  const int64_t max_entries_;
+  const uint64_t max_bytes_;
   std::unique_ptr<SortedFileSink> sink_;
   std::vector<std::string> paths_;
 };
 
 // FileOptions are the options of the table files for column family `cf`:
 // those of the column family (SstFileWriter compresses as the bottommost
-// level does, where the files land).
+// level does, where the files into an empty store land; files that land
+// higher are compressed alike until compaction rewrites them).
 rocksdb::Options FileOptions(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) {
   return rocksdb::Options(db.GetDBOptions(), db.GetOptions(cf));
 }
@@ -574,6 +591,29 @@ absl::Status RunParallel(int n, int threads,
 
 }  // namespace
 
+// ChangeTimeStamper passes the default column family's key-values on to a
+// sink, with `time_ms` set in every change entry (change_log.h).
+class ChangeTimeStamper {
+ public:
+  ChangeTimeStamper(SplitFileSink* sink, int64_t time_ms)
+      : sink_(sink), time_ms_(time_ms) {}
+  absl::Status Add(std::string_view key, std::string_view value) {
+    if (key.substr(0, kChangeLogPrefix.size()) != kChangeLogPrefix)
+      return sink_->Add(key, value);
+    entry_.assign(value);
+    if (!SetEncodedChangeTime(time_ms_, &entry_)) {
+      return absl::InternalError(absl::StrCat("bulk load: change entry ",
+                                              DebugKey(key), " malformed"));
+    }
+    return sink_->Add(key, entry_);
+  }
+
+ private:
+  SplitFileSink* const sink_;
+  const int64_t time_ms_;
+  std::string entry_;
+};
+
 // The directory of a load's temporary files, inside the store's.
 std::string BulkLoadDir(std::string_view store_path) {
   return std::string(store_path) + "/bulk-load.tmp";
@@ -583,24 +623,41 @@ void RemoveBulkLoadLeftovers(std::string_view path) {
   RemoveDir(BulkLoadDir(path));
 }
 
-// The bulk path: sorted files of an empty store. Friend of StorageEngine.
-// The calling thread reads the source, numbers bots and spots repeated
-// sessionIds; kWorkers threads encode the sessions and sort their keys into
-// runs; at the end the runs of each column family are merged into its file
-// (column families in parallel) and every file is ingested at once.
+// The bulk path: sorted files of sessions the store does not hold. Friend
+// of StorageEngine. The calling thread reads the source, numbers bots and
+// spots repeated sessionIds; kWorkers threads encode the sessions and sort
+// their keys into runs; at the end the runs of each column family are
+// merged into its files (column families in parallel) and every file is
+// ingested at once.
+//
+// Into a store with no session, counters and user counts are written as
+// values (exact: there are none to add to), the files land in the
+// bottommost level, and the change entry says `everything`. Into a store
+// with sessions, the sessions' own keys are new (each carries its
+// sessionId, which the store does not hold), counters and user counts are
+// merge operands the column family's operator adds to the stored ones, a
+// file lands in the lowest level it does not overlap (RocksDB gives one that
+// overlaps anything a sequence number newer than every write), and the
+// change entries list the sessions, kUpsertBatch to an entry, as the upsert
+// path's would.
 class BulkFileBuilder {
  public:
   static constexpr int kWorkers = 2;
   static constexpr size_t kChunk = 512;
   static constexpr size_t kMaxMergeWidth = 64;
+  static constexpr uint64_t kMaxFilesAboveStore = 8;
   // A smaller BulkLoadOptions::memory_bytes is taken as this.
   static constexpr size_t kMinMemoryBytes = size_t{1} << 20;
 
-  BulkFileBuilder(StorageEngine& engine, const BulkLoadOptions& options)
+  BulkFileBuilder(StorageEngine& engine, const BulkLoadOptions& options,
+                  bool into_empty_store)
       : engine_(engine),
         options_(options),
+        into_empty_store_(into_empty_store),
         dir_(BulkLoadDir(engine.db_->GetName())),
-        queue_(2 * kWorkers) {}
+        memory_bytes_(std::max(options.memory_bytes, kMinMemoryBytes)),
+        queue_(2 * kWorkers),
+        default_runs_(Cf::kDefault, dir_ + "/default-") {}
   ~BulkFileBuilder() {
     StopWorkers().IgnoreError();  // an error was returned already, or none
     RemoveDir(dir_);
@@ -614,9 +671,9 @@ class BulkFileBuilder {
           absl::StrCat("creating ", dir_, ": ", error.message()));
     }
     for (int w = 0; w < kWorkers; ++w) {
-      shards_.push_back(std::make_unique<ShardBuilder>(
-          std::max(options_.memory_bytes, kMinMemoryBytes) / kWorkers,
-          absl::StrCat(dir_, "/w", w, "-")));
+      shards_.push_back(
+          std::make_unique<ShardBuilder>(memory_bytes_ / 16 * 15 / kWorkers,
+                                         absl::StrCat(dir_, "/w", w, "-")));
       shard_status_.emplace_back();
     }
     for (int w = 0; w < kWorkers; ++w)
@@ -631,9 +688,30 @@ class BulkFileBuilder {
     return id_hashes_.contains(IdHash(session_id));
   }
 
-  // Add adds a validated session whose sessionId the files do not hold.
+  // StoreHolds: the store holds this sessionId (always false into an empty
+  // store).
+  absl::StatusOr<bool> StoreHolds(const std::string& session_id) const {
+    if (into_empty_store_) return false;
+    rocksdb::PinnableSlice primary_key;
+    const rocksdb::Status s = engine_.Get(
+        rocksdb::ReadOptions(), Cf::kSessionIds, session_id, &primary_key);
+    if (s.IsNotFound()) return false;
+    SESSIONDB_RETURN_IF_ERROR(
+        FromRocksStatus(s, "looking up a loaded sessionId"));
+    return true;
+  }
+
+  // Add adds a validated session whose sessionId neither the files nor the
+  // store hold.
   absl::Status Add(Session session) {
     id_hashes_.insert(IdHash(session.session_id));
+    if (!into_empty_store_) {
+      // A full entry is staged when the next session comes: the last entry
+      // (Ingest) is never empty.
+      if (changed_.size() == kUpsertBatch)
+        SESSIONDB_RETURN_IF_ERROR(StageChangeEntry(/*last=*/false));
+      changed_.push_back({session.session_id, std::nullopt, true});
+    }
     const uint32_t bot_no = BotNumber(session.bot_id);
     chunk_.push_back({std::move(session), bot_no});
     ++sessions_;
@@ -650,15 +728,14 @@ class BulkFileBuilder {
       return StopWorkers();
     SESSIONDB_RETURN_IF_ERROR(StopWorkers());
     if (sessions_ == 0) return absl::OkStatus();
-    // The load's change number and its `everything` entry go into the
-    // default column family's file: atomic with the sessions (change_log.h).
-    change_batch_.Clear();
-    change_entry_.everything = true;
-    engine_.StageChange(&change_batch_, &change_entry_,
-                        engine_.change_seq_ + 1);
+    // The load's change entries and its last number go into the default
+    // column family's files: atomic with the sessions (change_log.h).
+    SESSIONDB_RETURN_IF_ERROR(StageChangeEntry(/*last=*/true));
     std::vector<std::vector<std::string>> files(kNumCfs);
+    // The default column family (the change entries) is merged last.
     SESSIONDB_RETURN_IF_ERROR(RunParallel(kNumCfs, kWorkers, [&](int i) {
-      return MergeColumnFamily(static_cast<Cf>(i), &files[i]);
+      const int cf = (i + 1) % kNumCfs;
+      return MergeColumnFamily(static_cast<Cf>(cf), &files[cf]);
     }));
     std::vector<rocksdb::IngestExternalFileArg> args;
     for (int i = 0; i < kNumCfs; ++i) {
@@ -674,7 +751,7 @@ class BulkFileBuilder {
         engine_.db_->IngestExternalFiles(args), "adding bulk-load files"));
     for (const auto& [bot_id, bot_no] : new_bots_)
       engine_.bots_.Insert(bot_id, bot_no);
-    engine_.change_seq_ = change_entry_.number;
+    engine_.ChangeCommitted(engine_.change_seq_ + change_entries_);
     return absl::OkStatus();
   }
 
@@ -713,15 +790,14 @@ class BulkFileBuilder {
       runs.insert(runs.end(), shard->runs(cf).begin(), shard->runs(cf).end());
     }
     if (cf == Cf::kDefault) {
-      ColumnFamilyRuns bots(cf, dir_ + "/bots-");
       for (const auto& [bot_id, bot_no] : new_bots_) {
         std::string value;
         AppendBigEndian32(bot_no, &value);
-        bots.Add(BotDictionary::StorageKey(bot_id), value);
+        default_runs_.Add(BotDictionary::StorageKey(bot_id), value);
       }
-      SESSIONDB_RETURN_IF_ERROR(AddChangeEntry(&bots));
-      SESSIONDB_RETURN_IF_ERROR(bots.Spill());
-      runs.insert(runs.end(), bots.runs().begin(), bots.runs().end());
+      SESSIONDB_RETURN_IF_ERROR(default_runs_.Spill());
+      runs.insert(runs.end(), default_runs_.runs().begin(),
+                  default_runs_.runs().end());
     }
     if (runs.empty()) return absl::OkStatus();
     // At most kMaxMergeWidth runs are open at once: wider merges go in steps
@@ -740,27 +816,72 @@ class BulkFileBuilder {
     }
     rocksdb::ColumnFamilyHandle* handle = engine_.handle(cf);
     SplitFileSink sink(FileOptions(*engine_.db_, handle), handle,
-                       absl::StrCat(dir_, "/", CfName(cf)));
-    SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, runs, &sink));
+                       absl::StrCat(dir_, "/", CfName(cf)),
+                       /*merge=*/Sums(cf) && !into_empty_store_,
+                       FileSizeScale(runs));
+    if (cf == Cf::kDefault) {
+      // The change entries are stamped now, the last step before the ingest.
+      ChangeTimeStamper stamper(&sink, absl::ToUnixMillis(absl::Now()));
+      SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, runs, &stamper));
+    } else {
+      SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, runs, &sink));
+    }
     SESSIONDB_RETURN_IF_ERROR(sink.Finish());
     RemoveFiles(runs);  // disk: the runs go as soon as their files are made
     *files = sink.paths();
     return absl::OkStatus();
   }
 
-  // AddChangeEntry adds the Puts StageChange put in change_batch_ to `runs`.
-  absl::Status AddChangeEntry(ColumnFamilyRuns* runs) {
+  // FileSizeScale: how much larger than compaction's files this load's
+  // files of one column family are made. Into an empty store, not at all:
+  // they land in the bottommost level. Into a store with sessions a file
+  // lands in level 0 when it overlaps level 0 or the memtables (a store a
+  // runtime writes to), and past level0_slowdown_writes_trigger (20) files
+  // there RocksDB slows every write until compaction catches up: so a column
+  // family's runs make at most about kMaxFilesAboveStore files.
+  uint64_t FileSizeScale(const std::vector<std::string>& runs) const {
+    if (into_empty_store_) return 1;
+    uint64_t run_bytes = 0;
+    std::error_code ignored;  // a size unknown counts as 0
+    for (const std::string& run : runs) {
+      const uintmax_t size = std::filesystem::file_size(run, ignored);
+      if (!ignored) run_bytes += size;
+    }
+    const uint64_t budget = kMaxFilesAboveStore * SplitFileSink::kMaxFileBytes;
+    return std::max<uint64_t>(1, (run_bytes + budget - 1) / budget);
+  }
+
+  // StageChangeEntry stages the next change entry (`everything` into an
+  // empty store, else the sessions added since the last one) in
+  // default_runs_; the last one also stages the change sequence.
+  absl::Status StageChangeEntry(bool last) {
+    ChangeEntry entry;
+    entry.everything = into_empty_store_;
+    entry.sessions = std::move(changed_);
+    changed_.clear();
+    ++change_entries_;
+    rocksdb::WriteBatch batch;
+    engine_.StageChange(&batch, &entry, engine_.change_seq_ + change_entries_);
     struct Handler : rocksdb::WriteBatch::Handler {
       ColumnFamilyRuns* runs;
+      bool with_sequence;
+      size_t bytes = 0;
       rocksdb::Status PutCF(uint32_t, const rocksdb::Slice& key,
                             const rocksdb::Slice& value) override {
-        runs->Add(key.ToStringView(), value.ToStringView());
+        if (with_sequence || key.ToStringView() != kChangeSeqKey)
+          bytes += runs->Add(key.ToStringView(), value.ToStringView());
         return rocksdb::Status::OK();
       }
     } handler;
-    handler.runs = runs;
-    return FromRocksStatus(change_batch_.Iterate(&handler),
-                           "staging the load's change entry");
+    handler.runs = &default_runs_;
+    handler.with_sequence = last;
+    SESSIONDB_RETURN_IF_ERROR(FromRocksStatus(
+        batch.Iterate(&handler), "staging the load's change entry"));
+    staged_change_bytes_ += handler.bytes;
+    // Change entries take a sixteenth of the budget (the shards the rest).
+    if (staged_change_bytes_ < memory_bytes_ / 16) return absl::OkStatus();
+    staged_change_bytes_ = 0;
+    return default_runs_.Spill();
   }
 
   uint32_t BotNumber(const std::string& bot_id) {
@@ -776,7 +897,9 @@ class BulkFileBuilder {
 
   StorageEngine& engine_;
   const BulkLoadOptions& options_;
+  const bool into_empty_store_;
   const std::string dir_;
+  const size_t memory_bytes_;  // the budget of the runs' buffers
   ChunkQueue queue_;
   std::vector<std::unique_ptr<ShardBuilder>> shards_;
   std::vector<absl::Status> shard_status_;  // written by worker w only
@@ -786,9 +909,12 @@ class BulkFileBuilder {
   absl::flat_hash_map<std::string, uint32_t> new_bot_numbers_;
   std::vector<std::pair<std::string, uint32_t>> new_bots_;
   int64_t sessions_ = 0;
-  // The load's change entry: `everything` (the store held no session).
-  rocksdb::WriteBatch change_batch_;
-  ChangeEntry change_entry_;
+  // The default column family's entries: change entries as they are staged,
+  // new bots at the end.
+  ColumnFamilyRuns default_runs_;
+  size_t staged_change_bytes_ = 0;      // in default_runs_' buffer
+  uint64_t change_entries_ = 0;         // staged so far
+  std::vector<SessionChange> changed_;  // since the last staged entry
 };
 
 absl::StatusOr<BulkLoadSummary> RunBulkLoad(StorageEngine& engine,
@@ -809,18 +935,19 @@ absl::StatusOr<BulkLoadSummary> RunBulkLoad(StorageEngine& engine,
 
   bool more = true;
   SESSIONDB_ASSIGN_OR_RETURN(bool empty, HoldsNoSession(engine));
-  if (empty) {
-    BulkFileBuilder files(engine, options);
+  {
+    BulkFileBuilder files(engine, options, empty);
     SESSIONDB_RETURN_IF_ERROR(files.Start());
     while (true) {
       SESSIONDB_ASSIGN_OR_RETURN(more, next());
       if (!more || files.MayContain(session.session_id)) break;
+      SESSIONDB_ASSIGN_OR_RETURN(bool held,
+                                 files.StoreHolds(session.session_id));
+      if (held) break;
       SESSIONDB_RETURN_IF_ERROR(files.Add(std::move(session)));
     }
     SESSIONDB_RETURN_IF_ERROR(files.Ingest());
     summary.ingested = files.sessions();
-  } else {
-    SESSIONDB_ASSIGN_OR_RETURN(more, next());
   }
 
   // The upsert path, from `session` (already read) on.

@@ -81,6 +81,18 @@ std::string ChangeKey(uint64_t number) {
   return key;
 }
 
+bool SetEncodedChangeTime(int64_t time_ms, std::string* encoded) {
+  // An entry starts with its format byte, then time_ms (EncodeChangeEntry).
+  std::string time;
+  AppendBigEndian64(static_cast<uint64_t>(time_ms), &time);
+  if (encoded->size() < 1 + time.size() ||
+      static_cast<uint8_t>((*encoded)[0]) != kEntryFormat) {
+    return false;
+  }
+  encoded->replace(1, time.size(), time);
+  return true;
+}
+
 std::string EncodeChangeEntry(const ChangeEntry& entry) {
   std::string out;
   size_t reserve = 22;

@@ -90,7 +90,9 @@ struct AliasChange {
 
 struct ChangeEntry {
   uint64_t number = 0;
-  int64_t time_ms = 0;      // wall clock of the writer when it committed
+  // Wall clock of the writer when it committed (a bulk load's entries: when
+  // its files were finished, seconds before the commit).
+  int64_t time_ms = 0;
   bool everything = false;  // reship the snapshot; the lists may be empty
   std::vector<SessionChange> sessions;
   std::vector<AliasChange> aliases;
@@ -99,6 +101,10 @@ struct ChangeEntry {
 std::string ChangeKey(uint64_t number);
 // EncodeChangeEntry writes `entry` (not its number: that is the key).
 std::string EncodeChangeEntry(const ChangeEntry& entry);
+// SetEncodedChangeTime sets the time_ms of an entry EncodeChangeEntry wrote
+// (a bulk load stages its entries before it knows when it commits); false,
+// and nothing changed, when `encoded` is no such entry.
+bool SetEncodedChangeTime(int64_t time_ms, std::string* encoded);
 // DecodeChangeEntry reads the entry stored under `key`; DataLoss if either is
 // malformed.
 absl::StatusOr<ChangeEntry> DecodeChangeEntry(std::string_view key,

@@ -639,12 +639,16 @@ absl::Status StorageEngine::CommitChange(rocksdb::WriteBatch* batch,
                                          std::string_view what) {
   StageChange(batch, &entry, change_seq_ + 1);
   SESSIONDB_RETURN_IF_ERROR(Write(batch, what));
-  change_seq_ = entry.number;
+  ChangeCommitted(entry.number);
+  return absl::OkStatus();
+}
+
+void StorageEngine::ChangeCommitted(uint64_t number) {
+  change_seq_ = number;
   if (change_seq_ - last_trim_check_ >= change_limits_.trim_every) {
     // The write is committed; a trim that fails waits for the next check.
     TrimChangeLogLocked().IgnoreError();
   }
-  return absl::OkStatus();
 }
 
 absl::Status StorageEngine::LoadChangeLog() {

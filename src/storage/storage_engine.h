@@ -136,7 +136,7 @@ class StorageEngine {
   absl::Status UpsertSessions(absl::Span<const Session> sessions);
 
   // BulkLoad upserts every session of `source` (Store::BulkLoad), through
-  // sorted files when the store holds no session (bulk_loader.h).
+  // sorted files for sessions the store does not hold (bulk_loader.h).
   absl::StatusOr<BulkLoadSummary> BulkLoad(SessionSource& source,
                                            const BulkLoadOptions& options);
 
@@ -251,6 +251,10 @@ class StorageEngine {
   // StageChange adds number `number`'s change_seq and entry to `batch`.
   void StageChange(rocksdb::WriteBatch* batch, ChangeEntry* entry,
                    uint64_t number);
+  // ChangeCommitted advances the sequence to `number`, whose entry (and the
+  // ones before it) were just written, and now and then trims the log.
+  // Requires write_mu_.
+  void ChangeCommitted(uint64_t number);
   // LoadChangeLog reads the sequence and the trimmed mark (a writer, at
   // open).
   absl::Status LoadChangeLog();
