@@ -8,6 +8,8 @@
 //                                         changed: the runtime rewriting a
 //                                         session as it ends) into a store
 //                                         that holds them, compacted first
+//   BM_Ingest/PutEachExisting/sessiondb  the same rewrites, one Store::Put
+//                                         each (a live runtime's write)
 //   BM_Ingest/.../sqlite                  the SQLite peer doing the same (one
 //                                         transaction per 1000, all indexes,
 //                                         JSON text prepared untimed)
@@ -93,7 +95,10 @@ IngestData* MakeData(int64_t sessions) {
   return d;
 }
 
-void BM_SessiondbIngest(benchmark::State& state, bool existing) {
+// BM_SessiondbIngest writes the fresh sessions, or (`existing`) their
+// rewrites into a store holding them, by PutBatch, or one Put each.
+void BM_SessiondbIngest(benchmark::State& state, bool existing,
+                        bool one_by_one) {
   const std::string dir = g_tmp_dir + "/sessiondb";
   fs::remove_all(dir);
   absl::StatusOr<std::unique_ptr<StoreImpl>> store =
@@ -118,7 +123,16 @@ void BM_SessiondbIngest(benchmark::State& state, bool existing) {
   const auto& batches = existing ? g_data->rewritten : g_data->fresh;
   for (auto _ : state) {
     for (const auto& batch : batches) {
-      if (absl::Status s = (*store)->PutBatch(batch); !s.ok()) {
+      absl::Status s;
+      if (one_by_one) {
+        for (const Session& session : batch) {
+          s = (*store)->Put(session);
+          if (!s.ok()) break;
+        }
+      } else {
+        s = (*store)->PutBatch(batch);
+      }
+      if (!s.ok()) {
         state.SkipWithError(s.ToString().c_str());
         break;
       }
@@ -210,9 +224,11 @@ int Main(int argc, char** argv) {
                               absl::StrCat(g_memory_budget_bytes));
   for (const bool existing : {false, true}) {
     const std::string shape = existing ? "UpsertExisting" : "NewSessions";
-    benchmark::RegisterBenchmark(
-        ("BM_Ingest/" + shape + "/sessiondb").c_str(),
-        [existing](benchmark::State& st) { BM_SessiondbIngest(st, existing); })
+    benchmark::RegisterBenchmark(("BM_Ingest/" + shape + "/sessiondb").c_str(),
+                                 [existing](benchmark::State& st) {
+                                   BM_SessiondbIngest(st, existing,
+                                                      /*one_by_one=*/false);
+                                 })
         ->Iterations(1)
         ->MeasureProcessCPUTime()
         ->Unit(benchmark::kMillisecond);
@@ -223,6 +239,14 @@ int Main(int argc, char** argv) {
         ->MeasureProcessCPUTime()
         ->Unit(benchmark::kMillisecond);
   }
+  benchmark::RegisterBenchmark("BM_Ingest/PutEachExisting/sessiondb",
+                               [](benchmark::State& st) {
+                                 BM_SessiondbIngest(st, /*existing=*/true,
+                                                    /*one_by_one=*/true);
+                               })
+      ->Iterations(1)
+      ->MeasureProcessCPUTime()
+      ->Unit(benchmark::kMillisecond);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   fs::remove_all(g_tmp_dir);

@@ -17,16 +17,8 @@ namespace sessiondb {
 SessionBatch::SessionBatch(const StorageEngine& engine)
     : engine_(engine), builder_(1024) {}
 
-absl::StatusOr<std::optional<SessionBatch::Version>> SessionBatch::Current(
-    std::string_view session_id) {
-  auto it = staged_.find(std::string(session_id));
-  if (it != staged_.end()) return it->second;
-
-  std::string primary_key;
-  rocksdb::Status s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessionIds,
-                                  session_id, &primary_key);
-  if (s.IsNotFound()) return std::optional<Version>();
-  if (!s.ok()) return FromRocksStatus(s, "reading the sessionId map");
+absl::StatusOr<SessionBatch::Version> SessionBatch::MappedVersion(
+    std::string_view session_id, std::string primary_key) {
   if (primary_key.size() < kBotBytes + kTimeBytes) {
     return absl::DataLossError(absl::StrCat("sessionId map entry of ",
                                             AsAbsl(DebugKey(session_id)),
@@ -35,15 +27,98 @@ absl::StatusOr<std::optional<SessionBatch::Version>> SessionBatch::Current(
   Version v;
   v.bot_no = DecodeBigEndian32(primary_key.data());
   v.primary_key = std::move(primary_key);
+  return v;
+}
+
+absl::Status SessionBatch::MissingRecord(std::string_view session_id,
+                                         const Version& version) {
+  return absl::DataLossError(absl::StrCat(
+      "sessionId ", AsAbsl(DebugKey(session_id)), " maps to a missing record ",
+      DebugKey(version.primary_key)));
+}
+
+absl::StatusOr<std::optional<SessionBatch::Version>> SessionBatch::Current(
+    std::string_view session_id) {
+  auto it = staged_.find(std::string(session_id));
+  if (it != staged_.end()) return it->second;
+  auto fetched = prefetched_.extract(std::string(session_id));
+  if (!fetched.empty()) return std::move(fetched.mapped());
+
+  std::string primary_key;
+  rocksdb::Status s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessionIds,
+                                  session_id, &primary_key);
+  if (s.IsNotFound()) return std::optional<Version>();
+  if (!s.ok()) return FromRocksStatus(s, "reading the sessionId map");
+  SESSIONDB_ASSIGN_OR_RETURN(Version v,
+                             MappedVersion(session_id, std::move(primary_key)));
   s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessions, v.primary_key,
                   &v.record);
-  if (s.IsNotFound()) {
-    return absl::DataLossError(
-        absl::StrCat("sessionId ", AsAbsl(DebugKey(session_id)),
-                     " maps to a missing record ", DebugKey(v.primary_key)));
-  }
+  if (s.IsNotFound()) return MissingRecord(session_id, v);
   if (!s.ok()) return FromRocksStatus(s, "reading a session record");
   return std::optional<Version>(std::move(v));
+}
+
+absl::Status SessionBatch::Prefetch(absl::Span<const Session> sessions) {
+  std::vector<std::string_view> ids;
+  ids.reserve(sessions.size());
+  for (const Session& s : sessions) {
+    if (!staged_.contains(s.session_id) && !prefetched_.contains(s.session_id))
+      ids.push_back(s.session_id);
+  }
+  std::sort(ids.begin(), ids.end());  // bytewise: the map's order
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  size_t record_bytes = 0;
+  for (size_t from = 0; from < ids.size(); from += kPrefetchChunk) {
+    // Past the cap the rest is read by Current, a session at a time.
+    if (record_bytes >= kMaxPrefetchedBytes) break;
+    const absl::Span<const std::string_view> chunk =
+        absl::MakeConstSpan(ids).subspan(from, kPrefetchChunk);
+    SESSIONDB_ASSIGN_OR_RETURN(size_t bytes, PrefetchSorted(chunk));
+    record_bytes += bytes;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> SessionBatch::PrefetchSorted(
+    absl::Span<const std::string_view> ids) {
+  std::vector<rocksdb::Slice> keys(ids.begin(), ids.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  engine_.MultiGet(rocksdb::ReadOptions(), Cf::kSessionIds, keys, values.data(),
+                   statuses.data(), /*sorted_input=*/true);
+  // The stored ones, in record key order for the second MultiGet.
+  std::vector<std::pair<std::string_view, Version>> stored;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      prefetched_.emplace(ids[i], std::nullopt);
+      continue;
+    }
+    if (!statuses[i].ok())
+      return FromRocksStatus(statuses[i], "reading the sessionId map");
+    SESSIONDB_ASSIGN_OR_RETURN(Version v,
+                               MappedVersion(ids[i], values[i].ToString()));
+    stored.emplace_back(ids[i], std::move(v));
+  }
+  std::sort(stored.begin(), stored.end(), [](const auto& a, const auto& b) {
+    return a.second.primary_key < b.second.primary_key;
+  });
+  keys.clear();
+  for (const auto& [id, v] : stored) keys.emplace_back(v.primary_key);
+  values = std::vector<rocksdb::PinnableSlice>(keys.size());
+  statuses.assign(keys.size(), rocksdb::Status());
+  engine_.MultiGet(rocksdb::ReadOptions(), Cf::kSessions, keys, values.data(),
+                   statuses.data(), /*sorted_input=*/true);
+  size_t bytes = 0;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    auto& [id, v] = stored[i];
+    if (statuses[i].IsNotFound()) return MissingRecord(id, v);
+    if (!statuses[i].ok())
+      return FromRocksStatus(statuses[i], "reading a session record");
+    v.record.assign(values[i].data(), values[i].size());
+    bytes += v.record.size();
+    prefetched_.emplace(id, std::move(v));
+  }
+  return bytes;
 }
 
 void SessionBatch::CountSession(uint32_t bot_no, const fb::Session& record,
@@ -186,7 +261,16 @@ rocksdb::WriteBatch* SessionBatch::Finish() {
                      if (a.cf != b.cf) return a.cf < b.cf;
                      return a.key < b.key;
                    });
-  for (const StagedOp& op : staged_ops_) {
+  for (size_t i = 0; i < staged_ops_.size(); ++i) {
+    const StagedOp& op = staged_ops_[i];
+    // A delete the next operation overwrites with a put is not written: a
+    // rewrite that keeps a key (most keep most of theirs) inserts it into
+    // the memtable once, not twice.
+    if (op.op == Op::kDelete && i + 1 < staged_ops_.size()) {
+      const StagedOp& next = staged_ops_[i + 1];
+      if (next.op == Op::kPut && next.cf == op.cf && next.key == op.key)
+        continue;
+    }
     rocksdb::ColumnFamilyHandle* cf = engine_.handle(op.cf);
     switch (op.op) {
       case Op::kPut:

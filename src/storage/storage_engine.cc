@@ -720,6 +720,7 @@ absl::StatusOr<BulkLoadSummary> StorageEngine::BulkLoad(
 
 absl::Status StorageEngine::WriteUpserts(absl::Span<const Session> sessions) {
   SessionBatch batch(*this);
+  if (sessions.size() > 1) SESSIONDB_RETURN_IF_ERROR(batch.Prefetch(sessions));
   for (const Session& s : sessions) SESSIONDB_RETURN_IF_ERROR(batch.Upsert(s));
   ChangeEntry entry;
   entry.sessions = batch.TakeChanges();
