@@ -1,13 +1,16 @@
 #include "storage/column_families.h"
 
 #include <algorithm>
+#include <cassert>
 #include <thread>
 
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_buffer_manager.h"
 #include "storage/block_allocator.h"
 #include "storage/counters.h"
+#include "storage/key_codec.h"
 
 namespace sessiondb {
 namespace {
@@ -53,6 +56,46 @@ rocksdb::ColumnFamilyOptions BaseCfOptions(
   }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return cf;
+}
+
+// CounterScopeLevelTransform: the prefix of a counter key (scope level(1)
+// bucket(8), key_codec.h) is its scope and level; the bot totals and the
+// tag-pair scopes have none. A prefix costs the memtable a hint (~225 bytes
+// of RocksDB's arena, and a map entry): a session of 8 tags has 28 pairs,
+// most of whose keys are alone in a memtable, where the hint would not
+// repay its bytes; the bot, user and tag scopes' do (docs/PERFORMANCE.md).
+class CounterScopeLevelTransform : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "sessiondb.CounterScopeLevel"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    assert(InDomain(key));
+    return rocksdb::Slice(key.data(), key.size() - kCounterBucketBytes);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return key.size() >= kBotBytes + 1 + kCounterBucketBytes &&
+           static_cast<uint8_t>(key[kBotBytes]) != kTagPairScopeByte;
+  }
+};
+
+// InsertHintPrefix: the keys whose memtable inserts land next to each other
+// as sessions arrive in time order (memtable_insert_with_hint_prefix_extractor:
+// RocksDB keeps the skiplist position of the last insert of each prefix and
+// starts the next insert with that prefix there, instead of from the top).
+// A session's keys jump between scopes and column families, so one
+// position per memtable (RocksDB's default) is rarely near the next insert.
+std::shared_ptr<const rocksdb::SliceTransform> InsertHintPrefix(Cf cf) {
+  switch (cf) {
+    case Cf::kSessions:
+      return std::shared_ptr<const rocksdb::SliceTransform>(
+          rocksdb::NewFixedPrefixTransform(kBotBytes));  // bot
+    case Cf::kByCell:
+      return std::shared_ptr<const rocksdb::SliceTransform>(
+          rocksdb::NewFixedPrefixTransform(kBotBytes + 1));  // bot cell
+    case Cf::kCounts:
+      return std::make_shared<CounterScopeLevelTransform>();
+    default:
+      return nullptr;
+  }
 }
 
 // CacheShardBits: the cache is split into 2^bits shards of at least
@@ -140,6 +183,8 @@ std::vector<rocksdb::ColumnFamilyDescriptor> BuildCfDescriptors(
                          cf == Cf::kAliases || cf == Cf::kDefault;
     rocksdb::ColumnFamilyOptions cf_options =
         BaseCfOptions(options, cache, point_lookups);
+    cf_options.memtable_insert_with_hint_prefix_extractor =
+        InsertHintPrefix(cf);
     if (cf == Cf::kCounts || cf == Cf::kUsers) {
       cf_options.merge_operator = NewCountsMergeOperator();
     }
