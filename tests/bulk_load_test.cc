@@ -1,8 +1,8 @@
 // Store::BulkLoad: the sorted-file path writes exactly what PutBatch upserts
 // would (every column family compared key by key and value by value), into
-// an empty store or one with sessions, whatever the memory budget, and the
-// upsert path takes over, exactly, from the first sessionId the files or the
-// store already hold.
+// an empty store or one with sessions (new ones and rewrites of those it
+// holds), whatever the memory budget, and the upsert path takes over,
+// exactly, from the first sessionId the files already hold.
 #include "sessiondb/bulk_load.h"
 
 #include <filesystem>
@@ -338,45 +338,93 @@ TEST_F(BulkLoadTest, ASnapshotTakenBeforeALoadSeesNoneOfIt) {
   EXPECT_FALSE(read(nullptr, Cf::kCounts) == counts_before);
 }
 
-TEST_F(BulkLoadTest, ASessionTheStoreHoldsSwitchesToUpserts) {
-  const std::vector<Session> sessions = Corpus(1200);
-  const std::vector<Session> first(sessions.begin(), sessions.begin() + 400);
-  std::vector<Session> rest(sessions.begin() + 400, sessions.end());
-  Session moved = first[3];
-  moved.user_id = "moved-user";
-  moved.start_time_ms += 60'000;  // its old keys must go
-  if (moved.end_time_ms.has_value()) *moved.end_time_ms += 60'000;
-  rest.insert(rest.begin() + 500, moved);
-  ASSERT_NO_FATAL_FAILURE(
-      ExpectLoadIntoAStoreWithSessions(dir_.Sub("bulk"), first, rest, 500));
+// Rewrites of `stored`, each changing what its keys are made of: moved in
+// time, to another bot, user or cell, tags dropped or added, and unchanged.
+std::vector<Session> Rewrites(const std::vector<Session>& stored) {
+  std::vector<Session> rewrites;
+  for (size_t i = 0; i < stored.size(); i += 3) {
+    Session s = stored[i];
+    switch (i / 3 % 7) {
+      case 0:
+        s.start_time_ms += 60'000;
+        if (s.end_time_ms.has_value()) *s.end_time_ms += 60'000;
+        break;
+      case 1:
+        s.bot_id = RandomSessions::Bot(s.bot_id == RandomSessions::Bot(0));
+        break;
+      case 2:
+        s.user_id = "rewritten-user-" + std::to_string(i % 5);
+        break;
+      case 3:
+        s.containment_type = ContainmentType::kDropOff;
+        break;
+      case 4:
+        s.session_tags.clear();
+        s.user_tags.clear();
+        break;
+      case 5:
+        s.session_tags.push_back({"rewritten", std::to_string(i % 4)});
+        break;
+      default:
+        break;  // the same value again: every key kept, no count moves
+    }
+    rewrites.push_back(std::move(s));
+  }
+  return rewrites;
+}
+
+TEST_F(BulkLoadTest, SessionsTheStoreHoldsAreRewrittenThroughTheFiles) {
+  const std::vector<Session> sessions = Corpus(3000);
+  const std::vector<Session> first(sessions.begin(), sessions.begin() + 1200);
+  std::vector<Session> rest = Rewrites(first);
+  rest.insert(rest.begin() + 100, sessions.begin() + 1200, sessions.end());
+  ASSERT_NO_FATAL_FAILURE(ExpectLoadIntoAStoreWithSessions(
+      dir_.Sub("bulk"), first, rest, static_cast<int64_t>(rest.size())));
+}
+
+TEST_F(BulkLoadTest, RewritesUnderASmallBudgetSpillAndMergeTheirDeletions) {
+  // Deletions of every index column family spilled as many runs, merged
+  // into one, and interleaved with the new keys.
+  const std::vector<Session> sessions = Corpus(12000);
+  const std::vector<Session> first(sessions.begin(), sessions.begin() + 9000);
+  std::vector<Session> rest = Rewrites(first);
+  rest.insert(rest.end(), sessions.begin() + 9000, sessions.end());
+  ASSERT_NO_FATAL_FAILURE(ExpectLoadIntoAStoreWithSessions(
+      dir_.Sub("bulk"), first, rest, static_cast<int64_t>(rest.size()),
+      size_t{40} << 10));
 }
 
 TEST_F(BulkLoadTest, UpsertsSpanningSeveralBatchesKeepEachSessionsLastValue) {
   // More upserts than two of the upsert path's batches (4,000 sessions): a
   // session of the first batch rewritten in the third, and one moved early
   // in the second; a new bot in each of the first two batches. The first
-  // session is one the store holds, so every session takes the upsert path.
+  // session (one the store holds) takes the file path, and its repeat sends
+  // every later session through the upsert path.
   const std::vector<Session> sessions = Corpus(9000);
   const std::vector<Session> first(sessions.begin(), sessions.begin() + 400);
   std::vector<Session> rest(sessions.begin() + 400, sessions.end());
   rest.insert(rest.begin(), first[5]);
   rest.front().user_id = "rewritten-first";
-  rest[3995].bot_id = "st-new-bot-a";
-  rest[4010].bot_id = "st-new-bot-b";
-  Session again = rest[3990];
+  // The same value again (a changed one would leave zero counts where
+  // PutBatch, with both in one batch, writes none: equal answers, not equal
+  // keys).
+  rest.insert(rest.begin() + 1, rest.front());
+  rest[3996].bot_id = "st-new-bot-a";
+  rest[4011].bot_id = "st-new-bot-b";
+  Session again = rest[3991];
   again.user_id = "rewritten-in-the-next-batch";
   again.start_time_ms += 60'000;  // moved: its old keys must go
   if (again.end_time_ms.has_value()) *again.end_time_ms += 60'000;
-  rest.insert(rest.begin() + 4005, again);
+  rest.insert(rest.begin() + 4006, again);
   rest.push_back(rest[10]);
   rest.back().user_id = "rewritten-in-a-later-batch";
   rest.back().containment_type = ContainmentType::kDropOff;
   ASSERT_NO_FATAL_FAILURE(
-      ExpectLoadIntoAStoreWithSessions(dir_.Sub("bulk"), first, rest, 0));
+      ExpectLoadIntoAStoreWithSessions(dir_.Sub("bulk"), first, rest, 1));
   // Each new bot answers its own session only (two bots given one number
   // would answer both).
   std::unique_ptr<Store> store = Open(dir_.Sub("bulk"));
-  for (const Session* s : {&rest[3995], &rest[4011]}) {
+  for (const Session* s : {&rest[3996], &rest[4012]}) {
     const std::string day =
         absl::FormatTime("%Y-%m-%d", absl::FromUnixMillis(s->start_time_ms),
                          absl::UTCTimeZone());

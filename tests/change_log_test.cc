@@ -282,9 +282,12 @@ TEST_F(ChangeLogTest, BulkLoadPaths) {
                           Change("s99", Prev(), true)));
   EXPECT_EQ(State().sequence, 2u);
 
-  // Into a store with sessions: upsert batches with previous keys.
-  ASSERT_OK(BulkLoad(*store_, {MakeSession("s4", "bot-1", kBase + 200),
-                               MakeSession("new", "bot-1", kBase)}));
+  // Into a store with sessions: the files' entry gives a session the store
+  // held its previous key.
+  summary = BulkLoad(*store_, {MakeSession("s4", "bot-1", kBase + 200),
+                               MakeSession("new", "bot-1", kBase)});
+  ASSERT_OK(summary);
+  EXPECT_EQ(summary->ingested, 2);
   EXPECT_THAT(Sessions(Last()),
               ElementsAre(Change("s4", At("bot-2", kBase + 4), true),
                           Change("new", Prev(), true)));
@@ -314,36 +317,42 @@ TEST_F(ChangeLogTest, BulkLoadIntoAStoreEmptiedByDeletes) {
 
 TEST_F(ChangeLogTest, BulkLoadIntoAStoreWithSessionsListsTheLoadedSessions) {
   ASSERT_OK(store_->Put(MakeSession("held", "bot-1", kBase)));
-  // 9,001 new sessions take the file path; `held` sends the rest through an
-  // upsert batch.
+  // 9,001 new sessions and `held` take the file path; n7 repeated sends the
+  // rest through an upsert batch.
   std::vector<Session> sessions;
   for (int i = 0; i <= 9000; ++i) {
     sessions.push_back(MakeSession("n" + std::to_string(i),
                                    i % 3 ? "bot-1" : "bot-2", kBase + i));
   }
   sessions.push_back(MakeSession("held", "bot-2", kBase + 1));
+  sessions.push_back(MakeSession("n7", "bot-2", kBase + 2));
   absl::StatusOr<BulkLoadSummary> summary = BulkLoad(*store_, sessions);
   ASSERT_OK(summary);
-  EXPECT_EQ(summary->ingested, 9001);
+  EXPECT_EQ(summary->ingested, 9002);
   EXPECT_EQ(summary->upserted, 1);
   // The files' entries list their sessions in source order, an upsert
-  // batch's worth (4,000) each, none with a previous key.
+  // batch's worth (4,000) each; only the session the store held has a
+  // previous key.
   std::vector<ChangeEntry> entries = Entries(/*after=*/1);
   ASSERT_EQ(entries.size(), 4u);
-  const size_t sizes[] = {4000, 4000, 1001};
+  const size_t sizes[] = {4000, 4000, 1002};
   size_t next = 0;
   for (size_t e = 0; e < 3; ++e) {
     EXPECT_EQ(entries[e].number, e + 2);
     EXPECT_FALSE(entries[e].everything);
     ASSERT_EQ(entries[e].sessions.size(), sizes[e]);
     for (const Expected& change : Sessions(entries[e])) {
-      EXPECT_THAT(change, Change("n" + std::to_string(next), Prev(), true));
+      if (next == 9001) {
+        EXPECT_THAT(change, Change("held", At("bot-1", kBase), true));
+      } else {
+        EXPECT_THAT(change, Change("n" + std::to_string(next), Prev(), true));
+      }
       ++next;
     }
   }
   EXPECT_EQ(entries[3].number, 5u);
   EXPECT_THAT(Sessions(entries[3]),
-              ElementsAre(Change("held", At("bot-1", kBase), true)));
+              ElementsAre(Change("n7", At("bot-1", kBase + 7), true)));
   EXPECT_EQ(State().sequence, 5u);
   Reopen();
   EXPECT_EQ(State().sequence, 5u);

@@ -1,6 +1,6 @@
 // Bulk loading: many sessions into a store at once (a migration, a restore,
-// `sessiondb load`), much faster than PutBatch for sessions the store does not
-// hold yet.
+// `sessiondb load`), much faster than PutBatch, for new sessions and for
+// rewrites of those the store holds.
 //
 // Example:
 //   class VectorSource : public sessiondb::SessionSource { ... };

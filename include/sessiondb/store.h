@@ -89,13 +89,13 @@ class SESSIONDB_EXPORT Store {
   virtual absl::Status PutBatch(absl::Span<const Session> sessions) = 0;
 
   // BulkLoad upserts every session `source` yields, as PutBatch would, a
-  // sessionId repeated in the source taking its last value. Sessions the
-  // store does not hold go into sorted table files added to the store at
-  // once: none of them is visible before, and an error before then writes
-  // nothing. From the first sessionId the source repeats or the store
-  // already holds, it writes batches of upserts, each durable when written:
-  // an error there leaves the files and the batches written so far in the
-  // store (reload the same source: upserts converge).
+  // sessionId repeated in the source taking its last value. It writes
+  // sorted table files (new sessions, and rewrites of those the store
+  // holds) and adds them to the store at once: none of them is visible
+  // before, and an error before then writes nothing. From the first
+  // sessionId the source repeats, it writes batches of upserts, each
+  // durable when written: an error there leaves the files and the batches
+  // written so far in the store (reload the same source: upserts converge).
   // Other writes wait while it runs. Returns InvalidArgument naming the
   // session for one that breaks API.md §1, and the source's own error when
   // Next fails.

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <queue>
 #include <string>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/absl_compat.h"
 #include "base/status_macros.h"
 #include "flatbuffers/flatbuffers.h"
 #include "rocksdb/sst_file_writer.h"
@@ -175,6 +177,12 @@ class SortedFileSink {
     return FromRocksStatus(merge_ ? writer_.Merge(k, v) : writer_.Put(k, v),
                            "writing a bulk-load file");
   }
+  absl::Status Delete(std::string_view key) {
+    ++entries_;
+    return FromRocksStatus(
+        writer_.Delete(rocksdb::Slice(key.data(), key.size())),
+        "writing a bulk-load file");
+  }
   absl::Status Finish() {
     return FromRocksStatus(writer_.Finish(), "finishing a bulk-load file");
   }
@@ -216,6 +224,23 @@ class SplitFileSink {
         max_bytes_(kMaxFileBytes * scale) {}
 
   absl::Status Add(std::string_view key, std::string_view value) {
+    SESSIONDB_RETURN_IF_ERROR(Ready());
+    return sink_->Add(key, value);
+  }
+  // Delete writes a deletion of `key` (a key a rewritten session leaves).
+  absl::Status Delete(std::string_view key) {
+    SESSIONDB_RETURN_IF_ERROR(Ready());
+    return sink_->Delete(key);
+  }
+  absl::Status Finish() {
+    return sink_ == nullptr ? absl::OkStatus() : FinishFile();
+  }
+  // The files written, in key order.
+  const std::vector<std::string>& paths() const { return paths_; }
+
+ private:
+  // Ready makes sink_ a file with room for the next entry.
+  absl::Status Ready() {
     if (sink_ != nullptr &&
         (sink_->entries() >= max_entries_ || sink_->FileSize() >= max_bytes_)) {
       SESSIONDB_RETURN_IF_ERROR(FinishFile());
@@ -226,15 +251,9 @@ class SplitFileSink {
           merge_);
       SESSIONDB_RETURN_IF_ERROR(sink_->Open());
     }
-    return sink_->Add(key, value);
+    return absl::OkStatus();
   }
-  absl::Status Finish() {
-    return sink_ == nullptr ? absl::OkStatus() : FinishFile();
-  }
-  // The files written, in key order.
-  const std::vector<std::string>& paths() const { return paths_; }
 
- private:
   absl::Status FinishFile() {
     SESSIONDB_RETURN_IF_ERROR(sink_->Finish());
     paths_.push_back(sink_->path());
@@ -381,6 +400,41 @@ absl::Status MergeRuns(Cf cf, const std::vector<std::string>& runs,
   return status;
 }
 
+// WithDeletions passes one column family's key-values, in key order, on to
+// a SplitFileSink, with the deletions of a sorted run of keys (those the
+// stored versions of rewritten sessions leave) in their places between
+// them. A key both deleted and put is only put: the put replaces it.
+class WithDeletions {
+ public:
+  WithDeletions(SplitFileSink* sink, std::unique_ptr<SortedRunReader> keys)
+      : sink_(sink), keys_(std::move(keys)) {}
+
+  absl::Status Add(std::string_view key, std::string_view value) {
+    SESSIONDB_RETURN_IF_ERROR(DeleteBefore(key));
+    if (keys_->Valid() && keys_->key() == key) {
+      keys_->Next();
+      SESSIONDB_RETURN_IF_ERROR(keys_->status());
+    }
+    return sink_->Add(key, value);
+  }
+  // Finish writes the deletions after the last key-value.
+  absl::Status Finish() { return DeleteBefore(std::nullopt); }
+
+ private:
+  // DeleteBefore writes the deletions of the keys before `key` (all of
+  // them: nullopt).
+  absl::Status DeleteBefore(std::optional<std::string_view> key) {
+    while (keys_->Valid() && (!key.has_value() || keys_->key() < *key)) {
+      SESSIONDB_RETURN_IF_ERROR(sink_->Delete(keys_->key()));
+      keys_->Next();
+    }
+    return keys_->status();
+  }
+
+  SplitFileSink* const sink_;
+  const std::unique_ptr<SortedRunReader> keys_;
+};
+
 // RemoveFiles removes merged runs, ignoring errors (the directory goes at the
 // end of the load).
 void RemoveFiles(const std::vector<std::string>& paths) {
@@ -422,24 +476,36 @@ uint64_t IdHash(std::string_view session_id) {
 struct NumberedSession {
   Session session;
   uint32_t bot_no;
+  // The primary key of the version the store holds; empty when it holds
+  // none.
+  std::string stored_key;
 };
 using Chunk = std::vector<NumberedSession>;
 
 // ShardBuilder turns the sessions of its chunks into sorted runs: one of
-// the loader's worker threads owns it.
+// the loader's worker threads owns it. Per column family, runs of the keys
+// the sessions put, and runs of the keys the stored versions they replace
+// leave (deletions).
 class ShardBuilder {
  public:
-  ShardBuilder(size_t memory_bytes, const std::string& prefix)
-      : memory_bytes_(memory_bytes) {
+  ShardBuilder(const StorageEngine& engine, size_t memory_bytes,
+               const std::string& prefix)
+      : engine_(engine), memory_bytes_(memory_bytes) {
     for (int i = 0; i < kNumCfs; ++i) {
       runs_.push_back(
           std::make_unique<ColumnFamilyRuns>(static_cast<Cf>(i), prefix));
+      deletions_.push_back(std::make_unique<ColumnFamilyRuns>(
+          static_cast<Cf>(i), prefix + "del-"));
     }
   }
 
   absl::Status Add(const NumberedSession& numbered) {
     const Session& session = numbered.session;
     const uint32_t bot_no = numbered.bot_no;
+    if (!numbered.stored_key.empty()) {
+      SESSIONDB_RETURN_IF_ERROR(
+          RemoveStored(session.session_id, numbered.stored_key));
+    }
     std::string primary_key =
         SessionKey(bot_no, session.start_time_ms, session.session_id);
     EncodeRecord(session, &builder_);
@@ -453,15 +519,7 @@ class ShardBuilder {
         [&](Cf cf, const std::string& key, const std::string& value) {
           Buffer(cf, key, value);
         });
-    const uint8_t cell = RecordCell(*view);
-    ForEachCounterKey(bot_no, *view, [&](std::string&& key) {
-      auto [it, inserted] = counts_.try_emplace(std::move(key));
-      if (inserted) counter_bytes_ += it->first.size() + kCounterOverhead;
-      it->second[cell] += 1;
-    });
-    auto [user, inserted] = users_.try_emplace(session.user_id, 0);
-    if (inserted) counter_bytes_ += user->first.size() + kCounterOverhead;
-    ++user->second;
+    Count(bot_no, *view, +1);
     Buffer(Cf::kSessionIds, session.session_id, primary_key);
     Buffer(Cf::kSessions, primary_key, record);
     if (buffered_bytes_ + counter_bytes_ < memory_bytes_)
@@ -484,12 +542,67 @@ class ShardBuilder {
   const std::vector<std::string>& runs(Cf cf) const {
     return runs_[static_cast<int>(cf)]->runs();
   }
+  const std::vector<std::string>& deletions(Cf cf) const {
+    return deletions_[static_cast<int>(cf)]->runs();
+  }
 
  private:
+  // Count adds `delta` to every counter of `record` (stored under bot
+  // `bot_no`) and to its user's count.
+  void Count(uint32_t bot_no, const fb::Session& record, int64_t delta) {
+    const uint8_t cell = RecordCell(record);
+    ForEachCounterKey(bot_no, record, [&](std::string&& key) {
+      auto [it, inserted] = counts_.try_emplace(std::move(key));
+      if (inserted) counter_bytes_ += it->first.size() + kCounterOverhead;
+      it->second[cell] += delta;
+    });
+    auto [user, inserted] =
+        users_.try_emplace(std::string(record.user_id()->string_view()), 0);
+    if (inserted) counter_bytes_ += user->first.size() + kCounterOverhead;
+    user->second += delta;
+  }
+
+  // RemoveStored stages what replacing the stored version of `session_id`
+  // (under `primary_key`) removes, as SessionBatch does: the deletion of its
+  // record and index keys (one the new version puts again is not written:
+  // WithDeletions) and one less in its counters and its user's count.
+  absl::Status RemoveStored(std::string_view session_id,
+                            const std::string& primary_key) {
+    // A string, not a pinned slice: FlatBuffers reads it in place, aligned.
+    std::string bytes;
+    const rocksdb::Status s =
+        engine_.Get(rocksdb::ReadOptions(), Cf::kSessions, primary_key, &bytes);
+    if (s.IsNotFound()) {
+      return absl::DataLossError(
+          absl::StrCat("sessionId ", AsAbsl(DebugKey(session_id)),
+                       " maps to a missing record ", DebugKey(primary_key)));
+    }
+    SESSIONDB_RETURN_IF_ERROR(
+        FromRocksStatus(s, "reading a loaded session's stored record"));
+    SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* stored,
+                               VerifyStoredRecord(bytes, primary_key));
+    const uint32_t bot_no = DecodeBigEndian32(primary_key.data());
+    Delete(Cf::kSessions, primary_key);
+    ForEachIndexKey(bot_no, *stored,
+                    [&](Cf cf, const std::string& key) { Delete(cf, key); });
+    Count(bot_no, *stored, -1);
+    return absl::OkStatus();
+  }
+
+  void Delete(Cf cf, std::string_view key) {
+    buffered_bytes_ += deletions_[static_cast<int>(cf)]->Add(key, {});
+  }
+
   void MoveCountsToRuns() {
-    for (auto& [key, counts] : counts_)
-      Buffer(Cf::kCounts, key, EncodeCellCounts(counts));
-    for (auto& [user, n] : users_) Buffer(Cf::kUsers, user, EncodeCount(n));
+    // A sum of zero (a rewrite that keeps a counter) is not written.
+    for (auto& [key, counts] : counts_) {
+      if (std::any_of(counts.begin(), counts.end(),
+                      [](int64_t n) { return n != 0; }))
+        Buffer(Cf::kCounts, key, EncodeCellCounts(counts));
+    }
+    for (auto& [user, n] : users_) {
+      if (n != 0) Buffer(Cf::kUsers, user, EncodeCount(n));
+    }
     // Not reserved again at the size they reached: a reserved table is
     // resident at once (huge pages) but not in counter_bytes_, and would
     // let the shard overrun its budget.
@@ -500,12 +613,15 @@ class ShardBuilder {
 
   absl::Status SpillAll() {
     for (auto& runs : runs_) SESSIONDB_RETURN_IF_ERROR(runs->Spill());
+    for (auto& runs : deletions_) SESSIONDB_RETURN_IF_ERROR(runs->Spill());
     buffered_bytes_ = 0;
     return absl::OkStatus();
   }
 
+  const StorageEngine& engine_;
   const size_t memory_bytes_;
-  std::vector<std::unique_ptr<ColumnFamilyRuns>> runs_;  // by Cf
+  std::vector<std::unique_ptr<ColumnFamilyRuns>> runs_;       // by Cf
+  std::vector<std::unique_ptr<ColumnFamilyRuns>> deletions_;  // by Cf
   // On huge pages: a table of a million counters is ~80 MB, and its growth
   // was half the load's page faults (huge_page_memory.h).
   template <typename Value>
@@ -515,7 +631,7 @@ class ShardBuilder {
   SumMap<CellCounts> counts_;
   SumMap<int64_t> users_;
   flatbuffers::FlatBufferBuilder builder_{1024};
-  size_t buffered_bytes_ = 0;  // in runs_' buffers
+  size_t buffered_bytes_ = 0;  // in runs_' and deletions_' buffers
   size_t counter_bytes_ = 0;   // in counts_ and users_ (estimated)
 };
 
@@ -623,23 +739,24 @@ void RemoveBulkLoadLeftovers(std::string_view path) {
   RemoveDir(BulkLoadDir(path));
 }
 
-// The bulk path: sorted files of sessions the store does not hold. Friend
-// of StorageEngine. The calling thread reads the source, numbers bots and
-// spots repeated sessionIds; kWorkers threads encode the sessions and sort
-// their keys into runs; at the end the runs of each column family are
-// merged into its files (column families in parallel) and every file is
-// ingested at once.
+// The bulk path: sorted files of the loaded sessions. Friend of
+// StorageEngine. The calling thread reads the source, numbers bots, spots
+// repeated sessionIds and looks up the stored version of each; kWorkers
+// threads encode the sessions and sort their keys (and the keys their
+// stored versions leave) into runs; at the end the runs of each column
+// family are merged into its files (column families in parallel) and every
+// file is ingested at once.
 //
 // Into a store with no session, counters and user counts are written as
 // values (exact: there are none to add to), the files land in the
 // bottommost level, and the change entry says `everything`. Into a store
-// with sessions, the sessions' own keys are new (each carries its
-// sessionId, which the store does not hold), counters and user counts are
-// merge operands the column family's operator adds to the stored ones, a
-// file lands in the lowest level it does not overlap (RocksDB gives one that
-// overlaps anything a sequence number newer than every write), and the
-// change entries list the sessions, kUpsertBatch to an entry, as the upsert
-// path's would.
+// with sessions, counters and user counts are merge operands the column
+// family's operator adds to the stored ones, the keys a rewritten
+// session's stored version leaves are deletions, a file lands in the
+// lowest level it does not overlap (RocksDB gives one that overlaps
+// anything a sequence number newer than every write), and the change
+// entries list the sessions (a rewritten one with its previous key),
+// kUpsertBatch to an entry, as the upsert path's would.
 class BulkFileBuilder {
  public:
   static constexpr int kWorkers = 2;
@@ -671,9 +788,9 @@ class BulkFileBuilder {
           absl::StrCat("creating ", dir_, ": ", error.message()));
     }
     for (int w = 0; w < kWorkers; ++w) {
-      shards_.push_back(
-          std::make_unique<ShardBuilder>(memory_bytes_ / 16 * 15 / kWorkers,
-                                         absl::StrCat(dir_, "/w", w, "-")));
+      shards_.push_back(std::make_unique<ShardBuilder>(
+          engine_, memory_bytes_ / 16 * 15 / kWorkers,
+          absl::StrCat(dir_, "/w", w, "-")));
       shard_status_.emplace_back();
     }
     for (int w = 0; w < kWorkers; ++w)
@@ -688,32 +805,46 @@ class BulkFileBuilder {
     return id_hashes_.contains(IdHash(session_id));
   }
 
-  // StoreHolds: the store holds this sessionId (always false into an empty
-  // store).
-  absl::StatusOr<bool> StoreHolds(const std::string& session_id) const {
-    if (into_empty_store_) return false;
-    rocksdb::PinnableSlice primary_key;
+  // StoredKey: the primary key of the version of this sessionId the store
+  // holds, or nullopt (always, into an empty store).
+  absl::StatusOr<std::optional<std::string>> StoredKey(
+      const std::string& session_id) const {
+    if (into_empty_store_) return std::nullopt;
+    std::string primary_key;
     const rocksdb::Status s = engine_.Get(
         rocksdb::ReadOptions(), Cf::kSessionIds, session_id, &primary_key);
-    if (s.IsNotFound()) return false;
+    if (s.IsNotFound()) return std::nullopt;
     SESSIONDB_RETURN_IF_ERROR(
         FromRocksStatus(s, "looking up a loaded sessionId"));
-    return true;
+    if (primary_key.size() < kBotBytes + kTimeBytes) {
+      return absl::DataLossError(absl::StrCat("sessionId map entry of ",
+                                              AsAbsl(DebugKey(session_id)),
+                                              " is too short"));
+    }
+    return primary_key;
   }
 
-  // Add adds a validated session whose sessionId neither the files nor the
-  // store hold.
-  absl::Status Add(Session session) {
+  // Add adds a validated session whose sessionId the files do not hold;
+  // `stored_key` is StoredKey's answer for it.
+  absl::Status Add(Session session, std::optional<std::string> stored_key) {
     id_hashes_.insert(IdHash(session.session_id));
     if (!into_empty_store_) {
       // A full entry is staged when the next session comes: the last entry
       // (Ingest) is never empty.
       if (changed_.size() == kUpsertBatch)
         SESSIONDB_RETURN_IF_ERROR(StageChangeEntry(/*last=*/false));
-      changed_.push_back({session.session_id, std::nullopt, true});
+      SessionChange& change = changed_.emplace_back();
+      change.session_id = session.session_id;
+      change.exists = true;
+      if (stored_key.has_value()) {
+        change.previous =
+            SessionChange::Key{DecodeBigEndian32(stored_key->data()),
+                               DecodeDescTime(stored_key->data() + kBotBytes)};
+      }
     }
     const uint32_t bot_no = BotNumber(session.bot_id);
-    chunk_.push_back({std::move(session), bot_no});
+    chunk_.push_back(
+        {std::move(session), bot_no, std::move(stored_key).value_or("")});
     ++sessions_;
     if (chunk_.size() < kChunk) return absl::OkStatus();
     const bool pushed = queue_.Push(std::move(chunk_));
@@ -781,13 +912,16 @@ class BulkFileBuilder {
     return absl::OkStatus();
   }
 
-  // MergeColumnFamily merges every shard's runs of `cf`, and for the
-  // default column family the new bots' entries, into table files in key
-  // order (SplitFileSink; *files stays empty when there is nothing).
+  // MergeColumnFamily merges every shard's runs of `cf` (with the deletions
+  // its runs of deleted keys make), and for the default column family the
+  // new bots' entries, into table files in key order (SplitFileSink; *files
+  // stays empty when there is nothing).
   absl::Status MergeColumnFamily(Cf cf, std::vector<std::string>* files) {
-    std::vector<std::string> runs;
+    std::vector<std::string> runs, deletions;
     for (const auto& shard : shards_) {
       runs.insert(runs.end(), shard->runs(cf).begin(), shard->runs(cf).end());
+      deletions.insert(deletions.end(), shard->deletions(cf).begin(),
+                       shard->deletions(cf).end());
     }
     if (cf == Cf::kDefault) {
       for (const auto& [bot_id, bot_no] : new_bots_) {
@@ -799,36 +933,51 @@ class BulkFileBuilder {
       runs.insert(runs.end(), default_runs_.runs().begin(),
                   default_runs_.runs().end());
     }
-    if (runs.empty()) return absl::OkStatus();
-    // At most kMaxMergeWidth runs are open at once: wider merges go in steps
-    // through intermediate runs.
-    for (int step = 0; runs.size() > kMaxMergeWidth; ++step) {
-      std::vector<std::string> group(runs.begin(),
-                                     runs.begin() + kMaxMergeWidth);
-      SortedRunWriter sink(
-          absl::StrCat(dir_, "/", CfName(cf), "-merge-", step, ".run"));
-      SESSIONDB_RETURN_IF_ERROR(sink.Open());
-      SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, group, &sink));
-      SESSIONDB_RETURN_IF_ERROR(sink.Finish());
-      RemoveFiles(group);
-      runs.erase(runs.begin(), runs.begin() + kMaxMergeWidth);
-      runs.push_back(sink.path());
-    }
+    if (runs.empty() && deletions.empty()) return absl::OkStatus();
+    SESSIONDB_RETURN_IF_ERROR(Narrow(cf, "merge", kMaxMergeWidth, &runs));
+    SESSIONDB_RETURN_IF_ERROR(Narrow(cf, "del-merge", 1, &deletions));
+    std::vector<std::string> all = runs;
+    all.insert(all.end(), deletions.begin(), deletions.end());
     rocksdb::ColumnFamilyHandle* handle = engine_.handle(cf);
     SplitFileSink sink(FileOptions(*engine_.db_, handle), handle,
                        absl::StrCat(dir_, "/", CfName(cf)),
                        /*merge=*/Sums(cf) && !into_empty_store_,
-                       FileSizeScale(runs));
+                       FileSizeScale(all));
     if (cf == Cf::kDefault) {
       // The change entries are stamped now, the last step before the ingest.
       ChangeTimeStamper stamper(&sink, absl::ToUnixMillis(absl::Now()));
       SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, runs, &stamper));
+    } else if (!deletions.empty()) {
+      SESSIONDB_ASSIGN_OR_RETURN(std::unique_ptr<SortedRunReader> keys,
+                                 SortedRunReader::Open(deletions.front()));
+      WithDeletions with_deletions(&sink, std::move(keys));
+      SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, runs, &with_deletions));
+      SESSIONDB_RETURN_IF_ERROR(with_deletions.Finish());
     } else {
       SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, runs, &sink));
     }
     SESSIONDB_RETURN_IF_ERROR(sink.Finish());
-    RemoveFiles(runs);  // disk: the runs go as soon as their files are made
+    RemoveFiles(all);  // disk: the runs go as soon as their files are made
     *files = sink.paths();
+    return absl::OkStatus();
+  }
+
+  // Narrow merges runs of `cf`, at most kMaxMergeWidth open at once, into
+  // intermediate runs until at most `width` are left.
+  absl::Status Narrow(Cf cf, std::string_view name, size_t width,
+                      std::vector<std::string>* runs) {
+    for (int step = 0; runs->size() > width; ++step) {
+      const size_t n = std::min(runs->size(), kMaxMergeWidth);
+      std::vector<std::string> group(runs->begin(), runs->begin() + n);
+      SortedRunWriter sink(absl::StrCat(dir_, "/", CfName(cf), "-",
+                                        AsAbsl(name), "-", step, ".run"));
+      SESSIONDB_RETURN_IF_ERROR(sink.Open());
+      SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, group, &sink));
+      SESSIONDB_RETURN_IF_ERROR(sink.Finish());
+      RemoveFiles(group);
+      runs->erase(runs->begin(), runs->begin() + n);
+      runs->push_back(sink.path());
+    }
     return absl::OkStatus();
   }
 
@@ -941,10 +1090,10 @@ absl::StatusOr<BulkLoadSummary> RunBulkLoad(StorageEngine& engine,
     while (true) {
       SESSIONDB_ASSIGN_OR_RETURN(more, next());
       if (!more || files.MayContain(session.session_id)) break;
-      SESSIONDB_ASSIGN_OR_RETURN(bool held,
-                                 files.StoreHolds(session.session_id));
-      if (held) break;
-      SESSIONDB_RETURN_IF_ERROR(files.Add(std::move(session)));
+      SESSIONDB_ASSIGN_OR_RETURN(std::optional<std::string> stored_key,
+                                 files.StoredKey(session.session_id));
+      SESSIONDB_RETURN_IF_ERROR(
+          files.Add(std::move(session), std::move(stored_key)));
     }
     SESSIONDB_RETURN_IF_ERROR(files.Ingest());
     summary.ingested = files.sessions();
