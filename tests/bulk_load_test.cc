@@ -349,8 +349,10 @@ std::vector<Session> Rewrites(const std::vector<Session>& stored) {
         s.start_time_ms += 60'000;
         if (s.end_time_ms.has_value()) *s.end_time_ms += 60'000;
         break;
-      case 1:
-        s.bot_id = RandomSessions::Bot(s.bot_id == RandomSessions::Bot(0));
+      case 1:  // to another stored bot, or to a new one
+        s.bot_id =
+            i % 2 ? "st-rewritten-bot"
+                  : RandomSessions::Bot(s.bot_id == RandomSessions::Bot(0));
         break;
       case 2:
         s.user_id = "rewritten-user-" + std::to_string(i % 5);
@@ -378,6 +380,23 @@ TEST_F(BulkLoadTest, SessionsTheStoreHoldsAreRewrittenThroughTheFiles) {
   const std::vector<Session> first(sessions.begin(), sessions.begin() + 1200);
   std::vector<Session> rest = Rewrites(first);
   rest.insert(rest.begin() + 100, sessions.begin() + 1200, sessions.end());
+  ASSERT_NO_FATAL_FAILURE(ExpectLoadIntoAStoreWithSessions(
+      dir_.Sub("bulk"), first, rest, static_cast<int64_t>(rest.size())));
+}
+
+TEST_F(BulkLoadTest, RewritesThatDropEveryTagLeaveOnlyDeletionsInByTag) {
+  // by_tag gets deletions and no put: a file of deletions alone.
+  std::vector<Session> first = Corpus(600);
+  first.resize(400);  // RandomSessions only
+  std::vector<Session> rest;
+  for (size_t i = 0; i < first.size(); i += 2) {
+    if (first[i].session_tags.empty() && first[i].user_tags.empty()) continue;
+    Session s = first[i];
+    s.session_tags.clear();
+    s.user_tags.clear();
+    rest.push_back(std::move(s));
+  }
+  ASSERT_GT(rest.size(), 50u);
   ASSERT_NO_FATAL_FAILURE(ExpectLoadIntoAStoreWithSessions(
       dir_.Sub("bulk"), first, rest, static_cast<int64_t>(rest.size())));
 }

@@ -1,6 +1,7 @@
 #include "storage/bulk_loader.h"
 
 #include <algorithm>
+#include <cassert>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -123,8 +124,9 @@ class KeyValueArena {
 
  private:
   // Blocks are kept across spills (fresh memory costs page faults), so a
-  // shard holds up to one block per column family beyond its budget; each
-  // is one huge page (huge_page_memory.h).
+  // shard holds up to one block per arena (a column family's runs, and the
+  // deletions of those a rewrite deletes from) beyond its budget; each is
+  // one huge page (huge_page_memory.h).
   static constexpr size_t kBlockBytes = kHugePageBytes;
 
   static uint64_t BigEndianPrefix(std::string_view key, size_t from) {
@@ -385,10 +387,10 @@ absl::Status MergeRunsInto(Cf cf, const std::vector<std::string>& runs,
 // its last piece is checked, so damage can first show as an error it causes
 // (a key out of order, a key written twice). The rest of every run is read
 // to find it; only on this error path.
-template <typename Sink>
-absl::Status MergeRuns(Cf cf, const std::vector<std::string>& runs,
-                       Sink* sink) {
-  absl::Status status = MergeRunsInto(cf, runs, sink);
+// DamageOr returns the DataLoss of the first damaged run of `runs`, or
+// `status` when none is.
+absl::Status DamageOr(const std::vector<std::string>& runs,
+                      absl::Status status) {
   if (status.ok() || absl::IsDataLoss(status)) return status;
   for (const std::string& run : runs) {
     absl::StatusOr<std::unique_ptr<SortedRunReader>> reader =
@@ -398,6 +400,12 @@ absl::Status MergeRuns(Cf cf, const std::vector<std::string>& runs,
     if (absl::IsDataLoss((*reader)->status())) return (*reader)->status();
   }
   return status;
+}
+
+template <typename Sink>
+absl::Status MergeRuns(Cf cf, const std::vector<std::string>& runs,
+                       Sink* sink) {
+  return DamageOr(runs, MergeRunsInto(cf, runs, sink));
 }
 
 // WithDeletions passes one column family's key-values, in key order, on to
@@ -944,6 +952,7 @@ class BulkFileBuilder {
                        /*merge=*/Sums(cf) && !into_empty_store_,
                        FileSizeScale(all));
     if (cf == Cf::kDefault) {
+      assert(deletions.empty());  // no rewrite deletes a dictionary entry
       // The change entries are stamped now, the last step before the ingest.
       ChangeTimeStamper stamper(&sink, absl::ToUnixMillis(absl::Now()));
       SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, runs, &stamper));
@@ -951,8 +960,11 @@ class BulkFileBuilder {
       SESSIONDB_ASSIGN_OR_RETURN(std::unique_ptr<SortedRunReader> keys,
                                  SortedRunReader::Open(deletions.front()));
       WithDeletions with_deletions(&sink, std::move(keys));
-      SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, runs, &with_deletions));
-      SESSIONDB_RETURN_IF_ERROR(with_deletions.Finish());
+      absl::Status merged = MergeRuns(cf, runs, &with_deletions);
+      if (merged.ok()) merged = with_deletions.Finish();
+      // The deletions' run is read along: damage there can show first as
+      // a key out of order.
+      SESSIONDB_RETURN_IF_ERROR(DamageOr(deletions, std::move(merged)));
     } else {
       SESSIONDB_RETURN_IF_ERROR(MergeRuns(cf, runs, &sink));
     }
@@ -963,7 +975,8 @@ class BulkFileBuilder {
   }
 
   // Narrow merges runs of `cf`, at most kMaxMergeWidth open at once, into
-  // intermediate runs until at most `width` are left.
+  // intermediate runs until at most `width` are left (the last merge opens
+  // the kMaxMergeWidth runs left and the deletions' one).
   absl::Status Narrow(Cf cf, std::string_view name, size_t width,
                       std::vector<std::string>* runs) {
     for (int step = 0; runs->size() > width; ++step) {

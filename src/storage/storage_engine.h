@@ -136,7 +136,7 @@ class StorageEngine {
   absl::Status UpsertSessions(absl::Span<const Session> sessions);
 
   // BulkLoad upserts every session of `source` (Store::BulkLoad), through
-  // sorted files for sessions the store does not hold (bulk_loader.h).
+  // sorted files until the source repeats a sessionId (bulk_loader.h).
   absl::StatusOr<BulkLoadSummary> BulkLoad(SessionSource& source,
                                            const BulkLoadOptions& options);
 
