@@ -480,13 +480,17 @@ uint64_t IdHash(std::string_view session_id) {
   return absl::HashOf(absl::string_view(session_id.data(), session_id.size()));
 }
 
+// The version of a session the store holds, as the dispatcher read it.
+struct StoredVersion {
+  std::string primary_key;  // at least kBotBytes + kTimeBytes
+  std::string record;       // not verified yet
+};
+
 // A session and the number of its bot, as the dispatcher hands it over.
 struct NumberedSession {
   Session session;
   uint32_t bot_no;
-  // The primary key of the version the store holds; empty when it holds
-  // none.
-  std::string stored_key;
+  std::optional<StoredVersion> stored;  // nullopt: the store holds none
 };
 using Chunk = std::vector<NumberedSession>;
 
@@ -496,9 +500,8 @@ using Chunk = std::vector<NumberedSession>;
 // leave (deletions).
 class ShardBuilder {
  public:
-  ShardBuilder(const StorageEngine& engine, size_t memory_bytes,
-               const std::string& prefix)
-      : engine_(engine), memory_bytes_(memory_bytes) {
+  ShardBuilder(size_t memory_bytes, const std::string& prefix)
+      : memory_bytes_(memory_bytes) {
     for (int i = 0; i < kNumCfs; ++i) {
       runs_.push_back(
           std::make_unique<ColumnFamilyRuns>(static_cast<Cf>(i), prefix));
@@ -510,10 +513,8 @@ class ShardBuilder {
   absl::Status Add(const NumberedSession& numbered) {
     const Session& session = numbered.session;
     const uint32_t bot_no = numbered.bot_no;
-    if (!numbered.stored_key.empty()) {
-      SESSIONDB_RETURN_IF_ERROR(
-          RemoveStored(session.session_id, numbered.stored_key));
-    }
+    if (numbered.stored.has_value())
+      SESSIONDB_RETURN_IF_ERROR(RemoveStored(*numbered.stored));
     std::string primary_key =
         SessionKey(bot_no, session.start_time_ms, session.session_id);
     EncodeRecord(session, &builder_);
@@ -570,25 +571,14 @@ class ShardBuilder {
     user->second += delta;
   }
 
-  // RemoveStored stages what replacing the stored version of `session_id`
-  // (under `primary_key`) removes, as SessionBatch does: the deletion of its
-  // record and index keys (one the new version puts again is not written:
-  // WithDeletions) and one less in its counters and its user's count.
-  absl::Status RemoveStored(std::string_view session_id,
-                            const std::string& primary_key) {
-    // A string, not a pinned slice: FlatBuffers reads it in place, aligned.
-    std::string bytes;
-    const rocksdb::Status s =
-        engine_.Get(rocksdb::ReadOptions(), Cf::kSessions, primary_key, &bytes);
-    if (s.IsNotFound()) {
-      return absl::DataLossError(
-          absl::StrCat("sessionId ", AsAbsl(DebugKey(session_id)),
-                       " maps to a missing record ", DebugKey(primary_key)));
-    }
-    SESSIONDB_RETURN_IF_ERROR(
-        FromRocksStatus(s, "reading a loaded session's stored record"));
+  // RemoveStored stages what replacing the stored version removes, as
+  // SessionBatch does: the deletion of its record and index keys (one the
+  // new version puts again is not written: WithDeletions) and one less in
+  // its counters and its user's count.
+  absl::Status RemoveStored(const StoredVersion& version) {
+    const std::string& primary_key = version.primary_key;
     SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* stored,
-                               VerifyStoredRecord(bytes, primary_key));
+                               VerifyStoredRecord(version.record, primary_key));
     const uint32_t bot_no = DecodeBigEndian32(primary_key.data());
     Delete(Cf::kSessions, primary_key);
     ForEachIndexKey(bot_no, *stored,
@@ -626,7 +616,6 @@ class ShardBuilder {
     return absl::OkStatus();
   }
 
-  const StorageEngine& engine_;
   const size_t memory_bytes_;
   std::vector<std::unique_ptr<ColumnFamilyRuns>> runs_;       // by Cf
   std::vector<std::unique_ptr<ColumnFamilyRuns>> deletions_;  // by Cf
@@ -796,9 +785,9 @@ class BulkFileBuilder {
           absl::StrCat("creating ", dir_, ": ", error.message()));
     }
     for (int w = 0; w < kWorkers; ++w) {
-      shards_.push_back(std::make_unique<ShardBuilder>(
-          engine_, memory_bytes_ / 16 * 15 / kWorkers,
-          absl::StrCat(dir_, "/w", w, "-")));
+      shards_.push_back(
+          std::make_unique<ShardBuilder>(memory_bytes_ / 16 * 15 / kWorkers,
+                                         absl::StrCat(dir_, "/w", w, "-")));
       shard_status_.emplace_back();
     }
     for (int w = 0; w < kWorkers; ++w)
@@ -813,28 +802,41 @@ class BulkFileBuilder {
     return id_hashes_.contains(IdHash(session_id));
   }
 
-  // StoredKey: the primary key of the version of this sessionId the store
-  // holds, or nullopt (always, into an empty store).
-  absl::StatusOr<std::optional<std::string>> StoredKey(
+  // Stored reads the version of this sessionId the store holds, or nullopt
+  // (always, into an empty store). Here, on the reading thread, not in the
+  // workers: they touch no RocksDB state, so ThreadSanitizer (which cannot
+  // see RocksDB's own synchronization, docs/RELIABILITY.md) checks all
+  // they do.
+  absl::StatusOr<std::optional<StoredVersion>> Stored(
       const std::string& session_id) const {
     if (into_empty_store_) return std::nullopt;
-    std::string primary_key;
-    const rocksdb::Status s = engine_.Get(
-        rocksdb::ReadOptions(), Cf::kSessionIds, session_id, &primary_key);
+    StoredVersion version;
+    rocksdb::Status s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessionIds,
+                                    session_id, &version.primary_key);
     if (s.IsNotFound()) return std::nullopt;
     SESSIONDB_RETURN_IF_ERROR(
         FromRocksStatus(s, "looking up a loaded sessionId"));
-    if (primary_key.size() < kBotBytes + kTimeBytes) {
+    if (version.primary_key.size() < kBotBytes + kTimeBytes) {
       return absl::DataLossError(absl::StrCat("sessionId map entry of ",
                                               AsAbsl(DebugKey(session_id)),
                                               " is too short"));
     }
-    return primary_key;
+    // A string, not a pinned slice: FlatBuffers reads it in place, aligned.
+    s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessions, version.primary_key,
+                    &version.record);
+    if (s.IsNotFound()) {
+      return absl::DataLossError(absl::StrCat(
+          "sessionId ", AsAbsl(DebugKey(session_id)),
+          " maps to a missing record ", DebugKey(version.primary_key)));
+    }
+    SESSIONDB_RETURN_IF_ERROR(
+        FromRocksStatus(s, "reading a loaded session's stored record"));
+    return version;
   }
 
   // Add adds a validated session whose sessionId the files do not hold;
-  // `stored_key` is StoredKey's answer for it.
-  absl::Status Add(Session session, std::optional<std::string> stored_key) {
+  // `stored` is Stored's answer for it.
+  absl::Status Add(Session session, std::optional<StoredVersion> stored) {
     id_hashes_.insert(IdHash(session.session_id));
     if (!into_empty_store_) {
       // A full entry is staged when the next session comes: the last entry
@@ -844,15 +846,14 @@ class BulkFileBuilder {
       SessionChange& change = changed_.emplace_back();
       change.session_id = session.session_id;
       change.exists = true;
-      if (stored_key.has_value()) {
-        change.previous =
-            SessionChange::Key{DecodeBigEndian32(stored_key->data()),
-                               DecodeDescTime(stored_key->data() + kBotBytes)};
+      if (stored.has_value()) {
+        const char* key = stored->primary_key.data();
+        change.previous = SessionChange::Key{DecodeBigEndian32(key),
+                                             DecodeDescTime(key + kBotBytes)};
       }
     }
     const uint32_t bot_no = BotNumber(session.bot_id);
-    chunk_.push_back(
-        {std::move(session), bot_no, std::move(stored_key).value_or("")});
+    chunk_.push_back({std::move(session), bot_no, std::move(stored)});
     ++sessions_;
     if (chunk_.size() < kChunk) return absl::OkStatus();
     const bool pushed = queue_.Push(std::move(chunk_));
@@ -1103,10 +1104,10 @@ absl::StatusOr<BulkLoadSummary> RunBulkLoad(StorageEngine& engine,
     while (true) {
       SESSIONDB_ASSIGN_OR_RETURN(more, next());
       if (!more || files.MayContain(session.session_id)) break;
-      SESSIONDB_ASSIGN_OR_RETURN(std::optional<std::string> stored_key,
-                                 files.StoredKey(session.session_id));
+      SESSIONDB_ASSIGN_OR_RETURN(std::optional<StoredVersion> stored,
+                                 files.Stored(session.session_id));
       SESSIONDB_RETURN_IF_ERROR(
-          files.Add(std::move(session), std::move(stored_key)));
+          files.Add(std::move(session), std::move(stored)));
     }
     SESSIONDB_RETURN_IF_ERROR(files.Ingest());
     summary.ingested = files.sessions();
