@@ -91,8 +91,11 @@ class KeyValueArena {
     const size_t size = key.size() + value.size();
     if (block_ < 0 || block_used_ + size > block_size_) NextBlock(size);
     char* dest = blocks_[block_].data() + block_used_;
-    std::memcpy(dest, key.data(), key.size());
-    std::memcpy(dest + key.size(), value.data(), value.size());
+    // An empty view's data() may be null, which memcpy must not get (a
+    // deletion's value is empty).
+    if (!key.empty()) std::memcpy(dest, key.data(), key.size());
+    if (!value.empty())
+      std::memcpy(dest + key.size(), value.data(), value.size());
     block_used_ += size;
     entries_.push_back({BigEndianPrefix(key, 0), BigEndianPrefix(key, 8), dest,
                         static_cast<uint32_t>(key.size()),
@@ -382,13 +385,11 @@ absl::Status MergeRunsInto(Cf cf, const std::vector<std::string>& runs,
   return absl::OkStatus();
 }
 
-// MergeRuns is MergeRunsInto, except that when it fails, a damaged run is
-// named as the cause: a run's entries are handed out before the checksum of
-// its last piece is checked, so damage can first show as an error it causes
-// (a key out of order, a key written twice). The rest of every run is read
-// to find it; only on this error path.
 // DamageOr returns the DataLoss of the first damaged run of `runs`, or
-// `status` when none is.
+// `status` when none is. Why: a run's entries are handed out before the
+// checksum of its last piece is checked, so damage can first show as an
+// error it causes (a key out of order, a key written twice). The rest of
+// every run is read to find it; only on this error path.
 absl::Status DamageOr(const std::vector<std::string>& runs,
                       absl::Status status) {
   if (status.ok() || absl::IsDataLoss(status)) return status;
@@ -402,6 +403,8 @@ absl::Status DamageOr(const std::vector<std::string>& runs,
   return status;
 }
 
+// MergeRuns is MergeRunsInto, except that when it fails, a damaged run is
+// named as the cause (DamageOr).
 template <typename Sink>
 absl::Status MergeRuns(Cf cf, const std::vector<std::string>& runs,
                        Sink* sink) {
