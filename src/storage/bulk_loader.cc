@@ -819,19 +819,12 @@ class BulkFileBuilder {
     if (s.IsNotFound()) return std::nullopt;
     SESSIONDB_RETURN_IF_ERROR(
         FromRocksStatus(s, "looking up a loaded sessionId"));
-    if (version.primary_key.size() < kBotBytes + kTimeBytes) {
-      return absl::DataLossError(absl::StrCat("sessionId map entry of ",
-                                              AsAbsl(DebugKey(session_id)),
-                                              " is too short"));
-    }
+    SESSIONDB_RETURN_IF_ERROR(CheckMappedKey(session_id, version.primary_key));
     // A string, not a pinned slice: FlatBuffers reads it in place, aligned.
     s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessions, version.primary_key,
                     &version.record);
-    if (s.IsNotFound()) {
-      return absl::DataLossError(absl::StrCat(
-          "sessionId ", AsAbsl(DebugKey(session_id)),
-          " maps to a missing record ", DebugKey(version.primary_key)));
-    }
+    if (s.IsNotFound())
+      return MissingRecordError(session_id, version.primary_key);
     SESSIONDB_RETURN_IF_ERROR(
         FromRocksStatus(s, "reading a loaded session's stored record"));
     return version;

@@ -17,24 +17,28 @@ namespace sessiondb {
 SessionBatch::SessionBatch(const StorageEngine& engine)
     : engine_(engine), builder_(1024) {}
 
+absl::Status CheckMappedKey(std::string_view session_id,
+                            std::string_view primary_key) {
+  if (primary_key.size() >= kBotBytes + kTimeBytes) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat("sessionId map entry of ",
+                                          AsAbsl(DebugKey(session_id)),
+                                          " is too short"));
+}
+
+absl::Status MissingRecordError(std::string_view session_id,
+                                std::string_view primary_key) {
+  return absl::DataLossError(
+      absl::StrCat("sessionId ", AsAbsl(DebugKey(session_id)),
+                   " maps to a missing record ", DebugKey(primary_key)));
+}
+
 absl::StatusOr<SessionBatch::Version> SessionBatch::MappedVersion(
     std::string_view session_id, std::string primary_key) {
-  if (primary_key.size() < kBotBytes + kTimeBytes) {
-    return absl::DataLossError(absl::StrCat("sessionId map entry of ",
-                                            AsAbsl(DebugKey(session_id)),
-                                            " is too short"));
-  }
+  SESSIONDB_RETURN_IF_ERROR(CheckMappedKey(session_id, primary_key));
   Version v;
   v.bot_no = DecodeBigEndian32(primary_key.data());
   v.primary_key = std::move(primary_key);
   return v;
-}
-
-absl::Status SessionBatch::MissingRecord(std::string_view session_id,
-                                         const Version& version) {
-  return absl::DataLossError(absl::StrCat(
-      "sessionId ", AsAbsl(DebugKey(session_id)), " maps to a missing record ",
-      DebugKey(version.primary_key)));
 }
 
 absl::StatusOr<std::optional<SessionBatch::Version>> SessionBatch::Current(
@@ -53,7 +57,7 @@ absl::StatusOr<std::optional<SessionBatch::Version>> SessionBatch::Current(
                              MappedVersion(session_id, std::move(primary_key)));
   s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessions, v.primary_key,
                   &v.record);
-  if (s.IsNotFound()) return MissingRecord(session_id, v);
+  if (s.IsNotFound()) return MissingRecordError(session_id, v.primary_key);
   if (!s.ok()) return FromRocksStatus(s, "reading a session record");
   return std::optional<Version>(std::move(v));
 }
@@ -111,7 +115,7 @@ absl::StatusOr<size_t> SessionBatch::PrefetchSorted(
   size_t bytes = 0;
   for (size_t i = 0; i < stored.size(); ++i) {
     auto& [id, v] = stored[i];
-    if (statuses[i].IsNotFound()) return MissingRecord(id, v);
+    if (statuses[i].IsNotFound()) return MissingRecordError(id, v.primary_key);
     if (!statuses[i].ok())
       return FromRocksStatus(statuses[i], "reading a session record");
     v.record.assign(values[i].data(), values[i].size());

@@ -26,6 +26,15 @@ namespace sessiondb {
 
 class StorageEngine;
 
+// CheckMappedKey: DataLoss when `primary_key`, the sessionId map's entry of
+// `session_id`, is too short to be a record's key (key_codec.h).
+absl::Status CheckMappedKey(std::string_view session_id,
+                            std::string_view primary_key);
+// MissingRecordError: the DataLoss of a sessionId map entry whose record is
+// missing.
+absl::Status MissingRecordError(std::string_view session_id,
+                                std::string_view primary_key);
+
 // Single-threaded; the caller holds the engine's write lock from the first
 // call until Finish's batch is written, so the state an upsert reads (the
 // session's previous version) cannot change underneath it.
@@ -93,9 +102,6 @@ class SessionBatch {
   // DataLoss when the entry is malformed.
   static absl::StatusOr<Version> MappedVersion(std::string_view session_id,
                                                std::string primary_key);
-  // MissingRecord: the error of a map entry whose record is missing.
-  static absl::Status MissingRecord(std::string_view session_id,
-                                    const Version& version);
   absl::Status RemoveVersion(const Version& version);
   // Touched records the first touch of a session this batch: `previous` is
   // its version in the store. Call before staging its new state.
