@@ -37,6 +37,7 @@
 #include "storage/session_batch.h"
 #include "storage/sorted_run.h"
 #include "storage/storage_engine.h"
+#include "storage/stored_versions.h"
 
 namespace sessiondb {
 namespace {
@@ -483,12 +484,6 @@ uint64_t IdHash(std::string_view session_id) {
   return absl::HashOf(absl::string_view(session_id.data(), session_id.size()));
 }
 
-// The version of a session the store holds, as the dispatcher read it.
-struct StoredVersion {
-  std::string primary_key;  // at least kBotBytes + kTimeBytes
-  std::string record;       // not verified yet
-};
-
 // A session and the number of its bot, as the dispatcher hands it over.
 struct NumberedSession {
   Session session;
@@ -741,11 +736,11 @@ void RemoveBulkLoadLeftovers(std::string_view path) {
 
 // The bulk path: sorted files of the loaded sessions. Friend of
 // StorageEngine. The calling thread reads the source, numbers bots, spots
-// repeated sessionIds and looks up the stored version of each; kWorkers
-// threads encode the sessions and sort their keys (and the keys their
-// stored versions leave) into runs; at the end the runs of each column
-// family are merged into its files (column families in parallel) and every
-// file is ingested at once.
+// repeated sessionIds and reads the stored versions (a chunk at a time, by
+// sorted MultiGets); kWorkers threads encode the sessions and sort their
+// keys (and the keys their stored versions leave) into runs; at the end the
+// runs of each column family are merged into its files (column families in
+// parallel) and every file is ingested at once.
 //
 // Into a store with no session, counters and user counts are written as
 // values (exact: there are none to add to), the files land in the
@@ -798,63 +793,29 @@ class BulkFileBuilder {
     return absl::OkStatus();
   }
 
-  // MayContain: the files may hold this sessionId. Ids are kept as 64-bit
-  // hashes (8 bytes a session, not the id): a collision only sends the rest
-  // of the load to the upsert path, which is exact in any state.
-  bool MayContain(const std::string& session_id) const {
-    return id_hashes_.contains(IdHash(session_id));
+  // Claim takes `session_id` for the files; false when they may hold it
+  // already. Ids are kept as 64-bit hashes (8 bytes a session, not the id):
+  // a collision only sends the rest of the load to the upsert path, which
+  // is exact in any state.
+  bool Claim(const std::string& session_id) {
+    return id_hashes_.insert(IdHash(session_id)).second;
   }
 
-  // Stored reads the version of this sessionId the store holds, or nullopt
-  // (always, into an empty store). Here, on the reading thread, not in the
-  // workers: they touch no RocksDB state, so ThreadSanitizer (which cannot
-  // see RocksDB's own synchronization, docs/RELIABILITY.md) checks all
-  // they do.
-  absl::StatusOr<std::optional<StoredVersion>> Stored(
-      const std::string& session_id) const {
-    if (into_empty_store_) return std::nullopt;
-    StoredVersion version;
-    rocksdb::Status s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessionIds,
-                                    session_id, &version.primary_key);
-    if (s.IsNotFound()) return std::nullopt;
-    SESSIONDB_RETURN_IF_ERROR(
-        FromRocksStatus(s, "looking up a loaded sessionId"));
-    SESSIONDB_RETURN_IF_ERROR(CheckMappedKey(session_id, version.primary_key));
-    // A string, not a pinned slice: FlatBuffers reads it in place, aligned.
-    s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessions, version.primary_key,
-                    &version.record);
-    if (s.IsNotFound())
-      return MissingRecordError(session_id, version.primary_key);
-    SESSIONDB_RETURN_IF_ERROR(
-        FromRocksStatus(s, "reading a loaded session's stored record"));
-    return version;
-  }
-
-  // Add adds a validated session whose sessionId the files do not hold;
-  // `stored` is Stored's answer for it.
-  absl::Status Add(Session session, std::optional<StoredVersion> stored) {
-    id_hashes_.insert(IdHash(session.session_id));
-    if (!into_empty_store_) {
-      // A full entry is staged when the next session comes: the last entry
-      // (Ingest) is never empty.
-      if (changed_.size() == kUpsertBatch)
-        SESSIONDB_RETURN_IF_ERROR(StageChangeEntry(/*last=*/false));
-      SessionChange& change = changed_.emplace_back();
-      change.session_id = session.session_id;
-      change.exists = true;
-      if (stored.has_value()) {
-        const char* key = stored->primary_key.data();
-        change.previous = SessionChange::Key{DecodeBigEndian32(key),
-                                             DecodeDescTime(key + kBotBytes)};
-      }
+  // Add adds validated sessions, each claimed, to the files. Their stored
+  // versions are read here, on the reading thread, by sorted MultiGets, not
+  // in the workers: they touch no RocksDB state, so ThreadSanitizer (which
+  // cannot see RocksDB's own synchronization, docs/RELIABILITY.md) checks
+  // all they do.
+  absl::Status Add(std::vector<Session>* sessions) {
+    std::vector<std::optional<StoredVersion>> stored(sessions->size());
+    if (!into_empty_store_)
+      SESSIONDB_RETURN_IF_ERROR(ReadStored(*sessions, &stored));
+    for (size_t i = 0; i < sessions->size(); ++i) {
+      SESSIONDB_RETURN_IF_ERROR(
+          AddOne(std::move((*sessions)[i]), std::move(stored[i])));
     }
-    const uint32_t bot_no = BotNumber(session.bot_id);
-    chunk_.push_back({std::move(session), bot_no, std::move(stored)});
-    ++sessions_;
-    if (chunk_.size() < kChunk) return absl::OkStatus();
-    const bool pushed = queue_.Push(std::move(chunk_));
-    chunk_.clear();
-    return pushed ? absl::OkStatus() : StopWorkers();
+    sessions->clear();
+    return absl::OkStatus();
   }
 
   // Ingest adds every file to the store in one atomic step.
@@ -894,6 +855,50 @@ class BulkFileBuilder {
   int64_t sessions() const { return sessions_; }
 
  private:
+  // ReadStored sets (*stored)[i] to the version of sessions[i] the store
+  // holds (nullopt: none).
+  absl::Status ReadStored(const std::vector<Session>& sessions,
+                          std::vector<std::optional<StoredVersion>>* stored) {
+    std::vector<size_t> order(sessions.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return sessions[a].session_id < sessions[b].session_id;
+    });
+    std::vector<std::string_view> ids;  // distinct: each was claimed
+    for (size_t i : order) ids.push_back(sessions[i].session_id);
+    std::vector<std::optional<StoredVersion>> versions;
+    SESSIONDB_RETURN_IF_ERROR(
+        ReadStoredVersions(engine_, ids, &versions).status());
+    for (size_t k = 0; k < order.size(); ++k)
+      (*stored)[order[k]] = std::move(versions[k]);
+    return absl::OkStatus();
+  }
+
+  // AddOne adds a session; `stored` is the version the store holds.
+  absl::Status AddOne(Session session, std::optional<StoredVersion> stored) {
+    if (!into_empty_store_) {
+      // A full entry is staged when the next session comes: the last entry
+      // (Ingest) is never empty.
+      if (changed_.size() == kUpsertBatch)
+        SESSIONDB_RETURN_IF_ERROR(StageChangeEntry(/*last=*/false));
+      SessionChange& change = changed_.emplace_back();
+      change.session_id = session.session_id;
+      change.exists = true;
+      if (stored.has_value()) {
+        const char* key = stored->primary_key.data();
+        change.previous = SessionChange::Key{DecodeBigEndian32(key),
+                                             DecodeDescTime(key + kBotBytes)};
+      }
+    }
+    const uint32_t bot_no = BotNumber(session.bot_id);
+    chunk_.push_back({std::move(session), bot_no, std::move(stored)});
+    ++sessions_;
+    if (chunk_.size() < kChunk) return absl::OkStatus();
+    const bool pushed = queue_.Push(std::move(chunk_));
+    chunk_.clear();
+    return pushed ? absl::OkStatus() : StopWorkers();
+  }
+
   void Work(int w) {
     Chunk chunk;
     absl::Status status;
@@ -1097,14 +1102,15 @@ absl::StatusOr<BulkLoadSummary> RunBulkLoad(StorageEngine& engine,
   {
     BulkFileBuilder files(engine, options, empty);
     SESSIONDB_RETURN_IF_ERROR(files.Start());
+    std::vector<Session> claimed;
     while (true) {
       SESSIONDB_ASSIGN_OR_RETURN(more, next());
-      if (!more || files.MayContain(session.session_id)) break;
-      SESSIONDB_ASSIGN_OR_RETURN(std::optional<StoredVersion> stored,
-                                 files.Stored(session.session_id));
-      SESSIONDB_RETURN_IF_ERROR(
-          files.Add(std::move(session), std::move(stored)));
+      if (!more || !files.Claim(session.session_id)) break;
+      claimed.push_back(std::move(session));
+      if (claimed.size() == BulkFileBuilder::kChunk)
+        SESSIONDB_RETURN_IF_ERROR(files.Add(&claimed));
     }
+    SESSIONDB_RETURN_IF_ERROR(files.Add(&claimed));
     SESSIONDB_RETURN_IF_ERROR(files.Ingest());
     summary.ingested = files.sessions();
   }

@@ -2,42 +2,24 @@
 
 #include <algorithm>
 
-#include "absl/strings/str_cat.h"
-#include "base/absl_compat.h"
 #include "base/status_macros.h"
 #include "storage/bot_dictionary.h"
 #include "storage/index_entries.h"
 #include "storage/key_codec.h"
 #include "storage/record_codec.h"
-#include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
+#include "storage/stored_versions.h"
 
 namespace sessiondb {
 
 SessionBatch::SessionBatch(const StorageEngine& engine)
     : engine_(engine), builder_(1024) {}
 
-absl::Status CheckMappedKey(std::string_view session_id,
-                            std::string_view primary_key) {
-  if (primary_key.size() >= kBotBytes + kTimeBytes) return absl::OkStatus();
-  return absl::DataLossError(absl::StrCat("sessionId map entry of ",
-                                          AsAbsl(DebugKey(session_id)),
-                                          " is too short"));
-}
-
-absl::Status MissingRecordError(std::string_view session_id,
-                                std::string_view primary_key) {
-  return absl::DataLossError(
-      absl::StrCat("sessionId ", AsAbsl(DebugKey(session_id)),
-                   " maps to a missing record ", DebugKey(primary_key)));
-}
-
-absl::StatusOr<SessionBatch::Version> SessionBatch::MappedVersion(
-    std::string_view session_id, std::string primary_key) {
-  SESSIONDB_RETURN_IF_ERROR(CheckMappedKey(session_id, primary_key));
+SessionBatch::Version SessionBatch::FromStored(StoredVersion stored) {
   Version v;
-  v.bot_no = DecodeBigEndian32(primary_key.data());
-  v.primary_key = std::move(primary_key);
+  v.bot_no = DecodeBigEndian32(stored.primary_key.data());
+  v.primary_key = std::move(stored.primary_key);
+  v.record = std::move(stored.record);
   return v;
 }
 
@@ -47,19 +29,10 @@ absl::StatusOr<std::optional<SessionBatch::Version>> SessionBatch::Current(
   if (it != staged_.end()) return it->second;
   auto fetched = prefetched_.extract(std::string(session_id));
   if (!fetched.empty()) return std::move(fetched.mapped());
-
-  std::string primary_key;
-  rocksdb::Status s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessionIds,
-                                  session_id, &primary_key);
-  if (s.IsNotFound()) return std::optional<Version>();
-  if (!s.ok()) return FromRocksStatus(s, "reading the sessionId map");
-  SESSIONDB_ASSIGN_OR_RETURN(Version v,
-                             MappedVersion(session_id, std::move(primary_key)));
-  s = engine_.Get(rocksdb::ReadOptions(), Cf::kSessions, v.primary_key,
-                  &v.record);
-  if (s.IsNotFound()) return MissingRecordError(session_id, v.primary_key);
-  if (!s.ok()) return FromRocksStatus(s, "reading a session record");
-  return std::optional<Version>(std::move(v));
+  SESSIONDB_ASSIGN_OR_RETURN(std::optional<StoredVersion> stored,
+                             ReadStoredVersion(engine_, session_id));
+  if (!stored.has_value()) return std::optional<Version>();
+  return std::optional<Version>(FromStored(std::move(*stored)));
 }
 
 absl::Status SessionBatch::Prefetch(absl::Span<const Session> sessions) {
@@ -85,42 +58,13 @@ absl::Status SessionBatch::Prefetch(absl::Span<const Session> sessions) {
 
 absl::StatusOr<size_t> SessionBatch::PrefetchSorted(
     absl::Span<const std::string_view> ids) {
-  std::vector<rocksdb::Slice> keys(ids.begin(), ids.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  engine_.MultiGet(rocksdb::ReadOptions(), Cf::kSessionIds, keys, values.data(),
-                   statuses.data(), /*sorted_input=*/true);
-  // The stored ones, in record key order for the second MultiGet.
-  std::vector<std::pair<std::string_view, Version>> stored;
+  std::vector<std::optional<StoredVersion>> versions;
+  SESSIONDB_ASSIGN_OR_RETURN(size_t bytes,
+                             ReadStoredVersions(engine_, ids, &versions));
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (statuses[i].IsNotFound()) {
-      prefetched_.emplace(ids[i], std::nullopt);
-      continue;
-    }
-    if (!statuses[i].ok())
-      return FromRocksStatus(statuses[i], "reading the sessionId map");
-    SESSIONDB_ASSIGN_OR_RETURN(Version v,
-                               MappedVersion(ids[i], values[i].ToString()));
-    stored.emplace_back(ids[i], std::move(v));
-  }
-  std::sort(stored.begin(), stored.end(), [](const auto& a, const auto& b) {
-    return a.second.primary_key < b.second.primary_key;
-  });
-  keys.clear();
-  for (const auto& [id, v] : stored) keys.emplace_back(v.primary_key);
-  values = std::vector<rocksdb::PinnableSlice>(keys.size());
-  statuses.assign(keys.size(), rocksdb::Status());
-  engine_.MultiGet(rocksdb::ReadOptions(), Cf::kSessions, keys, values.data(),
-                   statuses.data(), /*sorted_input=*/true);
-  size_t bytes = 0;
-  for (size_t i = 0; i < stored.size(); ++i) {
-    auto& [id, v] = stored[i];
-    if (statuses[i].IsNotFound()) return MissingRecordError(id, v.primary_key);
-    if (!statuses[i].ok())
-      return FromRocksStatus(statuses[i], "reading a session record");
-    v.record.assign(values[i].data(), values[i].size());
-    bytes += v.record.size();
-    prefetched_.emplace(id, std::move(v));
+    std::optional<Version> v;
+    if (versions[i].has_value()) v = FromStored(std::move(*versions[i]));
+    prefetched_.emplace(ids[i], std::move(v));
   }
   return bytes;
 }

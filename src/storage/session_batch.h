@@ -21,19 +21,11 @@
 #include "storage/change_log.h"
 #include "storage/column_families.h"
 #include "storage/counters.h"
+#include "storage/stored_versions.h"
 
 namespace sessiondb {
 
 class StorageEngine;
-
-// CheckMappedKey: DataLoss when `primary_key`, the sessionId map's entry of
-// `session_id`, is too short to be a record's key (key_codec.h).
-absl::Status CheckMappedKey(std::string_view session_id,
-                            std::string_view primary_key);
-// MissingRecordError: the DataLoss of a sessionId map entry whose record is
-// missing.
-absl::Status MissingRecordError(std::string_view session_id,
-                                std::string_view primary_key);
 
 // Single-threaded; the caller holds the engine's write lock from the first
 // call until Finish's batch is written, so the state an upsert reads (the
@@ -98,10 +90,8 @@ class SessionBatch {
   // PrefetchSorted prefetches `ids` (sorted, distinct, none staged or
   // prefetched); returns the bytes of the records it read.
   absl::StatusOr<size_t> PrefetchSorted(absl::Span<const std::string_view> ids);
-  // MappedVersion makes the version a sessionId map entry names, or
-  // DataLoss when the entry is malformed.
-  static absl::StatusOr<Version> MappedVersion(std::string_view session_id,
-                                               std::string primary_key);
+  // FromStored makes the version ReadStoredVersion(s) read.
+  static Version FromStored(StoredVersion stored);
   absl::Status RemoveVersion(const Version& version);
   // Touched records the first touch of a session this batch: `previous` is
   // its version in the store. Call before staging its new state.
