@@ -1,6 +1,7 @@
 #include "storage/bulk_loader.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <condition_variable>
 #include <cstring>
@@ -492,6 +493,34 @@ struct NumberedSession {
 };
 using Chunk = std::vector<NumberedSession>;
 
+// KeyList is a list of keys that keeps its strings' memory from one use to
+// the next (a session's few dozen keys, thousands of times over).
+class KeyList {
+ public:
+  void Clear() { size_ = 0; }
+  // Add appends `prefix` + `key` as one key.
+  void Add(std::string_view prefix, std::string_view key) {
+    if (size_ == keys_.size()) keys_.emplace_back();
+    keys_[size_].assign(prefix);
+    keys_[size_].append(key);
+    ++size_;
+  }
+  void Sort() { std::sort(keys_.begin(), keys_.begin() + size_); }
+  // REQUIRES: Sort() since the last Add.
+  bool Contains(std::string_view prefix, std::string_view key) const {
+    probe_.assign(prefix);
+    probe_.append(key);
+    return std::binary_search(keys_.begin(), keys_.begin() + size_, probe_);
+  }
+  size_t size() const { return size_; }
+  const std::string& operator[](size_t i) const { return keys_[i]; }
+
+ private:
+  std::vector<std::string> keys_;  // the first size_ are the list's
+  size_t size_ = 0;
+  mutable std::string probe_;
+};
+
 // ShardBuilder turns the sessions of its chunks into sorted runs: one of
 // the loader's worker threads owns it. Per column family, runs of the keys
 // the sessions put, and runs of the keys the stored versions they replace
@@ -511,8 +540,12 @@ class ShardBuilder {
   absl::Status Add(const NumberedSession& numbered) {
     const Session& session = numbered.session;
     const uint32_t bot_no = numbered.bot_no;
-    if (numbered.stored.has_value())
-      SESSIONDB_RETURN_IF_ERROR(RemoveStored(*numbered.stored));
+    const fb::Session* stored = nullptr;
+    if (numbered.stored.has_value()) {
+      SESSIONDB_ASSIGN_OR_RETURN(
+          stored, VerifyStoredRecord(numbered.stored->record,
+                                     numbered.stored->primary_key));
+    }
     std::string primary_key =
         SessionKey(bot_no, session.start_time_ms, session.session_id);
     EncodeRecord(session, &builder_);
@@ -521,12 +554,21 @@ class ShardBuilder {
         builder_.GetSize());
     // The builder's buffer is aligned for FlatBuffers' in-place reads.
     const fb::Session* view = fb::GetSession(builder_.GetBufferPointer());
+    put_keys_.Clear();
     ForEachIndexEntry(
         bot_no, *view, record,
         [&](Cf cf, const std::string& key, const std::string& value) {
           Buffer(cf, key, value);
+          if (stored != nullptr) put_keys_.Add(CfPrefix(cf), key);
         });
-    Count(bot_no, *view, +1);
+    if (stored != nullptr) {
+      const std::string& stored_key = numbered.stored->primary_key;
+      const uint32_t stored_bot_no = DecodeBigEndian32(stored_key.data());
+      RemoveStored(stored_key, stored_bot_no, *stored, primary_key);
+      CountReplacement(stored_bot_no, *stored, bot_no, *view);
+    } else {
+      Count(bot_no, *view, +1);
+    }
     Buffer(Cf::kSessionIds, session.session_id, primary_key);
     Buffer(Cf::kSessions, primary_key, record);
     if (buffered_bytes_ + counter_bytes_ < memory_bytes_)
@@ -559,30 +601,88 @@ class ShardBuilder {
   void Count(uint32_t bot_no, const fb::Session& record, int64_t delta) {
     const uint8_t cell = RecordCell(record);
     ForEachCounterKey(bot_no, record, [&](std::string&& key) {
-      auto [it, inserted] = counts_.try_emplace(std::move(key));
-      if (inserted) counter_bytes_ += it->first.size() + kCounterOverhead;
-      it->second[cell] += delta;
+      AddToCounter(key, cell, delta);
     });
-    auto [user, inserted] =
-        users_.try_emplace(std::string(record.user_id()->string_view()), 0);
-    if (inserted) counter_bytes_ += user->first.size() + kCounterOverhead;
-    user->second += delta;
+    AddToUser(record.user_id()->string_view(), delta);
   }
 
-  // RemoveStored stages what replacing the stored version removes, as
-  // SessionBatch does: the deletion of its record and index keys (one the
-  // new version puts again is not written: WithDeletions) and one less in
-  // its counters and its user's count.
-  absl::Status RemoveStored(const StoredVersion& version) {
-    const std::string& primary_key = version.primary_key;
-    SESSIONDB_ASSIGN_OR_RETURN(const fb::Session* stored,
-                               VerifyStoredRecord(version.record, primary_key));
-    const uint32_t bot_no = DecodeBigEndian32(primary_key.data());
-    Delete(Cf::kSessions, primary_key);
-    ForEachIndexKey(bot_no, *stored,
-                    [&](Cf cf, const std::string& key) { Delete(cf, key); });
-    Count(bot_no, *stored, -1);
-    return absl::OkStatus();
+  // CountReplacement counts `record` (under bot `bot_no`) in place of its
+  // stored version, `stored` (under bot `stored_bot_no`): what that does to
+  // each counter, without the -1 and +1 of the counters both count in the
+  // same cell (most of them, in a rewrite that keeps the session's start,
+  // cell and tags), which cancel.
+  void CountReplacement(uint32_t stored_bot_no, const fb::Session& stored,
+                        uint32_t bot_no, const fb::Session& record) {
+    const uint8_t cell = RecordCell(record);
+    if (RecordCell(stored) != cell) {
+      Count(stored_bot_no, stored, -1);
+      Count(bot_no, record, +1);
+      return;
+    }
+    KeyList& removed = removed_counters_;
+    KeyList& added = added_counters_;
+    removed.Clear();
+    added.Clear();
+    ForEachCounterKey(stored_bot_no, stored,
+                      [&](std::string&& key) { removed.Add({}, key); });
+    ForEachCounterKey(bot_no, record,
+                      [&](std::string&& key) { added.Add({}, key); });
+    removed.Sort();
+    added.Sort();
+    size_t i = 0, j = 0;
+    while (i < removed.size() && j < added.size()) {
+      const int order = removed[i].compare(added[j]);
+      if (order < 0) {
+        AddToCounter(removed[i++], cell, -1);
+      } else if (order > 0) {
+        AddToCounter(added[j++], cell, +1);
+      } else {  // counted by both: unchanged
+        ++i;
+        ++j;
+      }
+    }
+    for (; i < removed.size(); ++i) AddToCounter(removed[i], cell, -1);
+    for (; j < added.size(); ++j) AddToCounter(added[j], cell, +1);
+    const std::string_view stored_user = stored.user_id()->string_view();
+    const std::string_view user = record.user_id()->string_view();
+    if (stored_user != user) {
+      AddToUser(stored_user, -1);
+      AddToUser(user, +1);
+    }
+  }
+
+  void AddToCounter(std::string_view key, uint8_t cell, int64_t delta) {
+    auto [it, inserted] = counts_.try_emplace(key);
+    if (inserted) counter_bytes_ += it->first.size() + kCounterOverhead;
+    it->second[cell] += delta;
+  }
+  void AddToUser(std::string_view user_id, int64_t delta) {
+    auto [it, inserted] = users_.try_emplace(user_id, 0);
+    if (inserted) counter_bytes_ += it->first.size() + kCounterOverhead;
+    it->second += delta;
+  }
+
+  // RemoveStored stages what replacing the stored version (`stored`, under
+  // `stored_key` and bot `stored_bot_no`) with a version under `primary_key`
+  // removes, as SessionBatch does: the deletion of its record and of its
+  // index keys the new version does not put again (put_keys_).
+  void RemoveStored(const std::string& stored_key, uint32_t stored_bot_no,
+                    const fb::Session& stored, const std::string& primary_key) {
+    put_keys_.Sort();
+    if (stored_key != primary_key) Delete(Cf::kSessions, stored_key);
+    ForEachIndexKey(stored_bot_no, stored, [&](Cf cf, const std::string& key) {
+      if (!put_keys_.Contains(CfPrefix(cf), key)) Delete(cf, key);
+    });
+  }
+
+  // CfPrefix: a column family's number as a one-byte prefix (put_keys_).
+  static std::string_view CfPrefix(Cf cf) {
+    static constexpr std::array<char, kNumCfs> kPrefixes = [] {
+      std::array<char, kNumCfs> prefixes{};
+      for (int i = 0; i < kNumCfs; ++i) prefixes[i] = static_cast<char>(i);
+      return prefixes;
+    }();
+    return {&kPrefixes[static_cast<int>(cf)], 1};
   }
 
   void Delete(Cf cf, std::string_view key) {
@@ -617,14 +717,31 @@ class ShardBuilder {
   const size_t memory_bytes_;
   std::vector<std::unique_ptr<ColumnFamilyRuns>> runs_;       // by Cf
   std::vector<std::unique_ptr<ColumnFamilyRuns>> deletions_;  // by Cf
+  // Looked up by string_view: a key is copied only when it is inserted.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const {
+      return absl::HashOf(absl::string_view(key.data(), key.size()));
+    }
+  };
+  struct KeyEq {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const {
+      return a == b;
+    }
+  };
   // On huge pages: a table of a million counters is ~80 MB, and its growth
   // was half the load's page faults (huge_page_memory.h).
   template <typename Value>
   using SumMap = absl::flat_hash_map<
-      std::string, Value, absl::Hash<std::string>, std::equal_to<std::string>,
+      std::string, Value, KeyHash, KeyEq,
       HugePageAllocator<std::pair<const std::string, Value>>>;
   SumMap<CellCounts> counts_;
   SumMap<int64_t> users_;
+  // Reused by every rewritten session: the index keys the new version puts
+  // (each after CfPrefix), and the counters the stored
+  // and the new version count.
+  KeyList put_keys_, removed_counters_, added_counters_;
   flatbuffers::FlatBufferBuilder builder_{1024};
   size_t buffered_bytes_ = 0;  // in runs_' and deletions_' buffers
   size_t counter_bytes_ = 0;   // in counts_ and users_ (estimated)
