@@ -600,7 +600,7 @@ class ShardBuilder {
   // `bot_no`) and to its user's count.
   void Count(uint32_t bot_no, const fb::Session& record, int64_t delta) {
     const uint8_t cell = RecordCell(record);
-    ForEachCounterKey(bot_no, record, [&](std::string&& key) {
+    ForEachCounterKey(bot_no, record, [&](std::string_view key) {
       AddToCounter(key, cell, delta);
     });
     AddToUser(record.user_id()->string_view(), delta);
@@ -624,9 +624,9 @@ class ShardBuilder {
     removed.Clear();
     added.Clear();
     ForEachCounterKey(stored_bot_no, stored,
-                      [&](std::string&& key) { removed.Add({}, key); });
+                      [&](std::string_view key) { removed.Add({}, key); });
     ForEachCounterKey(bot_no, record,
-                      [&](std::string&& key) { added.Add({}, key); });
+                      [&](std::string_view key) { added.Add({}, key); });
     removed.Sort();
     added.Sort();
     size_t i = 0, j = 0;

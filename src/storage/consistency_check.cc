@@ -412,8 +412,8 @@ class Pass {
           });
       if (primary_key != key) stored_at_.emplace(owner, key);
       const uint8_t cell = RecordCell(record);
-      ForEachCounterKey(bot_no, record, [&](std::string&& key) {
-        ++counts[std::move(key)][cell];
+      ForEachCounterKey(bot_no, record, [&](std::string_view key) {
+        ++counts[std::string(key)][cell];
       });
       ++users[std::string(View(record.user_id()))];
       expected_session_ids_.emplace(std::string(session_id), primary_key);

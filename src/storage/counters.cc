@@ -1,6 +1,7 @@
 #include "storage/counters.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace sessiondb {
 namespace {
@@ -51,13 +52,20 @@ class Int64VectorAddOperator : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "sessiondb.Int64VectorAdd"; }
 };
 
-// ScopeStart is `bot scope_byte`, the start of every scope but the bot's.
+// AppendScopeStart appends `bot scope_byte`, the start of every scope but
+// the bot's.
+void AppendScopeStart(uint32_t bot_no, uint8_t scope_byte, std::string* out) {
+  AppendBot(bot_no, out);
+  out->push_back(static_cast<char>(scope_byte));
+}
+
 std::string ScopeStart(uint32_t bot_no, uint8_t scope_byte) {
   std::string scope;
-  AppendBot(bot_no, &scope);
-  scope.push_back(static_cast<char>(scope_byte));
+  AppendScopeStart(bot_no, scope_byte, &scope);
   return scope;
 }
+
+}  // namespace
 
 std::string EncodeTagRef(const TagRef& tag) {
   std::string out;
@@ -66,8 +74,6 @@ std::string EncodeTagRef(const TagRef& tag) {
   AppendAscString(tag.value, &out);
   return out;
 }
-
-}  // namespace
 
 void EncodeCount(int64_t v, char* dst) {
   const uint64_t u = static_cast<uint64_t>(v);
@@ -116,18 +122,30 @@ std::string UserCounterScope(uint32_t bot_no, std::string_view user_id) {
 
 std::string TagPairCounterScope(uint32_t bot_no, const TagRef& a,
                                 const TagRef& b) {
-  std::string first = EncodeTagRef(a);
-  std::string second = EncodeTagRef(b);
-  if (second < first) first.swap(second);
-  std::string scope = ScopeStart(bot_no, kTagPairScopeByte);
-  scope.append(first);
-  scope.append(second);
+  std::string scope;
+  AppendTagPairScope(bot_no, EncodeTagRef(a), EncodeTagRef(b), &scope);
   return scope;
+}
+
+void AppendTagPairScope(uint32_t bot_no, std::string_view encoded_a,
+                        std::string_view encoded_b, std::string* out) {
+  if (encoded_b < encoded_a) std::swap(encoded_a, encoded_b);
+  AppendScopeStart(bot_no, kTagPairScopeByte, out);
+  out->append(encoded_a);
+  out->append(encoded_b);
 }
 
 std::string TagCounterScope(uint32_t bot_no, uint8_t kind,
                             std::string_view name, std::string_view value) {
-  return ScopeStart(bot_no, kTagScopeByte) + EncodeTagRef({kind, name, value});
+  std::string scope;
+  AppendTagScope(bot_no, EncodeTagRef({kind, name, value}), &scope);
+  return scope;
+}
+
+void AppendTagScope(uint32_t bot_no, std::string_view encoded_tag,
+                    std::string* out) {
+  AppendScopeStart(bot_no, kTagScopeByte, out);
+  out->append(encoded_tag);
 }
 
 std::string ManyTagsCounterScope(uint32_t bot_no) {
@@ -137,12 +155,17 @@ std::string ManyTagsCounterScope(uint32_t bot_no) {
 std::string CounterKey(std::string_view scope, int level,
                        int64_t start_ms_in_bucket) {
   std::string key;
-  key.reserve(scope.size() + 1 + 8);
+  key.reserve(scope.size() + 1 + kCounterBucketBytes);
   key.append(scope);
-  key.push_back(static_cast<char>(kLevelKeyByte[level]));
-  int64_t bucket = FloorDiv(start_ms_in_bucket, kLevelWidthMs[level]);
-  AppendBigEndian64(static_cast<uint64_t>(bucket) ^ kSignBit, &key);
+  AppendCounterLevel(level, start_ms_in_bucket, &key);
   return key;
+}
+
+void AppendCounterLevel(int level, int64_t start_ms_in_bucket,
+                        std::string* key) {
+  key->push_back(static_cast<char>(kLevelKeyByte[level]));
+  int64_t bucket = FloorDiv(start_ms_in_bucket, kLevelWidthMs[level]);
+  AppendBigEndian64(static_cast<uint64_t>(bucket) ^ kSignBit, key);
 }
 
 int64_t DecodeCounterBucket(std::string_view key) {

@@ -106,6 +106,19 @@ std::string CounterKey(std::string_view scope, int level,
 std::string CounterKey(uint32_t bot_no, int level, int64_t start_ms_in_bucket);
 std::string BotTotalCounterKey(uint32_t bot_no);
 
+// The same bytes appended to a buffer, for a caller that builds many keys
+// in one (ForEachCounterKey): EncodeTagRef is a tag's part of its scopes;
+// AppendTagScope and AppendTagPairScope append TagCounterScope's and
+// TagPairCounterScope's bytes from encoded tags (the pair's in either
+// order); AppendCounterLevel appends what CounterKey puts after the scope.
+std::string EncodeTagRef(const TagRef& tag);
+void AppendTagScope(uint32_t bot_no, std::string_view encoded_tag,
+                    std::string* out);
+void AppendTagPairScope(uint32_t bot_no, std::string_view encoded_a,
+                        std::string_view encoded_b, std::string* out);
+void AppendCounterLevel(int level, int64_t start_ms_in_bucket,
+                        std::string* key);
+
 // The bytes that end every CounterKey: its bucket.
 inline constexpr size_t kCounterBucketBytes = 8;
 

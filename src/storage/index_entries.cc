@@ -57,30 +57,43 @@ void ForEachDistinctTag(
 }
 
 void ForEachCounterKey(uint32_t bot_no, const fb::Session& record,
-                       absl::FunctionRef<void(std::string&&)> fn) {
+                       absl::FunctionRef<void(std::string_view)> fn) {
   const int64_t start_ms = record.start_time_ms();
-  const std::string bot_scope = BotCounterScope(bot_no);
-  for (int level = kBotScopeMinLevel; level < kCounterLevels; ++level)
-    fn(CounterKey(bot_scope, level, start_ms));
-  fn(BotTotalCounterKey(bot_no));
-  auto scoped = [&](const std::string& scope) {
-    for (int level = kIndexScopeMinLevel; level < kCounterLevels; ++level)
-      fn(CounterKey(scope, level, start_ms));
+  // Every key is built in `key`: a scope, then each level in turn.
+  std::string key;
+  key.reserve(256);
+  auto levels = [&](int min_level) {
+    const size_t scope_size = key.size();
+    for (int level = min_level; level < kCounterLevels; ++level) {
+      key.resize(scope_size);
+      AppendCounterLevel(level, start_ms, &key);
+      fn(key);
+    }
   };
-  scoped(UserCounterScope(bot_no, View(record.user_id())));
-  std::vector<TagRef> tags;
+  key = BotCounterScope(bot_no);
+  levels(kBotScopeMinLevel);
+  fn(BotTotalCounterKey(bot_no));
+  key = UserCounterScope(bot_no, View(record.user_id()));
+  levels(kIndexScopeMinLevel);
+  std::vector<std::string> tags;  // EncodeTagRef of each distinct tag
   ForEachDistinctTag(
       record, [&](uint8_t kind, std::string_view name, std::string_view value) {
-        scoped(TagCounterScope(bot_no, kind, name, value));
-        tags.push_back({kind, name, value});
+        tags.push_back(EncodeTagRef({kind, name, value}));
+        key.clear();
+        AppendTagScope(bot_no, tags.back(), &key);
+        levels(kIndexScopeMinLevel);
       });
   if (tags.size() > static_cast<size_t>(kMaxPairedTags)) {
-    scoped(ManyTagsCounterScope(bot_no));
+    key = ManyTagsCounterScope(bot_no);
+    levels(kIndexScopeMinLevel);
     return;
   }
   for (size_t i = 0; i < tags.size(); ++i) {
-    for (size_t j = i + 1; j < tags.size(); ++j)
-      scoped(TagPairCounterScope(bot_no, tags[i], tags[j]));
+    for (size_t j = i + 1; j < tags.size(); ++j) {
+      key.clear();
+      AppendTagPairScope(bot_no, tags[i], tags[j], &key);
+      levels(kIndexScopeMinLevel);
+    }
   }
 }
 

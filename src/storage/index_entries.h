@@ -46,8 +46,9 @@ void ForEachDistinctTag(
 // quarter-hour, hour and day buckets and the bot total; the hour and day
 // buckets of the (bot, userId) scope, of each distinct tag and of each pair of
 // distinct tags (or, past kMaxPairedTags tags, of the bot's many-tags scope).
+// `key` is valid during the call only.
 void ForEachCounterKey(uint32_t bot_no, const fb::Session& record,
-                       absl::FunctionRef<void(std::string&&)> fn);
+                       absl::FunctionRef<void(std::string_view key)> fn);
 
 }  // namespace sessiondb
 

@@ -72,8 +72,8 @@ absl::StatusOr<size_t> SessionBatch::PrefetchSorted(
 void SessionBatch::CountSession(uint32_t bot_no, const fb::Session& record,
                                 int64_t delta) {
   const uint8_t cell = RecordCell(record);
-  ForEachCounterKey(bot_no, record, [&](std::string&& key) {
-    counter_deltas_[std::move(key)][cell] += delta;
+  ForEachCounterKey(bot_no, record, [&](std::string_view key) {
+    counter_deltas_[std::string(key)][cell] += delta;
   });
   user_deltas_[std::string(record.user_id()->string_view())] += delta;
 }
