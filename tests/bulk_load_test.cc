@@ -15,11 +15,14 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "rocksdb/table_properties.h"
 #include "sessiondb/store.h"
 #include "storage/rocksdb_status.h"
 #include "storage/storage_engine.h"
 #include "testing/random_sessions.h"
 #include "testing/status_matchers.h"
+#include "testing/storage_engine_test_peer.h"
 #include "testing/store_contents.h"
 #include "testing/temp_dir.h"
 #include "testing/temp_store.h"
@@ -382,6 +385,42 @@ TEST_F(BulkLoadTest, SessionsTheStoreHoldsAreRewrittenThroughTheFiles) {
   rest.insert(rest.begin() + 100, sessions.begin() + 1200, sessions.end());
   ASSERT_NO_FATAL_FAILURE(ExpectLoadIntoAStoreWithSessions(
       dir_.Sub("bulk"), first, rest, static_cast<int64_t>(rest.size())));
+}
+
+// The compression of each of `cf`'s table files in `store`, by name.
+std::map<std::string, int> Compressions(Store& store, Cf cf) {
+  std::map<std::string, int> out;
+  absl::StatusOr<StorageEngine*> engine = StoreInternals::EngineOf(store);
+  EXPECT_OK(engine);
+  if (!engine.ok()) return out;
+  rocksdb::TablePropertiesCollection tables;
+  EXPECT_TRUE(StorageEngineTestPeer::db(**engine)
+                  ->GetPropertiesOfAllTables(
+                      StorageEngineTestPeer::handle(**engine, cf), &tables)
+                  .ok());
+  for (const auto& [file, properties] : tables)
+    ++out[properties->compression_name];
+  return out;
+}
+
+TEST_F(BulkLoadTest, FilesAreCompressedAsTheLevelTheyLandInIs) {
+  // Into an empty store the files land in the bottommost level: ZSTD, as
+  // compaction writes there. Into a store with sessions they land in level
+  // 0 (rewrites overlap every file), as a memtable flush's would: LZ4, as a
+  // flush's are.
+  const std::vector<Session> sessions = Corpus(1000);
+  const std::vector<Session> first(sessions.begin(), sessions.begin() + 500);
+  const std::vector<Session> rewrites = Rewrites(first);
+  std::unique_ptr<Store> store = Open(dir_.Sub("bulk"));
+  ASSERT_OK(Load(*store, first));
+  const std::map<std::string, int> loaded = Compressions(*store, Cf::kSessions);
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded.begin()->first, "ZSTD");
+  ASSERT_OK(Load(*store, rewrites));
+  std::map<std::string, int> added = Compressions(*store, Cf::kSessions);
+  added["ZSTD"] -= loaded.at("ZSTD");
+  EXPECT_THAT(added, ::testing::ElementsAre(::testing::Pair("LZ4", 1),
+                                            ::testing::Pair("ZSTD", 0)));
 }
 
 TEST_F(BulkLoadTest, RewritesThatDropEveryTagLeaveOnlyDeletionsInByTag) {

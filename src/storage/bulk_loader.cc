@@ -279,11 +279,18 @@ class SplitFileSink {
 };
 
 // FileOptions are the options of the table files for column family `cf`:
-// those of the column family (SstFileWriter compresses as the bottommost
-// level does, where the files into an empty store land; files that land
-// higher are compressed alike until compaction rewrites them).
-rocksdb::Options FileOptions(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf) {
-  return rocksdb::Options(db.GetDBOptions(), db.GetOptions(cf));
+// those of the column family, compressed as the level they land in is. The
+// files of a load into an empty store land in the bottommost level (ZSTD:
+// SstFileWriter's default); those of a load into a store with sessions in
+// level 0 when they overlap the store (a rewrite's always do), as a
+// memtable flush's would, so they are compressed as a flush's are (LZ4, a
+// fraction of ZSTD's CPU) until compaction rewrites them.
+rocksdb::Options FileOptions(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
+                             bool into_empty_store) {
+  rocksdb::Options options(db.GetDBOptions(), db.GetOptions(cf));
+  if (!into_empty_store)
+    options.bottommost_compression = rocksdb::kDisableCompressionOption;
+  return options;
 }
 
 absl::Status Combine(Cf cf, std::string_view key, std::string* value,
@@ -1066,8 +1073,8 @@ class BulkFileBuilder {
     std::vector<std::string> all = runs;
     all.insert(all.end(), deletions.begin(), deletions.end());
     rocksdb::ColumnFamilyHandle* handle = engine_.handle(cf);
-    SplitFileSink sink(FileOptions(*engine_.db_, handle), handle,
-                       absl::StrCat(dir_, "/", CfName(cf)),
+    SplitFileSink sink(FileOptions(*engine_.db_, handle, into_empty_store_),
+                       handle, absl::StrCat(dir_, "/", CfName(cf)),
                        /*merge=*/Sums(cf) && !into_empty_store_,
                        FileSizeScale(all));
     if (cf == Cf::kDefault) {
