@@ -26,6 +26,8 @@
 #include "base/absl_compat.h"
 #include "base/status_macros.h"
 #include "flatbuffers/flatbuffers.h"
+#include "rocksdb/db.h"
+#include "rocksdb/metadata.h"
 #include "rocksdb/sst_file_writer.h"
 #include "storage/bot_dictionary.h"
 #include "storage/change_log.h"
@@ -279,16 +281,14 @@ class SplitFileSink {
 };
 
 // FileOptions are the options of the table files for column family `cf`:
-// those of the column family, compressed as the level they land in is. The
-// files of a load into an empty store land in the bottommost level (ZSTD:
-// SstFileWriter's default); those of a load into a store with sessions in
-// level 0 when they overlap the store (a rewrite's always do), as a
-// memtable flush's would, so they are compressed as a flush's are (LZ4, a
-// fraction of ZSTD's CPU) until compaction rewrites them.
+// those of the column family, compressed as the level they land in is
+// (`bottommost`: ZSTD, SstFileWriter's default; else LZ4, as a flush's or
+// an upper level's files are, a fraction of ZSTD's CPU, until compaction
+// rewrites them).
 rocksdb::Options FileOptions(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
-                             bool into_empty_store) {
+                             bool bottommost) {
   rocksdb::Options options(db.GetDBOptions(), db.GetOptions(cf));
-  if (!into_empty_store)
+  if (!bottommost)
     options.bottommost_compression = rocksdb::kDisableCompressionOption;
   return options;
 }
@@ -303,6 +303,25 @@ absl::Status Combine(Cf cf, std::string_view key, std::string* value,
   AddValues(cf, value, more);
   return absl::OkStatus();
 }
+
+// KeyRange is the smallest and the largest of some keys (bytewise, the
+// order of every column family); empty when there are none.
+struct KeyRange {
+  std::string smallest, largest;
+  bool empty = true;
+
+  void Extend(std::string_view low, std::string_view high) {
+    if (empty || low < smallest) smallest.assign(low);
+    if (empty || high > largest) largest.assign(high);
+    empty = false;
+  }
+  void Extend(const KeyRange& other) {
+    if (!other.empty) Extend(other.smallest, other.largest);
+  }
+  bool Overlaps(std::string_view low, std::string_view high) const {
+    return !empty && !(largest < low || high < smallest);
+  }
+};
 
 // ColumnFamilyRuns collects one column family's key-values in memory and
 // spills them, sorted, as runs.
@@ -323,6 +342,7 @@ class ColumnFamilyRuns {
     SESSIONDB_RETURN_IF_ERROR(sink.Open());
     buffer_.Sort();
     const auto& entries = buffer_.entries();
+    key_range_.Extend(entries.front().key(), entries.back().key());
     std::string sum;
     for (size_t i = 0; i < entries.size();) {
       const std::string_view key = entries[i].key();
@@ -344,12 +364,15 @@ class ColumnFamilyRuns {
     return absl::OkStatus();
   }
   const std::vector<std::string>& runs() const { return runs_; }
+  // The keys of the runs spilled so far.
+  const KeyRange& key_range() const { return key_range_; }
 
  private:
   const Cf cf_;
   const std::string prefix_;
   KeyValueArena buffer_;
   std::vector<std::string> runs_;
+  KeyRange key_range_;
 };
 
 // MergeRunsInto merges sorted runs of column family `cf` into `sink` (a
@@ -600,6 +623,12 @@ class ShardBuilder {
   }
   const std::vector<std::string>& deletions(Cf cf) const {
     return deletions_[static_cast<int>(cf)]->runs();
+  }
+  // The keys of `cf`'s runs and deletions.
+  KeyRange key_range(Cf cf) const {
+    KeyRange range = runs_[static_cast<int>(cf)]->key_range();
+    range.Extend(deletions_[static_cast<int>(cf)]->key_range());
+    return range;
   }
 
  private:
@@ -1052,10 +1081,12 @@ class BulkFileBuilder {
   // stays empty when there is nothing).
   absl::Status MergeColumnFamily(Cf cf, std::vector<std::string>* files) {
     std::vector<std::string> runs, deletions;
+    KeyRange key_range;
     for (const auto& shard : shards_) {
       runs.insert(runs.end(), shard->runs(cf).begin(), shard->runs(cf).end());
       deletions.insert(deletions.end(), shard->deletions(cf).begin(),
                        shard->deletions(cf).end());
+      key_range.Extend(shard->key_range(cf));
     }
     if (cf == Cf::kDefault) {
       for (const auto& [bot_id, bot_no] : new_bots_) {
@@ -1066,6 +1097,7 @@ class BulkFileBuilder {
       SESSIONDB_RETURN_IF_ERROR(default_runs_.Spill());
       runs.insert(runs.end(), default_runs_.runs().begin(),
                   default_runs_.runs().end());
+      key_range.Extend(default_runs_.key_range());
     }
     if (runs.empty() && deletions.empty()) return absl::OkStatus();
     SESSIONDB_RETURN_IF_ERROR(Narrow(cf, "merge", kMaxMergeWidth, &runs));
@@ -1073,8 +1105,10 @@ class BulkFileBuilder {
     std::vector<std::string> all = runs;
     all.insert(all.end(), deletions.begin(), deletions.end());
     rocksdb::ColumnFamilyHandle* handle = engine_.handle(cf);
-    SplitFileSink sink(FileOptions(*engine_.db_, handle, into_empty_store_),
-                       handle, absl::StrCat(dir_, "/", CfName(cf)),
+    const bool bottommost =
+        into_empty_store_ || !OverlapsTableFiles(cf, key_range);
+    SplitFileSink sink(FileOptions(*engine_.db_, handle, bottommost), handle,
+                       absl::StrCat(dir_, "/", CfName(cf)),
                        /*merge=*/Sums(cf) && !into_empty_store_,
                        FileSizeScale(all));
     if (cf == Cf::kDefault) {
@@ -1098,6 +1132,23 @@ class BulkFileBuilder {
     RemoveFiles(all);  // disk: the runs go as soon as their files are made
     *files = sink.paths();
     return absl::OkStatus();
+  }
+
+  // OverlapsTableFiles: a table file of `cf` holds keys in `range`. A file
+  // that overlaps none lands in the bottommost level (into an empty store,
+  // always); one that overlaps any lands above the lowest such file. Judged
+  // by the whole range of the column family's files, so a file of a split
+  // that falls in a gap between stored files may land at the bottom as
+  // compressed for above it, until compaction rewrites it.
+  bool OverlapsTableFiles(Cf cf, const KeyRange& range) const {
+    rocksdb::ColumnFamilyMetaData meta;
+    engine_.db_->GetColumnFamilyMetaData(engine_.handle(cf), &meta);
+    for (const rocksdb::LevelMetaData& level : meta.levels) {
+      for (const rocksdb::SstFileMetaData& file : level.files) {
+        if (range.Overlaps(file.smallestkey, file.largestkey)) return true;
+      }
+    }
+    return false;
   }
 
   // Narrow merges runs of `cf`, at most kMaxMergeWidth open at once, into
