@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
+#include "rocksdb/metadata.h"
 #include "rocksdb/table_properties.h"
 #include "sessiondb/store.h"
 #include "storage/rocksdb_status.h"
@@ -387,24 +388,40 @@ TEST_F(BulkLoadTest, SessionsTheStoreHoldsAreRewrittenThroughTheFiles) {
       dir_.Sub("bulk"), first, rest, static_cast<int64_t>(rest.size())));
 }
 
-// The compression of each of `cf`'s table files in `store`, by name.
-std::map<std::string, int> Compressions(Store& store, Cf cf) {
-  std::map<std::string, int> out;
+// A table file: its level and its compression.
+struct TableFile {
+  int level = -1;
+  std::string compression;
+};
+
+// TableFiles: the table files of `cf` in `store`, by file name.
+std::map<std::string, TableFile> TableFiles(Store& store, Cf cf) {
+  std::map<std::string, TableFile> out;
   absl::StatusOr<StorageEngine*> engine = StoreInternals::EngineOf(store);
   EXPECT_OK(engine);
   if (!engine.ok()) return out;
+  rocksdb::DB* db = StorageEngineTestPeer::db(**engine);
+  rocksdb::ColumnFamilyHandle* handle =
+      StorageEngineTestPeer::handle(**engine, cf);
+  rocksdb::ColumnFamilyMetaData meta;
+  db->GetColumnFamilyMetaData(handle, &meta);
+  for (const rocksdb::LevelMetaData& level : meta.levels) {
+    for (const rocksdb::SstFileMetaData& file : level.files) {
+      out[std::filesystem::path(file.name).filename().string()].level =
+          level.level;
+    }
+  }
   rocksdb::TablePropertiesCollection tables;
-  EXPECT_TRUE(StorageEngineTestPeer::db(**engine)
-                  ->GetPropertiesOfAllTables(
-                      StorageEngineTestPeer::handle(**engine, cf), &tables)
-                  .ok());
-  for (const auto& [file, properties] : tables)
-    ++out[properties->compression_name];
+  EXPECT_TRUE(db->GetPropertiesOfAllTables(handle, &tables).ok());
+  for (const auto& [path, properties] : tables) {
+    out[std::filesystem::path(path).filename().string()].compression =
+        properties->compression_name;
+  }
   return out;
 }
 
 TEST_F(BulkLoadTest, FilesAreCompressedAsTheLevelTheyLandInIs) {
-  // A file that overlaps no table file of its column family lands in the
+  // A file that overlaps no stored key of its column family lands in the
   // bottommost level: ZSTD, as compaction writes there. One that overlaps
   // (rewrites do) lands above: LZ4, as a flush's and upper levels' are.
   const std::vector<Session> sessions = Corpus(1000);
@@ -412,25 +429,31 @@ TEST_F(BulkLoadTest, FilesAreCompressedAsTheLevelTheyLandInIs) {
   std::vector<Session> new_bots(sessions.begin() + 500, sessions.end());
   for (Session& s : new_bots) s.bot_id = "new-" + s.bot_id;
   std::unique_ptr<Store> store = Open(dir_.Sub("bulk"));
-  // (files added by the last load, by compression)
-  std::map<std::string, int> before;
+  constexpr int kBottommost = 6;  // RocksDB's default num_levels - 1
+  // The sessions table file the next load adds, which must be one.
+  std::map<std::string, TableFile> before;
   auto added = [&] {
-    std::map<std::string, int> now = Compressions(*store, Cf::kSessions);
-    std::map<std::string, int> diff;
-    for (const auto& [name, n] : now) {
-      if (n != before[name]) diff[name] = n - before[name];
+    std::map<std::string, TableFile> now = TableFiles(*store, Cf::kSessions);
+    std::vector<TableFile> files;
+    for (const auto& [name, file] : now) {
+      if (!before.count(name)) files.push_back(file);
     }
     before = now;
-    return diff;
+    EXPECT_EQ(files.size(), 1u);
+    return files.empty() ? TableFile{} : files.front();
   };
-  using ::testing::ElementsAre;
-  using ::testing::Pair;
   ASSERT_OK(Load(*store, first));  // into an empty store
-  EXPECT_THAT(added(), ElementsAre(Pair("ZSTD", 1)));
+  TableFile file = added();
+  EXPECT_EQ(file.compression, "ZSTD");
+  EXPECT_EQ(file.level, kBottommost);
   ASSERT_OK(Load(*store, new_bots));  // after every stored key
-  EXPECT_THAT(added(), ElementsAre(Pair("ZSTD", 1)));
+  file = added();
+  EXPECT_EQ(file.compression, "ZSTD");
+  EXPECT_EQ(file.level, kBottommost);
   ASSERT_OK(Load(*store, Rewrites(first)));  // among the stored keys
-  EXPECT_THAT(added(), ElementsAre(Pair("LZ4", 1)));
+  file = added();
+  EXPECT_EQ(file.compression, "LZ4");
+  EXPECT_LT(file.level, kBottommost);
 }
 
 TEST_F(BulkLoadTest, RewritesThatDropEveryTagLeaveOnlyDeletionsInByTag) {

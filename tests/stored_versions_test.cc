@@ -148,5 +148,15 @@ TEST_F(StoredVersionsTest, AMapEntryNamingAMissingRecordIsDataLoss) {
   EXPECT_THAT(Batched({a, b, c}).status(), matches);
 }
 
+TEST_F(StoredVersionsTest, UnsortedOrRepeatedIdsAreRefused) {
+  // RocksDB would trust the order and could miss a held session.
+  const std::string a = Id(4), b = Id(5);
+  const auto refused = StatusIs(absl::StatusCode::kInternal,
+                                HasSubstr("not sorted and distinct"));
+  EXPECT_THAT(Batched({b, a}).status(), refused);
+  EXPECT_THAT(Batched({a, a}).status(), refused);
+  EXPECT_OK(Batched({a, b}).status());
+}
+
 }  // namespace
 }  // namespace sessiondb

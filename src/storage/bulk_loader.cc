@@ -282,9 +282,9 @@ class SplitFileSink {
 
 // FileOptions are the options of the table files for column family `cf`:
 // those of the column family, compressed as the level they land in is
-// (`bottommost`: ZSTD, SstFileWriter's default; else LZ4, as a flush's or
-// an upper level's files are, a fraction of ZSTD's CPU, until compaction
-// rewrites them).
+// (`bottommost`: its bottommost_compression, ZSTD, which SstFileWriter
+// picks when it is set; else its compression, LZ4, as a flush's and the
+// upper levels' files are: a fraction of ZSTD's CPU).
 rocksdb::Options FileOptions(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* cf,
                              bool bottommost) {
   rocksdb::Options options(db.GetDBOptions(), db.GetOptions(cf));
@@ -537,7 +537,7 @@ class KeyList {
   }
   void Sort() { std::sort(keys_.begin(), keys_.begin() + size_); }
   // REQUIRES: Sort() since the last Add.
-  bool Contains(std::string_view prefix, std::string_view key) const {
+  bool Contains(std::string_view prefix, std::string_view key) {
     probe_.assign(prefix);
     probe_.append(key);
     return std::binary_search(keys_.begin(), keys_.begin() + size_, probe_);
@@ -548,7 +548,7 @@ class KeyList {
  private:
   std::vector<std::string> keys_;  // the first size_ are the list's
   size_t size_ = 0;
-  mutable std::string probe_;
+  std::string probe_;  // Contains' key
 };
 
 // ShardBuilder turns the sessions of its chunks into sorted runs: one of
@@ -1105,8 +1105,7 @@ class BulkFileBuilder {
     std::vector<std::string> all = runs;
     all.insert(all.end(), deletions.begin(), deletions.end());
     rocksdb::ColumnFamilyHandle* handle = engine_.handle(cf);
-    const bool bottommost =
-        into_empty_store_ || !OverlapsTableFiles(cf, key_range);
+    const bool bottommost = !OverlapsStoredKeys(cf, key_range);
     SplitFileSink sink(FileOptions(*engine_.db_, handle, bottommost), handle,
                        absl::StrCat(dir_, "/", CfName(cf)),
                        /*merge=*/Sums(cf) && !into_empty_store_,
@@ -1134,21 +1133,29 @@ class BulkFileBuilder {
     return absl::OkStatus();
   }
 
-  // OverlapsTableFiles: a table file of `cf` holds keys in `range`. A file
-  // that overlaps none lands in the bottommost level (into an empty store,
-  // always); one that overlaps any lands above the lowest such file. Judged
-  // by the whole range of the column family's files, so a file of a split
-  // that falls in a gap between stored files may land at the bottom as
-  // compressed for above it, until compaction rewrites it.
-  bool OverlapsTableFiles(Cf cf, const KeyRange& range) const {
+  // OverlapsStoredKeys: a table file or the memtables of `cf` hold keys in
+  // `range`. A file that overlaps neither lands in the bottommost level;
+  // one that overlaps the memtables in level 0, one that overlaps a table
+  // file above the lowest such file. Judged by the whole range of the
+  // column family's files, so a file of a split that falls in a gap between
+  // stored files lands at the bottom compressed as for above it, and stays
+  // so until compaction rewrites it.
+  bool OverlapsStoredKeys(Cf cf, const KeyRange& range) const {
+    if (range.empty) return false;
+    rocksdb::ColumnFamilyHandle* handle = engine_.handle(cf);
     rocksdb::ColumnFamilyMetaData meta;
-    engine_.db_->GetColumnFamilyMetaData(engine_.handle(cf), &meta);
+    engine_.db_->GetColumnFamilyMetaData(handle, &meta);
     for (const rocksdb::LevelMetaData& level : meta.levels) {
       for (const rocksdb::SstFileMetaData& file : level.files) {
         if (range.Overlaps(file.smallestkey, file.largestkey)) return true;
       }
     }
-    return false;
+    // [smallest, largest] as the half-open range RocksDB takes.
+    const std::string limit = range.largest + '\0';
+    uint64_t entries = 0, bytes = 0;
+    engine_.db_->GetApproximateMemTableStats(
+        handle, rocksdb::Range(range.smallest, limit), &entries, &bytes);
+    return entries > 0;
   }
 
   // Narrow merges runs of `cf`, at most kMaxMergeWidth open at once, into

@@ -109,8 +109,9 @@ std::string BotTotalCounterKey(uint32_t bot_no);
 // The same bytes appended to a buffer, for a caller that builds many keys
 // in one (ForEachCounterKey): EncodeTagRef is a tag's part of its scopes;
 // AppendTagScope and AppendTagPairScope append TagCounterScope's and
-// TagPairCounterScope's bytes from encoded tags (the pair's in either
-// order); AppendCounterLevel appends what CounterKey puts after the scope.
+// TagPairCounterScope's bytes from EncodeTagRef's (the pair's in either
+// order; REQUIRES: the two differ); AppendCounterLevel appends what
+// CounterKey puts after the scope.
 std::string EncodeTagRef(const TagRef& tag);
 void AppendTagScope(uint32_t bot_no, std::string_view encoded_tag,
                     std::string* out);

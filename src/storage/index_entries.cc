@@ -70,10 +70,10 @@ void ForEachCounterKey(uint32_t bot_no, const fb::Session& record,
       fn(key);
     }
   };
-  key = BotCounterScope(bot_no);
+  key.assign(BotCounterScope(bot_no));
   levels(kBotScopeMinLevel);
   fn(BotTotalCounterKey(bot_no));
-  key = UserCounterScope(bot_no, View(record.user_id()));
+  key.assign(UserCounterScope(bot_no, View(record.user_id())));
   levels(kIndexScopeMinLevel);
   std::vector<std::string> tags;  // EncodeTagRef of each distinct tag
   ForEachDistinctTag(
@@ -84,7 +84,7 @@ void ForEachCounterKey(uint32_t bot_no, const fb::Session& record,
         levels(kIndexScopeMinLevel);
       });
   if (tags.size() > static_cast<size_t>(kMaxPairedTags)) {
-    key = ManyTagsCounterScope(bot_no);
+    key.assign(ManyTagsCounterScope(bot_no));
     levels(kIndexScopeMinLevel);
     return;
   }

@@ -1,6 +1,7 @@
 #include "storage/stored_versions.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "base/absl_compat.h"
@@ -50,6 +51,15 @@ absl::StatusOr<std::optional<StoredVersion>> ReadStoredVersion(
 absl::StatusOr<size_t> ReadStoredVersions(
     const StorageEngine& engine, absl::Span<const std::string_view> session_ids,
     std::vector<std::optional<StoredVersion>>* versions) {
+  // RocksDB trusts sorted_input (it only asserts in debug builds): an
+  // unsorted key could read as missing, and a held session be taken for a
+  // new one.
+  if (std::adjacent_find(session_ids.begin(), session_ids.end(),
+                         std::greater_equal<std::string_view>()) !=
+      session_ids.end()) {
+    return absl::InternalError(
+        "ReadStoredVersions: sessionIds not sorted and distinct");
+  }
   versions->assign(session_ids.size(), std::nullopt);
   std::vector<rocksdb::Slice> keys(session_ids.begin(), session_ids.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());

@@ -32,8 +32,8 @@ absl::StatusOr<std::optional<StoredVersion>> ReadStoredVersion(
 
 // ReadStoredVersions is ReadStoredVersion for many sessions with two sorted
 // MultiGets (the map, then the records in key order): `session_ids` sorted
-// bytewise and distinct; (*versions)[i] is that of session_ids[i]. Returns
-// the bytes of the records read.
+// bytewise and distinct (else InternalError); (*versions)[i] is that of
+// session_ids[i]. Returns the bytes of the records read.
 absl::StatusOr<size_t> ReadStoredVersions(
     const StorageEngine& engine, absl::Span<const std::string_view> session_ids,
     std::vector<std::optional<StoredVersion>>* versions);
