@@ -166,34 +166,42 @@ ApiResponse GetSessionsFrontDoor::HandleGetSessions(
       &summary, &stats);
   if (!s.ok()) return ErrorResponse(s);
 
+  // What follows the sessions is written first, so the body is allocated
+  // once at its size: growing it past a reservation would copy the whole
+  // page (and with facets it did, on every request).
+  std::string tail;
+  tail.reserve(512);  // a week of day facets, or a cursor
+  if (summary.lookup) {
+    tail += ",\"invalidSessions\":[";
+    for (size_t i = 0; i < summary.invalid_sessions.size(); ++i) {
+      if (i > 0) tail.push_back(',');
+      AppendJsonString(summary.invalid_sessions[i], &tail);
+    }
+    tail += ']';
+  }
+  // SPEC §7: the opt-in keys follow, in this order: "facets", then
+  // "nextCursor".
+  if (summary.facets.has_value()) {
+    tail += ",\"facets\":";
+    AppendFacetsJson(*summary.facets, &tail);
+  }
+  if (summary.next_cursor.has_value()) {
+    tail += ",\"nextCursor\":";
+    AppendJsonString(*summary.next_cursor, &tail);
+  }
+  tail += '}';
+
   ApiResponse response;
   std::string& out = response.body;
-  out.reserve(sessions.size() + 64);
+  constexpr size_t kHeadBytes = 80;  // the keys before "sessions" and two ints
+  out.reserve(kHeadBytes + sessions.size() + 1 + tail.size());
   const bool more = summary.more_available;
   absl::StrAppend(&out, "{\"total\":", summary.total,
                   ",\"moreAvailable\":", more ? "true" : "false",
                   ",\"sessions\":[");
   out += sessions;
   out += ']';
-  if (summary.lookup) {
-    out += ",\"invalidSessions\":[";
-    for (size_t i = 0; i < summary.invalid_sessions.size(); ++i) {
-      if (i > 0) out.push_back(',');
-      AppendJsonString(summary.invalid_sessions[i], &out);
-    }
-    out += ']';
-  }
-  // SPEC §7: the opt-in keys follow, in this order: "facets", then
-  // "nextCursor".
-  if (summary.facets.has_value()) {
-    out += ",\"facets\":";
-    AppendFacetsJson(*summary.facets, &out);
-  }
-  if (summary.next_cursor.has_value()) {
-    out += ",\"nextCursor\":";
-    AppendJsonString(*summary.next_cursor, &out);
-  }
-  out += '}';
+  out += tail;
   return response;
 }
 
