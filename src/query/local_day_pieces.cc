@@ -29,9 +29,15 @@ struct SignedRange {
   int sign = 1;
 };
 
-SignedRange Decompose(int64_t lo, int64_t hi, int min_level) {
-  if (lo <= hi) return {DecomposeWindow(lo, hi, min_level), 1};
-  return {DecomposeWindow(hi, lo, min_level), -1};
+// Decompose sets *range to [lo, hi)'s pieces, reusing its vector.
+void Decompose(int64_t lo, int64_t hi, int min_level, SignedRange* range) {
+  range->pieces.clear();
+  range->sign = lo <= hi ? 1 : -1;
+  if (lo <= hi) {
+    AppendWindowPieces(lo, hi, min_level, &range->pieces);
+  } else {
+    AppendWindowPieces(hi, lo, min_level, &range->pieces);
+  }
 }
 
 }  // namespace
@@ -40,37 +46,49 @@ LocalDayPieces DecomposeLocalDays(const std::vector<LocalDay>& days,
                                   int min_level) {
   LocalDayPieces out;
   if (days.empty()) return out;
-  auto add = [&](const SignedRange& range, size_t day, int sign) {
-    for (const WindowPiece& p : range.pieces) {
-      out.contributions.push_back({out.pieces.size(), day, sign * range.sign});
-      out.pieces.push_back(p);
-    }
-  };
+  // A week in Kolkata: 8 boundaries of 7 pieces, 7 day buckets.
+  out.pieces.reserve(8 * (days.size() + 1) + days.size());
+  out.contributions.reserve(2 * out.pieces.capacity());
   // Boundaries b_0 .. b_n and their anchors (UTC midnights).
-  std::vector<int64_t> bounds;
-  for (const LocalDay& d : days) bounds.push_back(d.lo_ms);
-  bounds.push_back(days.back().hi_ms);
   std::vector<int64_t> anchors;
-  for (size_t i = 0; i < bounds.size(); ++i) {
-    const int64_t b = bounds[i];
+  anchors.reserve(days.size() + 1);
+  SignedRange before, after;
+  // The pieces chosen for an earlier boundary at the same time of day (all
+  // but those across a change of the zone's offset) are reused, shifted by
+  // whole days, which keeps every bucket aligned.
+  const SignedRange* off = nullptr;
+  int64_t off_time_of_day = -1;
+  int64_t off_floor = 0;
+  for (size_t i = 0; i <= days.size(); ++i) {
+    const int64_t b = i < days.size() ? days[i].lo_ms : days.back().hi_ms;
     const int64_t floor = FloorDay(b);
-    const SignedRange before = Decompose(floor, b, min_level);  // +[a, b)
-    const SignedRange after =
-        Decompose(floor == b ? b : floor + kDayMs, b, min_level);  // -[b, a)
-    const bool use_before = Cost(before.pieces) <= Cost(after.pieces);
-    anchors.push_back(use_before ? floor : (floor == b ? b : floor + kDayMs));
-    const SignedRange& off = use_before ? before : after;
+    const int64_t ceil = floor == b ? b : floor + kDayMs;
+    if (off == nullptr || b - floor != off_time_of_day) {
+      Decompose(floor, b, min_level, &before);  // +[a, b)
+      Decompose(ceil, b, min_level, &after);    // -[b, a)
+      off = Cost(before.pieces) <= Cost(after.pieces) ? &before : &after;
+      off_time_of_day = b - floor;
+      off_floor = floor;
+    }
+    anchors.push_back(off == &before ? floor : ceil);
+    const int64_t shift = floor - off_floor;
     // off(b_i) adds to day i-1 and subtracts from day i; read once.
-    const size_t first = out.pieces.size();
-    for (const WindowPiece& p : off.pieces) out.pieces.push_back(p);
-    for (size_t k = 0; k < off.pieces.size(); ++k) {
-      if (i > 0) out.contributions.push_back({first + k, i - 1, off.sign});
-      if (i < days.size())
-        out.contributions.push_back({first + k, i, -off.sign});
+    for (const WindowPiece& p : off->pieces) {
+      const size_t piece = out.pieces.size();
+      out.pieces.push_back({p.lo_ms + shift, p.hi_ms + shift, p.level});
+      if (i > 0) out.contributions.push_back({piece, i - 1, off->sign});
+      if (i < days.size()) out.contributions.push_back({piece, i, -off->sign});
     }
   }
+  // [a_i, a_i+1): whole UTC days, or [a_i+1, a_i) negated when two
+  // boundaries in one UTC day take opposite anchors (a short window).
+  SignedRange between;
   for (size_t i = 0; i < days.size(); ++i) {
-    add(Decompose(anchors[i], anchors[i + 1], min_level), i, 1);
+    Decompose(anchors[i], anchors[i + 1], min_level, &between);
+    for (const WindowPiece& p : between.pieces) {
+      out.contributions.push_back({out.pieces.size(), i, between.sign});
+      out.pieces.push_back(p);
+    }
   }
   return out;
 }

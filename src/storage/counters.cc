@@ -1,6 +1,8 @@
 #include "storage/counters.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <utility>
 
 namespace sessiondb {
@@ -87,7 +89,22 @@ std::string EncodeCount(int64_t v) {
   return out;
 }
 
+namespace {
+
+// LoadCount reads the kCountBytes at `p` (little-endian) with one load.
+int64_t LoadCount(const char* p) {
+  static_assert(kCountBytes == sizeof(uint64_t));
+  uint64_t u;
+  std::memcpy(&u, p, sizeof(u));
+  if constexpr (std::endian::native == std::endian::big)
+    u = __builtin_bswap64(u);
+  return static_cast<int64_t>(u);
+}
+
+}  // namespace
+
 int64_t DecodeCount(std::string_view bytes) {
+  if (bytes.size() >= kCountBytes) return LoadCount(bytes.data());
   uint64_t u = 0;
   for (size_t i = 0; i < kCountBytes && i < bytes.size(); ++i)
     u |= uint64_t{static_cast<uint8_t>(bytes[i])} << (8 * i);
@@ -103,8 +120,10 @@ std::string EncodeCellCounts(const CellCounts& counts) {
 
 CellCounts DecodeCellCounts(std::string_view value) {
   CellCounts counts{};
-  for (size_t i = 0; i < kCells && (i + 1) * kCountBytes <= value.size(); ++i)
-    counts[i] = DecodeCount(value.substr(kCountBytes * i));
+  const size_t n = std::min<size_t>(kCells, value.size() / kCountBytes);
+  for (size_t i = 0; i < n; ++i) {
+    counts[i] = LoadCount(value.data() + kCountBytes * i);
+  }
   return counts;
 }
 
@@ -188,15 +207,21 @@ std::string BotTotalCounterKey(uint32_t bot_no) {
 std::vector<WindowPiece> DecomposeWindow(int64_t from_ms, int64_t to_ms,
                                          int min_level) {
   std::vector<WindowPiece> pieces;
-  if (from_ms >= to_ms) return pieces;
+  AppendWindowPieces(from_ms, to_ms, min_level, &pieces);
+  return pieces;
+}
+
+void AppendWindowPieces(int64_t from_ms, int64_t to_ms, int min_level,
+                        std::vector<WindowPiece>* out) {
+  if (from_ms >= to_ms) return;
   const int64_t unit = kLevelWidthMs[min_level];
   int64_t a = CeilTo(from_ms, unit);
   int64_t b = FloorTo(to_ms, unit);
   if (a > b) {  // inside one bucket of min_level
-    pieces.push_back({from_ms, to_ms, -1});
-    return pieces;
+    out->push_back({from_ms, to_ms, -1});
+    return;
   }
-  if (from_ms < a) pieces.push_back({from_ms, a, -1});
+  if (from_ms < a) out->push_back({from_ms, a, -1});
   while (a < b) {
     int level = min_level;
     for (int l = kCounterLevels - 1; l > min_level; --l) {
@@ -205,11 +230,10 @@ std::vector<WindowPiece> DecomposeWindow(int64_t from_ms, int64_t to_ms,
         break;
       }
     }
-    pieces.push_back({a, a + kLevelWidthMs[level], level});
+    out->push_back({a, a + kLevelWidthMs[level], level});
     a += kLevelWidthMs[level];
   }
-  if (b < to_ms) pieces.push_back({b, to_ms, -1});
-  return pieces;
+  if (b < to_ms) out->push_back({b, to_ms, -1});
 }
 
 std::vector<WindowPiece> CoveringBuckets(int64_t from_ms, int64_t to_ms,

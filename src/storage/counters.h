@@ -140,6 +140,10 @@ struct WindowPiece {
 // than a bucket of min_level), in ascending time order.
 std::vector<WindowPiece> DecomposeWindow(int64_t from_ms, int64_t to_ms,
                                          int min_level = kBotScopeMinLevel);
+// AppendWindowPieces appends the same pieces to *out (for a caller that
+// decomposes many windows into one vector).
+void AppendWindowPieces(int64_t from_ms, int64_t to_ms, int min_level,
+                        std::vector<WindowPiece>* out);
 
 // CoveringBuckets covers [from, to) rounded outward to whole buckets of
 // min_level with the fewest aligned buckets (no partial pieces).
