@@ -56,6 +56,12 @@ TEST(FacetsJson, OnlyTheAskedFacets) {
   EXPECT_EQ(Json(f),
             "prefix:{\"sessionType\":{\"interactive\":0,"
             "\"non-interactive\":9000000000}}");
+  FacetCounts extremes;
+  extremes.containment_type = Containment(INT64_MIN, -1, INT64_MAX);
+  EXPECT_EQ(Json(extremes),
+            "prefix:{\"containmentType\":{\"selfService\":"
+            "-9223372036854775808,\"agent\":-1,\"dropOff\":"
+            "9223372036854775807}}");
   EXPECT_EQ(Json(FacetCounts{}), "prefix:{}");
   FacetCounts empty_days;
   empty_days.day.emplace();
@@ -64,12 +70,15 @@ TEST(FacetsJson, OnlyTheAskedFacets) {
 
 TEST(FacetsJson, DatesArePaddedAndYearsPastFourDigitsKept) {
   FacetCounts f;
-  f.day = {{absl::CivilDay(33, 2, 3), {}},
+  f.day = {{absl::CivilDay(9999, 12, 31), {}},
+           {absl::CivilDay(33, 2, 3), {}},
            {absl::CivilDay(0, 1, 1), {}},
            {absl::CivilDay(-1, 12, 31), {}},
            {absl::CivilDay(10000, 1, 1), {}}};
   EXPECT_EQ(Json(f),
             "prefix:{\"day\":["
+            "{\"date\":\"9999-12-31\",\"selfService\":0,\"agent\":0,"
+            "\"dropOff\":0},"
             "{\"date\":\"0033-02-03\",\"selfService\":0,\"agent\":0,"
             "\"dropOff\":0},"
             "{\"date\":\"0000-01-01\",\"selfService\":0,\"agent\":0,"

@@ -170,7 +170,9 @@ ApiResponse GetSessionsFrontDoor::HandleGetSessions(
   // once at its size: growing it past a reservation would copy the whole
   // page (and with facets it did, on every request).
   std::string tail;
-  tail.reserve(512);  // a week of day facets, or a cursor
+  // A week of day facets is ~630 bytes; a plain page's tail ("}") fits in
+  // the string itself.
+  if (summary.facets.has_value()) tail.reserve(1024);
   if (summary.lookup) {
     tail += ",\"invalidSessions\":[";
     for (size_t i = 0; i < summary.invalid_sessions.size(); ++i) {
@@ -193,7 +195,8 @@ ApiResponse GetSessionsFrontDoor::HandleGetSessions(
 
   ApiResponse response;
   std::string& out = response.body;
-  constexpr size_t kHeadBytes = 80;  // the keys before "sessions" and two ints
+  // {"total":N,"moreAvailable":false,"sessions":[ is at most 64 bytes.
+  constexpr size_t kHeadBytes = 64;
   out.reserve(kHeadBytes + sessions.size() + 1 + tail.size());
   const bool more = summary.more_available;
   absl::StrAppend(&out, "{\"total\":", summary.total,
