@@ -1012,19 +1012,10 @@ class BulkFileBuilder {
   // holds (nullopt: none).
   absl::Status ReadStored(const std::vector<Session>& sessions,
                           std::vector<std::optional<StoredVersion>>* stored) {
-    std::vector<size_t> order(sessions.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return sessions[a].session_id < sessions[b].session_id;
-    });
     std::vector<std::string_view> ids;  // distinct: each was claimed
-    for (size_t i : order) ids.push_back(sessions[i].session_id);
-    std::vector<std::optional<StoredVersion>> versions;
-    SESSIONDB_RETURN_IF_ERROR(
-        ReadStoredVersions(engine_, ids, &versions).status());
-    for (size_t k = 0; k < order.size(); ++k)
-      (*stored)[order[k]] = std::move(versions[k]);
-    return absl::OkStatus();
+    ids.reserve(sessions.size());
+    for (const Session& s : sessions) ids.push_back(s.session_id);
+    return ReadStoredVersions(engine_, ids, stored).status();
   }
 
   // AddOne adds a session; `stored` is the version the store holds.

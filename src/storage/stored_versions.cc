@@ -1,7 +1,6 @@
 #include "storage/stored_versions.h"
 
 #include <algorithm>
-#include <functional>
 
 #include "absl/strings/str_cat.h"
 #include "base/absl_compat.h"
@@ -51,29 +50,37 @@ absl::StatusOr<std::optional<StoredVersion>> ReadStoredVersion(
 absl::StatusOr<size_t> ReadStoredVersions(
     const StorageEngine& engine, absl::Span<const std::string_view> session_ids,
     std::vector<std::optional<StoredVersion>>* versions) {
-  // RocksDB trusts sorted_input (it only asserts in debug builds): an
-  // unsorted key could read as missing, and a held session be taken for a
-  // new one.
-  if (std::adjacent_find(session_ids.begin(), session_ids.end(),
-                         std::greater_equal<std::string_view>()) !=
-      session_ids.end()) {
-    return absl::InternalError(
-        "ReadStoredVersions: sessionIds not sorted and distinct");
+  // The map in id order, for the first sorted MultiGet (RocksDB trusts
+  // sorted_input; it only asserts in debug builds).
+  std::vector<size_t> by_id(session_ids.size());
+  for (size_t i = 0; i < by_id.size(); ++i) by_id[i] = i;
+  std::sort(by_id.begin(), by_id.end(), [&](size_t a, size_t b) {
+    return session_ids[a] < session_ids[b];
+  });
+  for (size_t k = 1; k < by_id.size(); ++k) {
+    if (session_ids[by_id[k - 1]] == session_ids[by_id[k]]) {
+      return absl::InternalError(
+          absl::StrCat("ReadStoredVersions: sessionId ",
+                       AsAbsl(DebugKey(session_ids[by_id[k]])), " repeated"));
+    }
   }
   versions->assign(session_ids.size(), std::nullopt);
-  std::vector<rocksdb::Slice> keys(session_ids.begin(), session_ids.end());
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(by_id.size());
+  for (size_t i : by_id) keys.emplace_back(session_ids[i]);
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
   engine.MultiGet(rocksdb::ReadOptions(), Cf::kSessionIds, keys, values.data(),
                   statuses.data(), /*sorted_input=*/true);
   std::vector<size_t> held;  // indexes of the sessions the store holds
-  for (size_t i = 0; i < session_ids.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
+  for (size_t k = 0; k < by_id.size(); ++k) {
+    const size_t i = by_id[k];
+    if (statuses[k].IsNotFound()) continue;
     SESSIONDB_RETURN_IF_ERROR(
-        FromRocksStatus(statuses[i], "reading the sessionId map"));
+        FromRocksStatus(statuses[k], "reading the sessionId map"));
     SESSIONDB_RETURN_IF_ERROR(
-        CheckMappedKey(session_ids[i], values[i].ToStringView()));
-    (*versions)[i].emplace().primary_key = values[i].ToString();
+        CheckMappedKey(session_ids[i], values[k].ToStringView()));
+    (*versions)[i].emplace().primary_key = values[k].ToString();
     held.push_back(i);
   }
   // The records in key order, for the second sorted MultiGet.

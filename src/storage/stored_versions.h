@@ -31,9 +31,10 @@ absl::StatusOr<std::optional<StoredVersion>> ReadStoredVersion(
     const StorageEngine& engine, std::string_view session_id);
 
 // ReadStoredVersions is ReadStoredVersion for many sessions with two sorted
-// MultiGets (the map, then the records in key order): `session_ids` sorted
-// bytewise and distinct (else InternalError); (*versions)[i] is that of
-// session_ids[i]. Returns the bytes of the records read.
+// MultiGets (the map in id order, then the records in key order; it sorts
+// both itself): `session_ids` in any order but distinct (else
+// InternalError); (*versions)[i] is that of session_ids[i]. Returns the
+// bytes of the records read.
 absl::StatusOr<size_t> ReadStoredVersions(
     const StorageEngine& engine, absl::Span<const std::string_view> session_ids,
     std::vector<std::optional<StoredVersion>>* versions);
