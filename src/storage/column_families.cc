@@ -32,8 +32,8 @@ size_t WriteBufferBytes(const Options& options) {
 // a seek's binary search ends and its linear scan begins. RocksDB's 16,
 // but 4 in `counts`: a query's counter walk seeks once per run of adjacent
 // buckets (17 times for a Kolkata week of day facets), and each seek then
-// decoded ~8 keys to reach its own. Its files grow ~1% of the store
-// (docs/PERFORMANCE.md, "The facet path's own work").
+// decoded ~8 keys to reach its own. The restart points cost ~1% of the
+// store's size (docs/PERFORMANCE.md, "The facet path's own work").
 int BlockRestartInterval(Cf cf) { return cf == Cf::kCounts ? 4 : 16; }
 
 rocksdb::ColumnFamilyOptions BaseCfOptions(

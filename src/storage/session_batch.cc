@@ -42,7 +42,9 @@ absl::Status SessionBatch::Prefetch(absl::Span<const Session> sessions) {
     if (!staged_.contains(s.session_id) && !prefetched_.contains(s.session_id))
       ids.push_back(s.session_id);
   }
-  std::sort(ids.begin(), ids.end());  // bytewise: the map's order
+  // Distinct, and each chunk a contiguous range of the map (ids in
+  // bytewise order).
+  std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   size_t record_bytes = 0;
   for (size_t from = 0; from < ids.size(); from += kPrefetchChunk) {
@@ -50,13 +52,13 @@ absl::Status SessionBatch::Prefetch(absl::Span<const Session> sessions) {
     if (record_bytes >= kMaxPrefetchedBytes) break;
     const absl::Span<const std::string_view> chunk =
         absl::MakeConstSpan(ids).subspan(from, kPrefetchChunk);
-    SESSIONDB_ASSIGN_OR_RETURN(size_t bytes, PrefetchSorted(chunk));
+    SESSIONDB_ASSIGN_OR_RETURN(size_t bytes, PrefetchChunk(chunk));
     record_bytes += bytes;
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<size_t> SessionBatch::PrefetchSorted(
+absl::StatusOr<size_t> SessionBatch::PrefetchChunk(
     absl::Span<const std::string_view> ids) {
   std::vector<std::optional<StoredVersion>> versions;
   SESSIONDB_ASSIGN_OR_RETURN(size_t bytes,

@@ -87,9 +87,9 @@ class SessionBatch {
   };
   void Stage(Cf cf, Op op, std::string key, std::string value = {});
   absl::StatusOr<std::optional<Version>> Current(std::string_view session_id);
-  // PrefetchSorted prefetches `ids` (sorted, distinct, none staged or
-  // prefetched); returns the bytes of the records it read.
-  absl::StatusOr<size_t> PrefetchSorted(absl::Span<const std::string_view> ids);
+  // PrefetchChunk prefetches `ids` (distinct, none staged or prefetched);
+  // returns the bytes of the records it read.
+  absl::StatusOr<size_t> PrefetchChunk(absl::Span<const std::string_view> ids);
   // FromStored makes the version ReadStoredVersion(s) read.
   static Version FromStored(StoredVersion stored);
   absl::Status RemoveVersion(const Version& version);
